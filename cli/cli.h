@@ -1,0 +1,30 @@
+/* Shared pieces of the command-line front end: one file per subcommand, each
+ * exporting `int cmd_NAME(int argc, char **argv)` that returns the exit code. */
+#ifndef CX_CLI_H
+#define CX_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "complexity.h"
+
+/* Exit codes: 0 success, 1 the work failed (bad data, I/O), 2 usage error. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* "complexity CMD: message" on stderr; returns CLI_FAIL / CLI_USAGE. */
+int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints err's message (code name when empty) and returns CLI_FAIL. */
+int cli_fail_err(const char *cmd, const cx_error *err);
+
+/* Option values: parse or explain which flag got what (return 0 / -1). */
+int cli_parse_size(const char *cmd, const char *flag, const char *arg, size_t min, size_t *out);
+int cli_parse_u64(const char *cmd, const char *flag, const char *arg, uint64_t *out);
+int cli_parse_double(const char *cmd, const char *flag, const char *arg, double lo, double hi, double *out);
+
+/* Declarations of every cmd_* function listed in commands.def. */
+#define CX_COMMAND(name, fn, summary) int fn(int argc, char **argv);
+#include "commands.def"
+#undef CX_COMMAND
+
+#endif

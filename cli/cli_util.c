@@ -1,0 +1,70 @@
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static int vfail(int code, const char *cmd, const char *fmt, va_list ap) {
+    fprintf(stderr, "complexity %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    if (code == CLI_USAGE) fprintf(stderr, "Try 'complexity %s --help'.\n", cmd);
+    return code;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail(CLI_FAIL, cmd, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail(CLI_USAGE, cmd, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int cli_fail_err(const char *cmd, const cx_error *err) {
+    return cli_fail(cmd, "%s", err->msg[0] ? err->msg : cx_strerror(err->code));
+}
+
+int cli_parse_u64(const char *cmd, const char *flag, const char *arg, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-') {
+        cli_usage_error(cmd, "%s: expected a non-negative integer, got '%s'", flag, arg);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int cli_parse_size(const char *cmd, const char *flag, const char *arg, size_t min, size_t *out) {
+    uint64_t v;
+    if (cli_parse_u64(cmd, flag, arg, &v) != 0) return -1;
+    if (v < min || v > SIZE_MAX / 2) {
+        cli_usage_error(cmd, "%s: %s is out of range (at least %zu)", flag, arg, min);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+int cli_parse_double(const char *cmd, const char *flag, const char *arg, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !isfinite(v) || v < lo || v > hi) {
+        cli_usage_error(cmd, "%s: expected a number in [%g, %g], got '%s'", flag, lo, hi, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,16 @@
+/* Writing JSON the way Python's json.dumps(ensure_ascii=False) does, so our
+ * files are byte-identical to the seed's format. */
+#ifndef CX_UTIL_JSON_OUT_H
+#define CX_UTIL_JSON_OUT_H
+
+#include <stddef.h>
+
+#include "util/sbuf.h"
+
+/* Appends "..." with \" \\ \n \r \t \b \f and \u00XX for other C0 controls;
+ * every other byte (UTF-8 included) is copied as is. */
+void cx_json_put_string(sbuf *b, const char *s, size_t n);
+/* Appends a score as Python's repr(round(x, 4)) prints it: 0.2341, 0.12, 0.0, 1.0. */
+void cx_json_put_score4(sbuf *b, double x);
+
+#endif
