@@ -17,5 +17,6 @@
 #include "complexity/labels.h"
 #include "complexity/dataset.h"
 #include "complexity/generate.h"
+#include "complexity/stats.h"
 
 #endif

@@ -53,6 +53,9 @@ int cx_generate(const cx_templates *t, const cx_gen_options *opts,
 void cx_generated_free(cx_generated *g);
 size_t cx_generated_size(const cx_generated *g);
 const cx_sample *cx_generated_get(const cx_generated *g, size_t i);
+/* Draws rejected because the same text had come with other labels (each one
+ * a sign of two families that overlap; the built-in set aims at zero). */
+size_t cx_generated_conflicts(const cx_generated *g);
 /* Name of family i ("en.simple.code_gen.small_function"), borrowed. */
 const char *cx_templates_family_name(const cx_templates *t, size_t i);
 
