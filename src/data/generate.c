@@ -37,13 +37,23 @@ static double text_score(const tfamily *f, const char *text, size_t len, int plu
     return (double)v / 10000.0;
 }
 
-static void tier_counts(size_t count, cx_rng *rng, size_t counts[CX_N_TIERS]) {
+/* Samples per tier: the seed's mix, renormalised over the tiers that have
+ * families (so a template file for one tier can be tried alone), floors
+ * first, the remainder drawn at random by the same mix. */
+static void tier_counts(const double weight[CX_N_TIERS], size_t count, cx_rng *rng, size_t counts[CX_N_TIERS]) {
+    double mix[CX_N_TIERS], norm = 0;
+    for (int t = 0; t < CX_N_TIERS; t++) norm += mix[t] = weight[t] > 0 ? tier_mix[t] : 0.0;
     size_t total = 0;
-    for (int t = 0; t < CX_N_TIERS; t++) total += counts[t] = (size_t)((double)count * tier_mix[t]);
+    int last = 0;
+    for (int t = 0; t < CX_N_TIERS; t++) {
+        mix[t] /= norm;
+        total += counts[t] = (size_t)((double)count * mix[t]);
+        if (mix[t] > 0) last = t;
+    }
     while (total < count) {
         double u = cx_rng_uniform(rng), acc = 0;
         int t = 0;
-        while (t < CX_N_TIERS - 1 && u >= (acc += tier_mix[t])) t++;
+        while (t < last && (mix[t] == 0 || u >= (acc += mix[t]))) t++;
         counts[t]++;
         total++;
     }
@@ -118,12 +128,7 @@ static int draw_sample(gen_state *s, int tier, double tier_weight) {
     return 1;
 }
 
-static int generate_tier(gen_state *s, int tier, size_t count, cx_error *err) {
-    double weight = 0;
-    for (size_t i = 0; i < s->t->n_families; i++)
-        if (s->t->families[i].tier == tier) weight += s->t->families[i].weight;
-    if (count && weight <= 0)
-        return cx_error_set(err, CX_ERR_INVALID, "no template family for tier %s", cx_tier_names[tier]);
+static int generate_tier(gen_state *s, int tier, double weight, size_t count, cx_error *err) {
     for (size_t k = 0; k < count; k++) {
         int rc = 0;
         for (int attempt = 0; attempt < MAX_ATTEMPTS && rc == 0; attempt++) rc = draw_sample(s, tier, weight);
@@ -183,9 +188,12 @@ int cx_generate(const cx_templates *t, const cx_gen_options *opts, cx_generated 
     s.g = calloc(1, sizeof *s.g);
     if (s.g) s.g->samples = malloc(opts->count * sizeof(cx_sample));
     int rc = s.g && s.g->samples ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    double weight[CX_N_TIERS] = {0};
+    for (size_t i = 0; i < t->n_families; i++) weight[t->families[i].tier] += t->families[i].weight;
     size_t counts[CX_N_TIERS];
-    if (rc == CX_OK) tier_counts(opts->count, &s.rng, counts);
-    for (int tier = 0; tier < CX_N_TIERS && rc == CX_OK; tier++) rc = generate_tier(&s, tier, counts[tier], err);
+    if (rc == CX_OK) tier_counts(weight, opts->count, &s.rng, counts);
+    for (int tier = 0; tier < CX_N_TIERS && rc == CX_OK; tier++)
+        rc = generate_tier(&s, tier, weight[tier], counts[tier], err);
     if (rc == CX_OK) {
         cx_rng_shuffle(&s.rng, s.g->samples, s.g->n, sizeof(cx_sample));
         rc = assign_splits(&s, err);

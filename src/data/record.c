@@ -28,6 +28,26 @@ static void snippet(const char *s, size_t n, size_t pos, char *out, size_t cap) 
     out[k] = '\0';
 }
 
+/* Whether the text stops inside a string or an open object/array: the sign of
+ * a truncated line, which deserves a clearer message than "invalid JSON". */
+static int json_incomplete(const char *s, size_t n) {
+    int in_string = 0, depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\') i++;
+            else if (c == '"') in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return in_string || depth > 0;
+}
+
 static int label_error(cx_error *err, const char *field, const char *value,
                        const char *const *names, int n) {
     sbuf b = SBUF_INIT;
@@ -145,7 +165,7 @@ int cx_record_parse(const char *line, size_t len, cx_record *rec, char **text_ou
         size_t pos = end && end >= line && end <= line + len ? (size_t)(end - line) : 0;
         char near[32];
         snippet(line, len, pos, near, sizeof near);
-        if (pos >= len)
+        if (pos >= len || json_incomplete(line, len))
             return cx_error_set(err, CX_ERR_FORMAT, "not valid JSON: the line ends inside a value (truncated?)");
         return cx_error_set(err, CX_ERR_FORMAT, "not valid JSON at column %zu, near '%s'",
                             cx_utf8_count(line, pos) + 1, near);
