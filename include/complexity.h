@@ -18,5 +18,6 @@
 #include "complexity/dataset.h"
 #include "complexity/generate.h"
 #include "complexity/stats.h"
+#include "complexity/metrics.h"
 
 #endif
