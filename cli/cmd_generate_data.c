@@ -17,7 +17,8 @@ static const char *const split_names[3] = {"train.jsonl", "val.jsonl", "test.jso
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity generate-data [-o FILE] [-n COUNT] [-s SEED] [--split] [--split-by MODE]\n"
-            "                                [--dedup] [--templates PATH | --templates-only PATH]\n"
+            "                                [--dedup] [--lang-mix E,Z,M]\n"
+            "                                [--templates PATH | --templates-only PATH]\n"
             "                                [--list-families] [-q]\n\n"
             "Generates synthetic labelled prompts (JSONL: text, score, tier, domains, intent) from\n"
             "template families in Traditional Chinese, English and code-mixed text.\n\n"
@@ -29,6 +30,8 @@ static void usage(FILE *out) {
             "      --split-by MODE     random (default: shuffled samples, as the seed) or template\n"
             "                          (test families never seen in training); implies --split\n"
             "      --dedup             every text distinct\n"
+            "      --lang-mix E,Z,M    relative shares of English, Traditional Chinese and\n"
+            "                          code-mixed samples (default 45,40,15)\n"
             "      --templates PATH    add the families of a .tmpl file or folder (docs/TEMPLATES.md)\n"
             "      --templates-only PATH  use only those families, not the built-in ones\n"
             "      --list-families     print the template families and exit\n"
@@ -41,13 +44,24 @@ typedef struct gen_args {
     cx_gen_options opts;
 } gen_args;
 
+/* "45,40,15": three non-negative shares, not all zero. */
+static int parse_lang_mix(const char *arg, double mix[3]) {
+    char extra;
+    if (sscanf(arg, "%lf,%lf,%lf%c", &mix[0], &mix[1], &mix[2], &extra) != 3 || mix[0] < 0 || mix[1] < 0 ||
+        mix[2] < 0 || mix[0] + mix[1] + mix[2] <= 0) {
+        cli_usage_error(CMD, "--lang-mix: expected three shares EN,ZH,MIXED like 45,40,15, got '%s'", arg);
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, gen_args *a) {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"count", required_argument, 0, 'n'},
         {"seed", required_argument, 0, 's'},   {"split", no_argument, 0, 'S'},
         {"split-by", required_argument, 0, 'B'}, {"dedup", no_argument, 0, 'D'},
         {"templates", required_argument, 0, 'T'}, {"templates-only", required_argument, 0, 'O'},
-        {"list-families", no_argument, 0, 'L'}, {"quiet", no_argument, 0, 'q'},
+        {"list-families", no_argument, 0, 'L'}, {"lang-mix", required_argument, 0, 'M'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->output = "training/data/synthetic.jsonl";
@@ -70,6 +84,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         case 'T': a->templates = optarg; a->templates_only = 0; break;
         case 'O': a->templates = optarg; a->templates_only = 1; break;
         case 'L': a->list = 1; break;
+        case 'M': if (parse_lang_mix(optarg, a->opts.lang_mix)) return CLI_USAGE; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option");

@@ -35,6 +35,7 @@ typedef struct cx_gen_options {
     uint64_t seed;       /* seed default 42 */
     int dedup;           /* every text distinct */
     cx_split_mode split; /* how to assign samples to train/val/test */
+    double lang_mix[3];  /* share of en, zh, mixed samples; all 0 = 45/40/15 */
 } cx_gen_options;
 
 /* One generated sample: a record plus where it came from. */

@@ -59,14 +59,39 @@ static void tier_counts(const double weight[CX_N_TIERS], size_t count, cx_rng *r
     }
 }
 
-/* A family of the tier, drawn by weight. */
-static int draw_family(const cx_templates *t, int tier, double tier_weight, cx_rng *rng) {
+/* The default share of each language (en, zh, mixed): Kuro's users write
+ * Traditional Chinese and English about equally, and switch between them. */
+static const double default_lang_mix[CX_N_LANGS] = {0.45, 0.40, 0.15};
+
+/* Each family's drawing weight: its own weight inside its (tier, language)
+ * group, times the language's share, renormalised over the languages the
+ * tier has. So the language mix does not depend on how many families each
+ * language has. */
+static void family_weights(const cx_templates *t, const cx_gen_options *o, double *eff, double tier_total[CX_N_TIERS]) {
+    double group[CX_N_TIERS][CX_N_LANGS] = {{0}};
+    const double *mix = o->lang_mix[0] + o->lang_mix[1] + o->lang_mix[2] > 0 ? o->lang_mix : default_lang_mix;
+    for (size_t i = 0; i < t->n_families; i++) group[t->families[i].tier][t->families[i].lang] += t->families[i].weight;
+    for (int tier = 0; tier < CX_N_TIERS; tier++) {
+        double norm = 0;
+        for (int l = 0; l < CX_N_LANGS; l++) norm += group[tier][l] > 0 ? mix[l] : 0;
+        tier_total[tier] = 0;
+        for (size_t i = 0; i < t->n_families; i++) {
+            const tfamily *f = &t->families[i];
+            if (f->tier != tier) continue;
+            eff[i] = norm > 0 ? f->weight / group[tier][f->lang] * mix[f->lang] / norm : 0;
+            tier_total[tier] += eff[i];
+        }
+    }
+}
+
+/* A family of the tier, drawn by its effective weight. */
+static int draw_family(const cx_templates *t, const double *eff, int tier, double tier_weight, cx_rng *rng) {
     double u = cx_rng_uniform(rng) * tier_weight, acc = 0;
     int last = -1;
     for (size_t i = 0; i < t->n_families; i++) {
-        if (t->families[i].tier != tier) continue;
+        if (t->families[i].tier != tier || eff[i] <= 0) continue;
         last = (int)i;
-        if (u < (acc += t->families[i].weight)) return (int)i;
+        if (u < (acc += eff[i])) return (int)i;
     }
     return last;
 }
@@ -93,11 +118,12 @@ typedef struct gen_state {
     strset seen; /* text -> label signature */
     cx_generated *g;
     sbuf text;
+    double *eff; /* (n_families) drawing weights */
 } gen_state;
 
 /* Draws one sample of the tier; 1 = added, 0 = rejected (try again), <0 error. */
 static int draw_sample(gen_state *s, int tier, double tier_weight) {
-    int fi = draw_family(s->t, tier, tier_weight, &s->rng);
+    int fi = draw_family(s->t, s->eff, tier, tier_weight, &s->rng);
     const tfamily *f = &s->t->families[fi];
     int plus = 0;
     sbuf_reset(&s->text);
@@ -144,9 +170,9 @@ static int generate_tier(gen_state *s, int tier, double weight, size_t count, cx
 /* Template-disjoint split: each tier's families, shuffled, go to train until
  * 80% of the tier's weight, then val until 90%, then test; val and test get at
  * least one family each when the tier has three or more. */
-static void split_by_family(const cx_templates *t, cx_rng *rng, int *family_split) {
+static int split_by_family(const cx_templates *t, cx_rng *rng, int *family_split) {
     int *ids = malloc((t->n_families + 1) * sizeof *ids);
-    if (!ids) return;
+    if (!ids) return CX_ERR_NOMEM;
     for (int tier = 0; tier < CX_N_TIERS; tier++) {
         size_t n = 0;
         double total = 0, acc = 0;
@@ -162,6 +188,7 @@ static void split_by_family(const cx_templates *t, cx_rng *rng, int *family_spli
         }
     }
     free(ids);
+    return CX_OK;
 }
 
 static int assign_splits(gen_state *s, cx_error *err) {
@@ -171,8 +198,10 @@ static int assign_splits(gen_state *s, cx_error *err) {
         for (size_t i = 0; i < g->n; i++) g->samples[i].split = i < n_train ? 0 : i < n_val_end ? 1 : 2;
     } else if (s->opts->split == CX_SPLIT_TEMPLATE) {
         int *family_split = calloc(s->t->n_families + 1, sizeof *family_split);
-        if (!family_split) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-        split_by_family(s->t, &s->rng, family_split);
+        if (!family_split || split_by_family(s->t, &s->rng, family_split) != CX_OK) {
+            free(family_split);
+            return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+        }
         for (size_t i = 0; i < g->n; i++) g->samples[i].split = family_split[g->samples[i].family];
         free(family_split);
     }
@@ -187,9 +216,10 @@ int cx_generate(const cx_templates *t, const cx_gen_options *opts, cx_generated 
     strset_init(&s.seen);
     s.g = calloc(1, sizeof *s.g);
     if (s.g) s.g->samples = malloc(opts->count * sizeof(cx_sample));
-    int rc = s.g && s.g->samples ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    s.eff = calloc(t->n_families + 1, sizeof *s.eff);
+    int rc = s.g && s.g->samples && s.eff ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     double weight[CX_N_TIERS] = {0};
-    for (size_t i = 0; i < t->n_families; i++) weight[t->families[i].tier] += t->families[i].weight;
+    if (rc == CX_OK) family_weights(t, opts, s.eff, weight);
     size_t counts[CX_N_TIERS];
     if (rc == CX_OK) tier_counts(weight, opts->count, &s.rng, counts);
     for (int tier = 0; tier < CX_N_TIERS && rc == CX_OK; tier++)
@@ -200,6 +230,7 @@ int cx_generate(const cx_templates *t, const cx_gen_options *opts, cx_generated 
     }
     strset_free(&s.seen);
     sbuf_free(&s.text);
+    free(s.eff);
     if (rc) {
         cx_generated_free(s.g);
         return rc;

@@ -8,17 +8,13 @@
  *
  * The syntax inside values and templates is compiled by tmpl_expr.c. */
 #include <ctype.h>
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "complexity/labels.h"
 #include "data/templates.h"
 #include "data/tmpl_expr.h"
 #include "util/error.h"
-#include "util/fileio.h"
-#include "util/sbuf.h"
 
 typedef struct parser {
     cx_templates *t;
