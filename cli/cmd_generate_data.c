@@ -19,7 +19,7 @@ static void usage(FILE *out) {
             "usage: complexity generate-data [-o FILE] [-n COUNT] [-s SEED] [--split] [--split-by MODE]\n"
             "                                [--dedup] [--lang-mix E,Z,M]\n"
             "                                [--templates PATH | --templates-only PATH]\n"
-            "                                [--list-families] [-q]\n\n"
+            "                                [--with-lang] [--list-families] [-q]\n\n"
             "Generates synthetic labelled prompts (JSONL: text, score, tier, domains, intent) from\n"
             "template families in Traditional Chinese, English and code-mixed text.\n\n"
             "  -o, --output FILE       output file (default training/data/synthetic.jsonl)\n"
@@ -34,13 +34,14 @@ static void usage(FILE *out) {
             "                          code-mixed samples (default 45,40,15)\n"
             "      --templates PATH    add the families of a .tmpl file or folder (docs/TEMPLATES.md)\n"
             "      --templates-only PATH  use only those families, not the built-in ones\n"
+            "      --with-lang         add each sample's language (\"lang\": en, zh or mixed)\n"
             "      --list-families     print the template families and exit\n"
             "  -q, --quiet             print nothing but errors\n");
 }
 
 typedef struct gen_args {
     const char *output, *templates;
-    int templates_only, list, quiet;
+    int templates_only, list, quiet, with_lang;
     cx_gen_options opts;
 } gen_args;
 
@@ -61,7 +62,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         {"seed", required_argument, 0, 's'},   {"split", no_argument, 0, 'S'},
         {"split-by", required_argument, 0, 'B'}, {"dedup", no_argument, 0, 'D'},
         {"templates", required_argument, 0, 'T'}, {"templates-only", required_argument, 0, 'O'},
-        {"list-families", no_argument, 0, 'L'}, {"lang-mix", required_argument, 0, 'M'}, {"quiet", no_argument, 0, 'q'},
+        {"list-families", no_argument, 0, 'L'}, {"with-lang", no_argument, 0, 'W'}, {"lang-mix", required_argument, 0, 'M'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->output = "training/data/synthetic.jsonl";
@@ -84,6 +85,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         case 'T': a->templates = optarg; a->templates_only = 0; break;
         case 'O': a->templates = optarg; a->templates_only = 1; break;
         case 'L': a->list = 1; break;
+        case 'W': a->with_lang = 1; break;
         case 'M': if (parse_lang_mix(optarg, a->opts.lang_mix)) return CLI_USAGE; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return -1;
@@ -100,7 +102,8 @@ static void list_families(const cx_templates *t) {
 }
 
 /* Writes the samples of one split (-1 = all) to path, atomically. */
-static int write_samples(const cx_generated *g, int split, const char *path, size_t *written, cx_error *err) {
+static int write_samples(const cx_generated *g, int split, int with_lang, const char *path, size_t *written,
+                         cx_error *err) {
     cx_afile af;
     int rc = cx_afile_open(&af, path, err);
     if (rc) return rc;
@@ -108,7 +111,9 @@ static int write_samples(const cx_generated *g, int split, const char *path, siz
     for (size_t i = 0; i < cx_generated_size(g) && rc == CX_OK; i++) {
         const cx_sample *s = cx_generated_get(g, i);
         if (split >= 0 && s->split != split) continue;
-        rc = cx_record_write(af.f, &s->rec);
+        cx_record rec = s->rec;
+        if (with_lang) rec.lang = s->lang;
+        rc = cx_record_write(af.f, &rec);
         (*written)++;
     }
     if (rc) {
@@ -121,7 +126,7 @@ static int write_samples(const cx_generated *g, int split, const char *path, siz
 static int save(const gen_args *a, const cx_generated *g, cx_error *err) {
     size_t n;
     if (a->opts.split == CX_SPLIT_NONE) {
-        int rc = write_samples(g, -1, a->output, &n, err);
+        int rc = write_samples(g, -1, a->with_lang, a->output, &n, err);
         if (rc == CX_OK && !a->quiet) printf("Saved %zu samples to %s\n", n, a->output);
         return rc;
     }
@@ -130,7 +135,7 @@ static int save(const gen_args *a, const cx_generated *g, cx_error *err) {
     int rc = CX_OK;
     for (int split = 0; split < 3 && rc == CX_OK; split++) {
         char *path = cx_path_join(dir, split_names[split]);
-        rc = path ? write_samples(g, split, path, &n, err) : CX_ERR_NOMEM;
+        rc = path ? write_samples(g, split, a->with_lang, path, &n, err) : CX_ERR_NOMEM;
         if (rc == CX_OK && !a->quiet) printf("Saved %zu samples to %s\n", n, path);
         free(path);
     }
@@ -142,7 +147,14 @@ static int report(const gen_args *a, const cx_templates *t, const cx_generated *
     cx_stats *st = cx_stats_new();
     if (!st) return cli_fail(CMD, "out of memory");
     for (size_t i = 0; i < cx_generated_size(g); i++)
-        if (cx_stats_add(st, &cx_generated_get(g, i)->rec)) { cx_stats_free(st); return cli_fail(CMD, "out of memory"); }
+    {
+        cx_record rec = cx_generated_get(g, i)->rec;
+        rec.lang = cx_generated_get(g, i)->lang; /* the family knows better than a guess */
+        if (cx_stats_add(st, &rec)) {
+            cx_stats_free(st);
+            return cli_fail(CMD, "out of memory");
+        }
+    }
     cx_data_summary s;
     cx_stats_summary(st, &s);
     cx_stats_free(st);

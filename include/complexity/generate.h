@@ -42,6 +42,7 @@ typedef struct cx_gen_options {
 typedef struct cx_sample {
     cx_record rec;     /* rec.text owned by the cx_generated set */
     int family;        /* index of its template family */
+    int lang;          /* the family's language (cx_lang); rec.lang stays -1 */
     int split;         /* 0 train, 1 val, 2 test (with a split mode), else 0 */
 } cx_sample;
 

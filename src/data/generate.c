@@ -151,6 +151,7 @@ static int draw_sample(gen_state *s, int tier, double tier_weight) {
     smp->rec.intent = f->intent;
     smp->rec.lang = -1; /* the seed's format has no "lang" */
     smp->family = fi;
+    smp->lang = f->lang;
     return 1;
 }
 
