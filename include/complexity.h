@@ -16,8 +16,14 @@
 #include "complexity/common.h"
 #include "complexity/labels.h"
 #include "complexity/dataset.h"
+#include "complexity/tokenizer.h"
+#include "complexity/model.h"
 #include "complexity/generate.h"
 #include "complexity/stats.h"
 #include "complexity/metrics.h"
+#include "complexity/hub.h"
+#include "complexity/train.h"
+#include "complexity/classifier.h"
+#include "complexity/estimator.h"
 
 #endif

@@ -1,9 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages listed in scripts/debian-packages.txt that are
-# missing, and nothing else. Needs root or sudo; Debian's registry only.
+# missing (with --tools, also those of debian-packages-tools.txt), and nothing
+# else. Needs root or sudo; Debian's registry only.
 set -eu
 cd "$(dirname "$0")"
-pkgs=$(sed -e 's/#.*//' debian-packages.txt | tr -s ' \t' '\n' | grep -v '^$')
+lists=debian-packages.txt
+[ "${1:-}" = "--tools" ] && lists="$lists debian-packages-tools.txt"
+# shellcheck disable=SC2086
+pkgs=$(cat $lists | sed -e 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$')
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

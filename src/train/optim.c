@@ -9,7 +9,7 @@ void cx_adamw_update(float *param, const float *grad, float *m, float *v, size_t
     const double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
     const float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
     const float decay = 1.0f - lr * hp->weight_decay;
-#pragma omp parallel for simd schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) {
         float g = grad[i];
         param[i] *= decay;

@@ -1,0 +1,102 @@
+/* complexity classify: the ML classifier on texts, one JSON object each
+ * (the seed's MLPrediction fields). */
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util/sbuf.h"
+
+static const char *const CMD = "classify";
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: complexity classify [--model PATH] [--tokenizer DIR] [--max-length N] [--jsonl]\n"
+            "                           [--threads N] [TEXT...]\n\n"
+            "Classifies each TEXT, or each line of stdin when no TEXT is given (with --jsonl, the\n"
+            "\"text\" field of each JSON line), printing one JSON object per input: score, tier,\n"
+            "domains, intent, tier_probs, intent_probs, domain_scores.\n\n"
+            "  --model PATH      a training output folder or a .safetensors file\n"
+            "                    (default training/output)\n"
+            "  --tokenizer DIR   tokenizer folder (default: the model's tokenizer/)\n"
+            "  --max-length N    truncate to N tokens (default: the model's config.json, else 256)\n"
+            "  --jsonl           stdin lines are JSON objects with a \"text\" field\n"
+            "  --threads N       CPU threads\n");
+}
+
+static int classify_one(cx_classifier *c, const char *text, size_t len) {
+    cx_prediction p;
+    cx_error err = {0, ""};
+    if (cx_classifier_predict(c, text, len, &p, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    char *json = cx_prediction_to_json(&p);
+    if (!json) return cli_fail(CMD, "out of memory");
+    puts(json);
+    free(json);
+    return CLI_OK;
+}
+
+/* The "text" of a JSON line; NULL with a message when it has none. */
+static char *jsonl_text(const char *line, size_t lineno) {
+    cJSON *j = cJSON_Parse(line);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "text");
+    char *text = cJSON_IsString(t) ? strdup(t->valuestring) : NULL;
+    if (!text) cli_fail(CMD, "<stdin>:%zu: expected a JSON object with a \"text\" string", lineno);
+    cJSON_Delete(j);
+    return text;
+}
+
+static int classify_stdin(cx_classifier *c, int jsonl) {
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    int rc = CLI_OK;
+    while (rc == CLI_OK && (n = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+        if (n == 0) continue;
+        if (!jsonl) {
+            rc = classify_one(c, line, (size_t)n);
+            continue;
+        }
+        char *text = jsonl_text(line, lineno);
+        rc = text ? classify_one(c, text, strlen(text)) : CLI_FAIL;
+        free(text);
+    }
+    free(line);
+    return rc;
+}
+
+int cmd_classify(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"model", required_argument, 0, 'm'}, {"tokenizer", required_argument, 0, 't'},
+        {"max-length", required_argument, 0, 'L'}, {"jsonl", no_argument, 0, 'j'},
+        {"threads", required_argument, 0, 'T'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *model = "training/output";
+    cx_classifier_options o = {0};
+    int jsonl = 0, c;
+    size_t v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 't': o.tokenizer = optarg; break;
+        case 'L': if (cli_parse_size(CMD, "--max-length", optarg, 2, &v)) return CLI_USAGE; o.max_length = (int)v; break;
+        case 'j': jsonl = 1; break;
+        case 'T': if (cli_parse_size(CMD, "--threads", optarg, 1, &v)) return CLI_USAGE; o.threads = (int)v; break;
+        case 'h': usage(stdout); return CLI_OK;
+        default: return cli_usage_error(CMD, "unknown option");
+        }
+    }
+    cx_error err = {0, ""};
+    cx_classifier *cl;
+    if (cx_classifier_open(model, &o, &cl, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    int rc = CLI_OK;
+    if (optind < argc)
+        for (int i = optind; i < argc && rc == CLI_OK; i++) rc = classify_one(cl, argv[i], strlen(argv[i]));
+    else
+        rc = classify_stdin(cl, jsonl);
+    cx_classifier_free(cl);
+    return rc;
+}

@@ -1,0 +1,241 @@
+/* The runtime estimator (SPEC §8): what a host calls for every user message.
+ *
+ *   heuristic   nine text features, each a score in [0,1] times a weight
+ *   ML          an optional predictor plugged in through cx_ml_backend
+ *               (cx_ml_backend_native: the native classifier)
+ *   blend       ml_only / hybrid / ml_refine, heuristic when no model or a failed prediction
+ *   routing     tier from tier_boundaries -> fast / standard / frontier model name
+ *   config      the `task_complexity` section of config.yaml, hot-reloaded on change
+ *   log         structured key=value lines with the seed's event names
+ *
+ * Thread safety: a cx_heuristic is immutable after open and may be shared by any
+ * number of threads. A cx_estimator may be used from several threads at once:
+ * cx_estimator_estimate takes a read lock; cx_estimator_maybe_reload and
+ * cx_estimator_set_config take a write lock only to swap in the new config and
+ * model (the model is loaded before, and the old one freed after, outside the
+ * lock), so estimates never wait for a model load. The ML backend's predict
+ * must therefore accept concurrent calls on one loaded model. A cx_logger
+ * serialises its lines with a mutex. */
+#ifndef COMPLEXITY_ESTIMATOR_H
+#define COMPLEXITY_ESTIMATOR_H
+
+#include <stddef.h>
+
+#include "complexity/common.h"
+#include "complexity/labels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Logging ------------------------------------------------------------ */
+
+typedef enum { CX_LOG_DEBUG, CX_LOG_INFO, CX_LOG_WARNING, CX_LOG_ERROR, CX_LOG_OFF } cx_log_level;
+
+/* Receives each finished line (no trailing newline) in a callback logger. */
+typedef void (*cx_log_sink)(void *ctx, cx_log_level level, const char *line);
+
+typedef struct cx_logger cx_logger;
+
+/* A logger appending to `path` (created if missing), or to stderr when path is
+ * NULL. Lines below `level` are dropped. Caller frees with cx_logger_free. */
+int cx_logger_open(cx_logger **out, const char *path, cx_log_level level, cx_error *err);
+/* A logger handing each line to sink(ctx, ...). */
+int cx_logger_open_sink(cx_logger **out, cx_log_sink sink, void *ctx, cx_log_level level, cx_error *err);
+void cx_logger_free(cx_logger *lg);
+/* "debug", "info", "warning", "error", "off" -> level; -1 when unknown. */
+int cx_log_level_from_name(const char *name);
+
+/* 1 when a line at `level` would be written (to skip formatting values). */
+int cx_log_enabled(const cx_logger *lg, cx_log_level level);
+
+/* One line: `ts=<UTC ISO-8601> level=<level> event=<event> k1=v1 k2=v2 ...`.
+ * The variadic part is pairs of const char * (key, value), ended by NULL.
+ * Values with spaces, quotes, '=' or control bytes are written quoted and
+ * escaped. A NULL logger does nothing. */
+void cx_log(cx_logger *lg, cx_log_level level, const char *event, ...);
+
+/* ---- Heuristic ---------------------------------------------------------- */
+
+enum { CX_N_DIMS = 9, CX_DETAIL_MAX = 200 };
+typedef enum {
+    CX_DIM_TOKEN_LENGTH, CX_DIM_REASONING_MARKERS, CX_DIM_DOMAIN_COUNT, CX_DIM_STEP_INDICATORS,
+    CX_DIM_CODE_COMPLEXITY, CX_DIM_CONTEXT_DEPENDENCY, CX_DIM_CONSTRAINT_COUNT, CX_DIM_AMBIGUITY,
+    CX_DIM_EXTERNAL_TOOL_NEED
+} cx_dim;
+
+/* "token_length", ..., "external_tool_need" (static strings, SPEC §8 order). */
+extern const char *const cx_dim_names[CX_N_DIMS];
+/* Index of a dimension name, -1 when unknown. */
+int cx_dim_from_name(const char *name);
+
+typedef struct cx_dimension {
+    const char *name;            /* static */
+    double score;                /* in [0,1] */
+    double weight;
+    char detail[CX_DETAIL_MAX];  /* e.g. "3 markers: analyze, compare, design" */
+} cx_dimension;
+
+typedef struct cx_heuristic_result {
+    cx_dimension dims[CX_N_DIMS];
+    double score;                /* min(sum of score*weight, 1) */
+} cx_heuristic_result;
+
+/* Compiled patterns; immutable after open, shareable between threads. */
+typedef struct cx_heuristic cx_heuristic;
+
+int cx_heuristic_open(cx_heuristic **out, cx_error *err);
+void cx_heuristic_free(cx_heuristic *h);
+
+/* Scores `text` (UTF-8, `len` bytes; each byte that does not start a valid
+ * sequence counts as one U+FFFD). prior_user_messages feeds
+ * context_dependency; weights[CX_N_DIMS] in cx_dim order (NULL = defaults).
+ * Fails only on allocation failure. */
+int cx_heuristic_eval(const cx_heuristic *h, const char *text, size_t len, int prior_user_messages,
+                      const double *weights, cx_heuristic_result *out, cx_error *err);
+
+/* ---- Configuration (config.yaml, section task_complexity) --------------- */
+
+typedef enum { CX_ML_ONLY, CX_ML_HYBRID, CX_ML_REFINE } cx_ml_mode;
+typedef enum { CX_TRIGGER_AUTO, CX_TRIGGER_MANUAL, CX_TRIGGER_AUTO_SILENT } cx_trigger_mode;
+
+extern const char *const cx_ml_mode_names[3];       /* "ml_only", "hybrid", "ml_refine" */
+extern const char *const cx_trigger_mode_names[3];  /* "auto", "manual", "auto_silent" */
+
+enum { CX_MODEL_NAME_MAX = 256, CX_CONFIG_PATH_MAX = 4096 };
+
+/* A plain value: copy it with `=`. Defaults are the seed's (SPEC §8). */
+typedef struct cx_estimator_config {
+    int enabled;                              /* true */
+    cx_trigger_mode trigger_mode;             /* auto */
+    double dimension_weights[CX_N_DIMS];      /* heuristic_keywords.json */
+    int llm_refinement;                       /* true (accepted; needs an LLM, not done here) */
+    char refinement_model[CX_MODEL_NAME_MAX]; /* "" */
+    double ambiguity_low, ambiguity_high;     /* 0.35, 0.65 */
+    char fast_model[CX_MODEL_NAME_MAX];       /* "" = no override */
+    char standard_model[CX_MODEL_NAME_MAX];
+    char frontier_model[CX_MODEL_NAME_MAX];
+    double tier_boundaries[CX_N_TIERS - 1];   /* upper bounds of trivial..complex: .15 .35 .60 .85 */
+    int decomposition_enabled;                /* true */
+    double decomposition_threshold;           /* 0.80 */
+    int max_subtasks;                         /* 5 */
+    int parallel_subtasks;                    /* true */
+    int ml_model_enabled;                     /* false */
+    char ml_model_path[CX_CONFIG_PATH_MAX];   /* "" = models/complexity_model_int8.onnx */
+    char ml_tokenizer_path[CX_CONFIG_PATH_MAX]; /* "" = models/complexity_tokenizer */
+    cx_ml_mode ml_estimation_mode;            /* hybrid */
+    int track_accuracy;                       /* true (a seed field; kept, unused here) */
+} cx_estimator_config;
+
+#define CX_DEFAULT_ML_MODEL_PATH "models/complexity_model_int8.onnx"
+#define CX_DEFAULT_ML_TOKENIZER_PATH "models/complexity_tokenizer"
+
+void cx_estimator_config_defaults(cx_estimator_config *cfg);
+
+/* Reads the task_complexity section of a YAML document; a missing or empty
+ * section means all defaults, other top-level sections are ignored. Fields not
+ * given keep their defaults (a partial dimension_weights or tier_boundaries
+ * map overrides only the keys it names). Errors name the file, line and key:
+ * "config.yaml:7: task_complexity.ml_estimation_mode: unknown mode 'x' ...".
+ * On failure *cfg is left unchanged. `name` labels messages (e.g. the path). */
+int cx_estimator_config_parse(const char *yaml, size_t len, const char *name, cx_estimator_config *cfg,
+                              cx_error *err);
+int cx_estimator_config_load(const char *path, cx_estimator_config *cfg, cx_error *err);
+
+/* ---- ML predictor seam --------------------------------------------------- */
+
+/* What the seed's MLComplexityClassifier.predict returns. */
+typedef struct cx_ml_prediction {
+    double score;                        /* in [0,1] */
+    cx_tier tier;                        /* argmax of tier_probs */
+    int domains[CX_N_DOMAINS];           /* 1 when domain_scores > 0.5 */
+    cx_intent intent;                    /* argmax of intent_probs */
+    double tier_probs[CX_N_TIERS];
+    double intent_probs[CX_N_INTENTS];
+    double domain_scores[CX_N_DOMAINS];  /* sigmoid outputs */
+} cx_ml_prediction;
+
+/* A model runtime (ONNX / native), attached by the host. `load` returns an
+ * opaque model for the two paths or fails with a message; `predict` must be
+ * safe to call concurrently on one model; `unload` frees it. The estimator
+ * checks that the model file exists before calling load (SPEC §8's
+ * ml_classifier_model_not_found) and logs its size. */
+typedef struct cx_ml_backend {
+    void *ctx;
+    int (*load)(void *ctx, const char *model_path, const char *tokenizer_path, void **model, cx_error *err);
+    int (*predict)(void *model, const char *text, size_t len, cx_ml_prediction *out, cx_error *err);
+    void (*unload)(void *model);
+} cx_ml_backend;
+
+/* The native classifier (complexity/classifier.h) as a backend: model_path is
+ * a training output folder or weights file it can open (not the seed's ONNX
+ * file; an ONNX backend can attach the same way). Predictions on one model are
+ * serialised. Static; never freed. */
+const cx_ml_backend *cx_ml_backend_native(void);
+
+/* ---- Estimator ----------------------------------------------------------- */
+
+typedef struct cx_estimate {
+    double score;                            /* final, in [0,1] */
+    cx_tier tier;
+    double heuristic_score;
+    cx_dimension dimensions[CX_N_DIMS];
+    int has_suggested_model;                 /* 0: no override (JSON null) */
+    char suggested_model[CX_MODEL_NAME_MAX];
+    int needs_decomposition;
+    const char *estimation_method;           /* static: "heuristic", "ml", "hybrid_ml", "ml_refine" */
+    double estimation_ms;
+    int has_ml;                              /* a prediction was made: ml_intent/ml_domains valid */
+    cx_ml_prediction ml;
+} cx_estimate;
+
+typedef struct cx_estimator cx_estimator;
+
+typedef struct cx_estimator_options {
+    const char *config_path;         /* NULL: defaults, nothing to reload */
+    const cx_ml_backend *ml_backend; /* copied; NULL: no ML runtime (heuristic only) */
+    cx_logger *logger;               /* borrowed, must outlive the estimator; NULL: silent */
+} cx_estimator_options;
+
+/* Loads the config (a missing or invalid file is an error) and, when it
+ * enables ML, the model. A model that cannot be loaded is not an error: the
+ * estimator runs on the heuristic and logs why. */
+int cx_estimator_open(cx_estimator **out, const cx_estimator_options *opt, cx_error *err);
+void cx_estimator_free(cx_estimator *est);
+
+/* Re-reads the config file when its mtime, size or inode changed since the
+ * last look (cheap: one stat). A valid new file is applied: ML enable -> load,
+ * disable -> unload, path change -> reload, missing model -> heuristic + log.
+ * An invalid or vanished file keeps the previous config, logs
+ * config_reload_failed, and returns its error (the estimator stays usable).
+ * *reloaded (may be NULL) = 1 when a new config was applied. */
+int cx_estimator_maybe_reload(cx_estimator *est, int *reloaded, cx_error *err);
+
+/* Applies a config directly (the Web UI path), with the same ML transitions. */
+int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, cx_error *err);
+/* A copy of the config in force. */
+void cx_estimator_get_config(cx_estimator *est, cx_estimator_config *cfg);
+/* 1 when an ML model is loaded (and enabled). */
+int cx_estimator_ml_active(cx_estimator *est);
+
+/* Estimates one message. prior_user_messages: user turns before this one.
+ * Computes regardless of `enabled` / `trigger_mode`: those tell the host when
+ * to call. llm_refinement is accepted in the config but not performed (no LLM
+ * client here); the seed only uses it when ML did not run. */
+int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int prior_user_messages,
+                          cx_estimate *out, cx_error *err);
+
+/* Tier of a score under boundaries[CX_N_TIERS-1] (score < b[0] -> trivial, ...). */
+cx_tier cx_score_to_tier(double score, const double *boundaries);
+
+/* The result as one JSON object, fields as the seed's ComplexityResult.to_dict
+ * (score rounded to 4 places, dimension scores to 3, estimation_ms to 1;
+ * ml_intent / ml_domains only when ML ran). precise = 1 writes unrounded
+ * values and adds "heuristic_score". Returns a malloc'd string (caller frees),
+ * NULL on allocation failure. */
+char *cx_estimate_to_json(const cx_estimate *e, int precise);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

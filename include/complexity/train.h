@@ -1,0 +1,84 @@
+/* Training (complexity train): the seed's recipe (SPEC §5) done right and
+ * fast: per-step warmup + cosine schedule, AdamW with 5x learning rate on the
+ * heads, clipping at 1.0, no padding, the frozen part computed once per
+ * distinct text and reused across epochs, resumable checkpoints.
+ *
+ * Output folder (as the seed's, with safetensors instead of .pt):
+ *   best_model.safetensors   lowest validation score MAE (train loss without --val)
+ *   final_model.safetensors  weights after the last epoch
+ *   checkpoint.safetensors   weights + AdamW moments + position, every epoch
+ *                            and on interruption; --resume continues from it
+ *   config.json              the seed's keys + the architecture
+ *   tokenizer/               vocab.txt, tokenizer.json, tokenizer_config.json
+ *   metrics.jsonl            one JSON line per epoch */
+#ifndef COMPLEXITY_TRAIN_H
+#define COMPLEXITY_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "complexity/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cx_train_progress {
+    int epoch, epochs;          /* 1-based epoch */
+    long step, total_steps;     /* optimizer steps done / planned */
+    long epoch_step, epoch_steps;
+    double loss;                /* running mean of the epoch's training loss */
+    double lr;                  /* encoder learning rate of the last step */
+    double elapsed_s;
+    const char *phase;          /* "train", "validate", "cache" */
+} cx_train_progress;
+
+/* Per-epoch figures, also written to metrics.jsonl. */
+typedef struct cx_epoch_report {
+    int epoch;
+    double train_loss, val_loss;         /* val_* are NaN without validation data */
+    double val_mae, val_tier_acc, val_intent_acc, val_domain_f1;
+    double seconds;
+    int is_best;
+} cx_epoch_report;
+
+typedef struct cx_train_callbacks {
+    void (*progress)(void *ctx, const cx_train_progress *p);   /* often; may be NULL */
+    void (*epoch_done)(void *ctx, const cx_epoch_report *r);   /* may be NULL */
+    void (*message)(void *ctx, const char *line);              /* one-off notes; may be NULL */
+    void *ctx;
+} cx_train_callbacks;
+
+typedef struct cx_train_options {
+    const char *data_path;      /* required */
+    const char *val_path;       /* NULL: no validation */
+    const char *output_dir;     /* "training/output" */
+    int epochs;                 /* 5 */
+    int batch_size;             /* 32 */
+    double lr;                  /* 2e-5; heads at 5x */
+    int freeze_layers;          /* 4 */
+    int max_length;             /* 256 */
+    int warmup_steps;           /* 100 */
+    const char *base_dir;       /* Hugging Face DistilBERT folder, or NULL to train from scratch */
+    const char *arch;           /* preset when base_dir is NULL ("tiny", "small", "distilbert") */
+    const char *vocab_dir;      /* tokenizer when base_dir is NULL */
+    int resume;                 /* continue from output_dir/checkpoint.safetensors */
+    uint64_t seed;              /* 42 */
+    int threads;                /* 0: all cores */
+    size_t cache_limit_mb;      /* memory for cached frozen activations; 0: default */
+    volatile sig_atomic_t *stop; /* set to non-zero (e.g. by SIGINT) to checkpoint and stop */
+    const char *base_name;      /* written as config.json's base_model (default base_dir or "none") */
+} cx_train_options;
+
+/* Fills the seed's defaults. */
+void cx_train_defaults(cx_train_options *o);
+
+/* Runs training. Returns CX_OK when all epochs ran, and also when *stop was
+ * raised: then the checkpoint is written, *interrupted is 1, and --resume
+ * continues exactly where it stopped. */
+int cx_train(const cx_train_options *o, const cx_train_callbacks *cb, int *interrupted, cx_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,73 @@
+/* The native classifier (complexity/classifier.h) as the estimator's ML
+ * backend. A cx_classifier keeps per-call working memory, so predictions on
+ * one loaded model are serialised with a mutex: the estimator may call from
+ * several threads. */
+#include "complexity/estimator.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "complexity/classifier.h"
+#include "util/error.h"
+
+typedef struct native_model {
+    cx_classifier *classifier;
+    pthread_mutex_t mu;
+} native_model;
+
+static int native_load(void *ctx, const char *model_path, const char *tokenizer_path, void **model, cx_error *err) {
+    (void)ctx;
+    *model = NULL;
+    cx_classifier_options opt = {0};
+    struct stat sb;
+    /* A tokenizer path that does not exist (the seed's default) means "the one beside the model". */
+    if (tokenizer_path && stat(tokenizer_path, &sb) == 0) opt.tokenizer = tokenizer_path;
+    native_model *m = calloc(1, sizeof *m);
+    if (!m) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    int rc = cx_classifier_open(model_path, &opt, &m->classifier, err);
+    if (rc == CX_OK && pthread_mutex_init(&m->mu, NULL) != 0) {
+        cx_classifier_free(m->classifier);
+        rc = cx_error_set(err, CX_ERR_NOMEM, "cannot create a mutex");
+    }
+    if (rc != CX_OK) {
+        free(m);
+        return rc;
+    }
+    *model = m;
+    return CX_OK;
+}
+
+static int native_predict(void *model, const char *text, size_t len, cx_ml_prediction *out, cx_error *err) {
+    native_model *m = model;
+    cx_prediction p;
+    pthread_mutex_lock(&m->mu);
+    int rc = cx_classifier_predict(m->classifier, text, len, &p, err);
+    pthread_mutex_unlock(&m->mu);
+    if (rc != CX_OK) return rc;
+    if (p.tier < 0 || p.tier >= CX_N_TIERS || p.intent < 0 || p.intent >= CX_N_INTENTS)
+        return cx_error_set(err, CX_ERR_INTERNAL, "classifier returned tier %d, intent %d", p.tier, p.intent);
+    out->score = p.score;
+    out->tier = (cx_tier)p.tier;
+    out->intent = (cx_intent)p.intent;
+    for (int d = 0; d < CX_N_DOMAINS; d++) {
+        out->domains[d] = (int)((p.domains >> d) & 1u);
+        out->domain_scores[d] = p.domain_scores[d];
+    }
+    for (int t = 0; t < CX_N_TIERS; t++) out->tier_probs[t] = p.tier_probs[t];
+    for (int i = 0; i < CX_N_INTENTS; i++) out->intent_probs[i] = p.intent_probs[i];
+    return CX_OK;
+}
+
+static void native_unload(void *model) {
+    native_model *m = model;
+    if (!m) return;
+    cx_classifier_free(m->classifier);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+const cx_ml_backend *cx_ml_backend_native(void) {
+    static const cx_ml_backend backend = {NULL, native_load, native_predict, native_unload};
+    return &backend;
+}

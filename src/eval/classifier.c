@@ -1,0 +1,164 @@
+/* cx_classifier: tokenizer + model + a one-sequence workspace. A single
+ * prompt runs at its true length: no padding. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "complexity/classifier.h"
+#include "complexity/model.h"
+#include "complexity/tokenizer.h"
+#include "util/error.h"
+#include "util/fileio.h"
+
+struct cx_classifier {
+    cx_tokenizer *tok;
+    cx_model *model;
+    cx_model_ws *ws;
+    int max_length;
+    int32_t *ids;
+    char *model_path;
+};
+
+static int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* max_length from a training folder's config.json (0 when absent). */
+static int config_max_length(const char *dir) {
+    char *path = cx_path_join(dir, "config.json"), *text = NULL;
+    size_t len;
+    cx_error ignore;
+    int v = 0;
+    if (path && cx_read_file(path, 1 << 20, &text, &len, &ignore) == CX_OK) {
+        cJSON *j = cJSON_Parse(text);
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "max_length");
+        if (cJSON_IsNumber(m) && m->valuedouble >= 2 && m->valuedouble <= 1 << 20) v = (int)m->valuedouble;
+        cJSON_Delete(j);
+    }
+    free(text);
+    free(path);
+    return v;
+}
+
+/* Resolves the weights file and the tokenizer folder of model_path. */
+static int resolve_paths(const char *model_path, const cx_classifier_options *o, char **weights, char **tok_dir,
+                         int *max_length, cx_error *err) {
+    size_t n = strlen(model_path);
+    if (n > 5 && strcmp(model_path + n - 5, ".onnx") == 0)
+        return cx_error_set(err, CX_ERR_UNSUPPORTED, "%s: ONNX models are not supported by this build yet", model_path);
+    char *dir;
+    if (is_dir(model_path)) {
+        char file[128];
+        snprintf(file, sizeof file, "%s.safetensors", o && o->weights ? o->weights : "best_model");
+        *weights = cx_path_join(model_path, file);
+        dir = strdup(model_path);
+    } else {
+        *weights = strdup(model_path);
+        dir = cx_dirname(model_path);
+    }
+    *tok_dir = o && o->tokenizer ? strdup(o->tokenizer) : cx_path_join(dir, "tokenizer");
+    *max_length = o && o->max_length > 0 ? o->max_length : config_max_length(dir);
+    if (*max_length <= 0) *max_length = 256;
+    free(dir);
+    return *weights && *tok_dir ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+}
+
+int cx_classifier_open(const char *model_path, const cx_classifier_options *o, cx_classifier **out, cx_error *err) {
+    *out = NULL;
+    cx_classifier *c = calloc(1, sizeof *c);
+    if (!c) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    char *tok_dir = NULL;
+    int rc = resolve_paths(model_path, o, &c->model_path, &tok_dir, &c->max_length, err);
+    if (rc == CX_OK && o && o->threads > 0) cx_model_set_threads(o->threads);
+    if (rc == CX_OK) rc = cx_model_load(&c->model, c->model_path, NULL, err);
+    if (rc == CX_OK) rc = cx_tokenizer_open(tok_dir, &c->tok, err);
+    if (rc == CX_OK) {
+        const cx_model_config *cfg = cx_model_get_config(c->model);
+        if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
+        if (cx_tokenizer_vocab_size(c->tok) > (size_t)cfg->vocab_size)
+            rc = cx_error_set(err, CX_ERR_FORMAT, "%s: %zu tokens but the model %s has only %d embeddings", tok_dir,
+                              cx_tokenizer_vocab_size(c->tok), c->model_path, cfg->vocab_size);
+    }
+    if (rc == CX_OK) {
+        cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0};
+        rc = cx_ws_open(&c->ws, c->model, &wo, err);
+    }
+    if (rc == CX_OK && !(c->ids = malloc((size_t)c->max_length * sizeof *c->ids)))
+        rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    free(tok_dir);
+    if (rc) {
+        cx_classifier_free(c);
+        return rc;
+    }
+    *out = c;
+    return CX_OK;
+}
+
+void cx_classifier_free(cx_classifier *c) {
+    if (!c) return;
+    cx_ws_free(c->ws);
+    cx_model_free(c->model);
+    cx_tokenizer_free(c->tok);
+    free(c->ids);
+    free(c->model_path);
+    free(c);
+}
+
+const char *cx_classifier_model_path(const cx_classifier *c) { return c->model_path; }
+
+static int softmax_argmax(const float *logits, int n, double *probs) {
+    float mx = logits[0];
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (logits[i] > mx) mx = logits[i], best = i;
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += probs[i] = exp((double)logits[i] - mx); /* shift by max: no overflow */
+    for (int i = 0; i < n; i++) probs[i] /= sum;
+    return best;
+}
+
+int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_prediction *p, cx_error *err) {
+    size_t n;
+    int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, c->ids, NULL, (size_t)c->max_length, &n, err);
+    if (rc) return rc;
+    int lengths[1] = {(int)n};
+    cx_model_batch b = {1, lengths, c->ids};
+    cx_model_outputs o;
+    rc = cx_model_forward(c->model, c->ws, &b, NULL, 0, 0, NULL, NULL, &o, err);
+    if (rc) return rc;
+    memset(p, 0, sizeof *p);
+    p->score = o.score[0];
+    p->tier = softmax_argmax(o.tier_logits, CX_N_TIERS, p->tier_probs);
+    p->intent = softmax_argmax(o.intent_logits, CX_N_INTENTS, p->intent_probs);
+    for (int d = 0; d < CX_N_DOMAINS; d++) {
+        p->domain_scores[d] = 1.0 / (1.0 + exp(-(double)o.domain_logits[d]));
+        if (p->domain_scores[d] > 0.5) p->domains |= 1u << d;
+    }
+    return CX_OK;
+}
+
+static cJSON *prob_object(const char *const *names, const double *v, int n) {
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; o && i < n; i++) cJSON_AddNumberToObject(o, names[i], round(v[i] * 1e6) / 1e6);
+    return o;
+}
+
+char *cx_prediction_to_json(const cx_prediction *p) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddNumberToObject(o, "score", round(p->score * 1e6) / 1e6);
+    cJSON_AddStringToObject(o, "tier", cx_tier_names[p->tier]);
+    cJSON *d = cJSON_AddArrayToObject(o, "domains");
+    for (int k = 0; k < CX_N_DOMAINS; k++)
+        if (p->domains & (1u << k)) cJSON_AddItemToArray(d, cJSON_CreateString(cx_domain_names[k]));
+    cJSON_AddStringToObject(o, "intent", cx_intent_names[p->intent]);
+    cJSON_AddItemToObject(o, "tier_probs", prob_object(cx_tier_names, p->tier_probs, CX_N_TIERS));
+    cJSON_AddItemToObject(o, "intent_probs", prob_object(cx_intent_names, p->intent_probs, CX_N_INTENTS));
+    cJSON_AddItemToObject(o, "domain_scores", prob_object(cx_domain_names, p->domain_scores, CX_N_DOMAINS));
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}

@@ -1,0 +1,130 @@
+/* Internals of cx_model and cx_model_ws, shared by the files of src/model. */
+#ifndef CX_MODEL_INT_H
+#define CX_MODEL_INT_H
+
+#include <stdint.h>
+
+#include "complexity/model.h"
+#include "model/params.h"
+#include "nn/nn.h"
+#include "util/rng.h"
+
+struct cx_model {
+    cx_model_config cfg;
+    int n_tensors;
+    cx_tensor_desc *desc;  /* (n_tensors) layout, names, shapes */
+    float *mem;            /* (n) all weights, one allocation, or inside map */
+    size_t n;
+    void *map;             /* a checkpoint's mapping holding mem, or NULL */
+    size_t map_len;
+    cx_params p;           /* pointers into mem */
+};
+
+/* What one encoder layer keeps for its backward pass. Packed rows (N). */
+typedef struct cx_layer_acts {
+    float *qkv;        /* (N, 3D) */
+    float *probs;      /* (sum H T^2) softmax before dropout */
+    uint8_t *att_mask; /* (sum H T^2) attention dropout mask */
+    float *att;        /* (N, D) heads' outputs side by side */
+    float *res1;       /* (N, D) x + out_lin(att): sa_layer_norm input */
+    float *mean1;      /* (N) */
+    float *rstd1;      /* (N) */
+    float *h1;         /* (N, D) sa_layer_norm output */
+    float *ff1;        /* (N, F) lin1 output */
+    float *gelu;       /* (N, F) */
+    uint8_t *ff_mask;  /* (N, D) FFN output dropout mask */
+    float *res2;       /* (N, D) h1 + dropout(lin2(gelu)) */
+    float *mean2;      /* (N) */
+    float *rstd2;      /* (N) */
+    float *out;        /* (N, D) output_layer_norm output = next layer's input */
+} cx_layer_acts;
+
+/* The embeddings' saved values (training with freeze 0 only). */
+typedef struct cx_emb_acts {
+    float *sum;        /* (N, D) word + position */
+    float *mean;       /* (N) */
+    float *rstd;       /* (N) */
+    float *ln;         /* (N, D) LayerNorm output, before dropout */
+    uint8_t *mask;     /* (N, D) */
+} cx_emb_acts;
+
+typedef struct cx_head_acts {
+    float *cls;        /* (B, D) hidden state of each [CLS] */
+    uint8_t *cls_mask; /* (B, D) classifier.dropout */
+    float *cls_d;      /* (B, D) */
+    float *sh;         /* (B, S) shared.0 output */
+    float *shr;        /* (B, S) ReLU */
+    uint8_t *sh_mask;  /* (B, S) shared.2 dropout */
+    float *shd;        /* (B, S) */
+    float *a[CX_N_HEADS];      /* (B, Hh) <head>.0 output */
+    float *r[CX_N_HEADS];      /* (B, Hh) ReLU */
+    float *logit[CX_N_HEADS];  /* (B, n_out) <head>.2 output */
+    float *dlogit[CX_N_HEADS]; /* (B, n_out) d loss / d logit */
+    float *score;      /* (B) sigmoid(score logit) */
+    /* backward scratch */
+    float *dcls, *dcls_d, *dsh, *dshr, *dshd, *da, *dr;
+} cx_head_acts;
+
+/* Gradient scratch of the encoder's backward pass, sized for N tokens. */
+typedef struct cx_back_scratch {
+    float *dres2, *dh1, *dff2, *dres1, *datt; /* (N, D) each */
+    float *dgelu, *dff1;                      /* (N, F) each */
+    float *dqkv;                              /* (N, 3D) */
+    float *datt_scratch;                      /* attention, per thread */
+    int att_threads;
+    float *dx[2];                             /* (N, D) ping-pong d(layer input) */
+} cx_back_scratch;
+
+struct cx_model_ws {
+    const cx_model *m;
+    cx_ws_options opt;
+    /* the current batch */
+    int B;
+    size_t N;
+    size_t *off;       /* (max_seqs + 1) */
+    size_t *aoff;      /* (max_seqs + 1) */
+    cx_seqs seqs;
+    /* forward state */
+    float *x0;         /* (N, D) embeddings output (frozen or eval runs) */
+    float *ping[2];    /* (N, D) outputs of layers that keep nothing */
+    cx_layer_acts tmp; /* scratch activations of such layers (out unused) */
+    float *ff2_tmp;    /* (N, D) lin2 output before dropout */
+    float *hidden;     /* (N, D) input of the first trainable layer */
+    cx_emb_acts emb;   /* training with freeze 0 */
+    cx_layer_acts acts[CX_MODEL_MAX_LAYERS]; /* layers >= freeze when training */
+    const float *enc_out; /* (N, D) last layer's output */
+    cx_head_acts heads;
+    cx_back_scratch bs;
+    /* last forward */
+    int ready_backward;
+    int emb_ran;       /* embeddings ran with saved activations (freeze 0) */
+    const int32_t *ids; /* borrowed from the batch, for the embeddings' backward */
+    float p_drop, p_att;
+    void *mem;
+};
+
+/* encoder.c */
+void embeddings_forward(const cx_model *m, float *out, cx_emb_acts *keep, const int32_t *ids,
+                        const cx_seqs *s, float p, cx_rng *rng);
+void embeddings_backward(const cx_model *m, cx_params *g, const cx_emb_acts *a,
+                         const float *dout, float *dln, float *dsum, const int32_t *ids,
+                         const cx_seqs *s, float p);
+void layer_forward(const cx_model *m, int l, cx_layer_acts *a, const float *inp,
+                   float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_rng *rng);
+void layer_backward(const cx_model *m, int l, cx_params *g, float *dinp, const float *dout,
+                    const cx_layer_acts *a, const float *inp, cx_back_scratch *bs,
+                    const cx_seqs *s, float p_drop, float p_att);
+
+/* heads.c */
+void heads_forward(const cx_model *m, cx_head_acts *h, const float *hidden, const cx_seqs *s,
+                   float p, cx_rng *rng);
+void heads_loss(const cx_model *m, cx_head_acts *h, const cx_model_targets *t, int B,
+                cx_model_loss *loss);
+void heads_backward(const cx_model *m, cx_params *g, float *dhidden, cx_head_acts *h,
+                    const cx_seqs *s, float p);
+
+/* model.c */
+int model_alloc(cx_model **out, const cx_model_config *cfg, cx_error *err);
+void model_init_weights(cx_model *m, uint64_t seed, size_t from);
+
+#endif

@@ -1,0 +1,180 @@
+/* Multi-head self-attention over packed sequences. Each sequence attends only
+ * to its own tokens, which is exactly what the padded PyTorch model computes
+ * for real tokens (padded keys get a -inf score, so softmax gives them weight
+ * 0). Work is split over (sequence, head) pairs: each pair writes its own rows
+ * and columns, so threads never write the same element. */
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "nn/nn.h"
+
+typedef struct head_view {
+    size_t T;        /* tokens of this sequence */
+    size_t row0;     /* its first packed row */
+    size_t ld;       /* row stride of qkv: 3*D */
+    int hd;          /* head width */
+    size_t col;      /* h * hd */
+} head_view;
+
+static head_view view_of(const cx_seqs *s, int b, int h, int D, int H) {
+    head_view v;
+    v.T = s->off[b + 1] - s->off[b];
+    v.row0 = s->off[b];
+    v.ld = 3 * (size_t)D;
+    v.hd = D / H;
+    v.col = (size_t)h * (size_t)v.hd;
+    return v;
+}
+
+/* Eight partial sums: the compiler can keep them in one vector register
+ * (a single float accumulator cannot be vectorized without reassociation),
+ * and short sums are more accurate than one long chain. */
+static float dot(const float *a, const float *b, int n) {
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) acc[0] += a[i] * b[i];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+static void head_forward(float *out, float *P, const float *qkv, const uint8_t *mask, float p,
+                         const head_view *v, int D) {
+    const float scale = 1.0f / sqrtf((float)v->hd);
+    const float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+    for (size_t i = 0; i < v->T; i++) {
+        const float *q = qkv + (v->row0 + i) * v->ld + v->col;
+        float *Pi = P + i * v->T;
+        float mx = -INFINITY;
+        for (size_t j = 0; j < v->T; j++) {
+            const float *k = qkv + (v->row0 + j) * v->ld + D + v->col;
+            Pi[j] = dot(q, k, v->hd) * scale;
+            if (Pi[j] > mx) mx = Pi[j];
+        }
+        /* subtract the max for numerical stability */
+        double sum = 0.0;
+        for (size_t j = 0; j < v->T; j++) {
+            Pi[j] = expf(Pi[j] - mx);
+            sum += Pi[j];
+        }
+        float inv = (float)(1.0 / sum);
+        for (size_t j = 0; j < v->T; j++) Pi[j] *= inv;
+        float *o = out + (v->row0 + i) * (size_t)D + v->col;
+        memset(o, 0, (size_t)v->hd * sizeof *o);
+        for (size_t j = 0; j < v->T; j++) {
+            float w = mask ? (mask[i * v->T + j] ? Pi[j] * keep : 0.0f) : Pi[j];
+            const float *val = qkv + (v->row0 + j) * v->ld + 2 * (size_t)D + v->col;
+            for (int c = 0; c < v->hd; c++) o[c] += w * val[c];
+        }
+    }
+}
+
+void attention_forward(float *out, float *probs, const float *qkv, const uint8_t *mask,
+                       float p, const cx_seqs *s, int D, int H) {
+    int pairs = s->n_seqs * H;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int t = 0; t < pairs; t++) {
+        int b = t / H, h = t % H;
+        head_view v = view_of(s, b, h, D, H);
+        size_t a = s->aoff[b] + (size_t)h * v.T * v.T;
+        head_forward(out, probs + a, qkv, mask ? mask + a : NULL, p, &v, D);
+    }
+}
+
+static void head_backward(float *dqkv, float *dS, const float *dout, const float *qkv,
+                          const float *P, const uint8_t *mask, float p, const head_view *v,
+                          int D) {
+    const float scale = 1.0f / sqrtf((float)v->hd);
+    const float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+    const size_t T = v->T, koff = (size_t)D, voff = 2 * (size_t)D;
+    for (size_t i = 0; i < T; i++) {
+        const float *d = dout + (v->row0 + i) * (size_t)D + v->col;
+        const float *Pi = P + i * T;
+        float *dSi = dS + i * T;
+        /* out_i = sum_j Pd_ij v_j: dPd_ij = dout_i . v_j, dv_j += Pd_ij dout_i */
+        for (size_t j = 0; j < T; j++) {
+            const float *val = qkv + (v->row0 + j) * v->ld + voff + v->col;
+            float *dval = dqkv + (v->row0 + j) * v->ld + voff + v->col;
+            float m = mask ? (mask[i * T + j] ? keep : 0.0f) : 1.0f;
+            float pd = Pi[j] * m;
+            for (int c = 0; c < v->hd; c++) dval[c] += pd * d[c];
+            dSi[j] = dot(d, val, v->hd) * m; /* dP through the dropout */
+        }
+        /* softmax: dS_ij = P_ij (dP_ij - sum_k P_ik dP_ik) */
+        double acc = 0.0;
+        for (size_t j = 0; j < T; j++) acc += Pi[j] * dSi[j];
+        for (size_t j = 0; j < T; j++) dSi[j] = Pi[j] * (dSi[j] - (float)acc);
+    }
+    /* S_ij = scale q_i . k_j */
+    for (size_t i = 0; i < T; i++) {
+        float *dq = dqkv + (v->row0 + i) * v->ld + v->col;
+        const float *q = qkv + (v->row0 + i) * v->ld + v->col;
+        for (size_t j = 0; j < T; j++) {
+            float g = dS[i * T + j] * scale;
+            const float *k = qkv + (v->row0 + j) * v->ld + koff + v->col;
+            float *dk = dqkv + (v->row0 + j) * v->ld + koff + v->col;
+            for (int c = 0; c < v->hd; c++) {
+                dq[c] += g * k[c];
+                dk[c] += g * q[c];
+            }
+        }
+    }
+}
+
+size_t attention_scratch_floats(size_t max_len, int n_threads) {
+    return max_len * max_len * (size_t)(n_threads > 0 ? n_threads : 1);
+}
+
+void attention_backward(float *dqkv, float *scratch, int n_threads, const float *dout,
+                        const float *qkv, const float *probs, const uint8_t *mask, float p,
+                        const cx_seqs *s, int D, int H) {
+    size_t max_len = 0;
+    for (int b = 0; b < s->n_seqs; b++)
+        if (s->off[b + 1] - s->off[b] > max_len) max_len = s->off[b + 1] - s->off[b];
+    int pairs = s->n_seqs * H;
+    /* scratch holds one (T,T) map per thread: never run more threads than that */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+    for (int t = 0; t < pairs; t++) {
+        int b = t / H, h = t % H;
+        head_view v = view_of(s, b, h, D, H);
+        size_t a = s->aoff[b] + (size_t)h * v.T * v.T;
+        float *dS = scratch + (size_t)omp_get_thread_num() * max_len * max_len;
+        head_backward(dqkv, dS, dout, qkv, probs + a, mask ? mask + a : NULL, p, &v, D);
+    }
+}
+
+void attention_forward_naive(float *out, float *probs, const float *qkv, const uint8_t *mask,
+                             float p, const cx_seqs *s, int D, int H) {
+    int hd = D / H;
+    double scale = 1.0 / sqrt((double)hd), keep = p > 0.0f ? 1.0 / (1.0 - p) : 1.0;
+    size_t ld = 3 * (size_t)D;
+    for (int b = 0; b < s->n_seqs; b++) {
+        size_t T = s->off[b + 1] - s->off[b], r0 = s->off[b];
+        for (int h = 0; h < H; h++) {
+            float *P = probs + s->aoff[b] + (size_t)h * T * T;
+            const uint8_t *M = mask ? mask + s->aoff[b] + (size_t)h * T * T : NULL;
+            for (size_t i = 0; i < T; i++) {
+                double mx = -INFINITY, sum = 0.0;
+                for (size_t j = 0; j < T; j++) {
+                    double acc = 0.0;
+                    for (int c = 0; c < hd; c++)
+                        acc += (double)qkv[(r0 + i) * ld + (size_t)h * hd + c] *
+                               qkv[(r0 + j) * ld + D + (size_t)h * hd + c];
+                    P[i * T + j] = (float)(acc * scale);
+                    if (acc * scale > mx) mx = acc * scale;
+                }
+                for (size_t j = 0; j < T; j++) sum += exp(P[i * T + j] - mx);
+                for (size_t j = 0; j < T; j++) P[i * T + j] = (float)(exp(P[i * T + j] - mx) / sum);
+                for (int c = 0; c < hd; c++) {
+                    double acc = 0.0;
+                    for (size_t j = 0; j < T; j++) {
+                        double w = P[i * T + j] * (M ? (M[i * T + j] ? keep : 0.0) : 1.0);
+                        acc += w * qkv[(r0 + j) * ld + 2 * (size_t)D + (size_t)h * hd + c];
+                    }
+                    out[(r0 + i) * (size_t)D + (size_t)h * hd + c] = (float)acc;
+                }
+            }
+        }
+    }
+}

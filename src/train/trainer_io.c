@@ -1,0 +1,144 @@
+/* Files the trainer writes: models, checkpoint, metrics.jsonl, config.json,
+ * tokenizer/. Each is written atomically. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "complexity/labels.h"
+#include "train/checkpoint.h"
+#include "train/trainer_int.h"
+#include "util/error.h"
+#include "util/fileio.h"
+
+int trainer_save_model(trainer *t, const char *file, cx_error *err) {
+    char *path = cx_path_join(t->o->output_dir, file);
+    if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    int rc = cx_model_save(t->model, path, err);
+    free(path);
+    return rc;
+}
+
+int trainer_save_checkpoint(trainer *t, cx_error *err) {
+    char *path = cx_path_join(t->o->output_dir, "checkpoint.safetensors");
+    if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    ckpt_state st = {t->step, t->best_metric, t->epoch_loss_sum, (long)t->train.n, t->o->batch_size,
+                     t->o->freeze_layers, t->o->epochs, (unsigned long long)t->o->seed};
+    int rc = ckpt_save(path, t->model, t->m, t->v, t->n_trainable, &st, err);
+    free(path);
+    return rc;
+}
+
+/* Appends a line to a file by rewriting it whole through a temp file, so a
+ * crash never leaves a torn line. Files are small (a line per epoch). */
+static int append_line(const char *path, const char *line, cx_error *err) {
+    char *old = NULL;
+    size_t len = 0;
+    cx_error ignore;
+    cx_read_file(path, 64 << 20, &old, &len, &ignore);
+    cx_afile af;
+    int rc = cx_afile_open(&af, path, err);
+    if (rc == CX_OK) {
+        if (old) fwrite(old, 1, len, af.f);
+        fputs(line, af.f);
+        fputc('\n', af.f);
+        rc = cx_afile_commit(&af, err);
+    }
+    free(old);
+    return rc;
+}
+
+static void add_number(cJSON *o, const char *key, double v) {
+    if (isfinite(v)) cJSON_AddNumberToObject(o, key, v);
+    else cJSON_AddNullToObject(o, key);
+}
+
+int trainer_append_metrics(trainer *t, const cx_epoch_report *r, cx_error *err) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    cJSON_AddNumberToObject(o, "epoch", r->epoch);
+    cJSON_AddNumberToObject(o, "step", (double)t->step);
+    add_number(o, "train_loss", r->train_loss);
+    add_number(o, "val_loss", r->val_loss);
+    add_number(o, "val_score_mae", r->val_mae);
+    add_number(o, "val_tier_accuracy", r->val_tier_acc);
+    add_number(o, "val_intent_accuracy", r->val_intent_acc);
+    add_number(o, "val_domain_f1", r->val_domain_f1);
+    add_number(o, "seconds", r->seconds);
+    cJSON_AddBoolToObject(o, "best", r->is_best);
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!line) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    char *path = cx_path_join(t->o->output_dir, "metrics.jsonl");
+    int rc = path ? append_line(path, line, err) : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    free(path);
+    free(line);
+    return rc;
+}
+
+static cJSON *names_array(const char *const *names, int n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(names[i]));
+    return a;
+}
+
+/* config.json: the seed's keys, then the architecture so the folder describes itself. */
+static cJSON *config_json(trainer *t) {
+    const cx_train_options *o = t->o;
+    const cx_model_config *c = cx_model_get_config(t->model);
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    cJSON_AddStringToObject(j, "base_model", t->base_model);
+    cJSON_AddNumberToObject(j, "freeze_layers", o->freeze_layers);
+    cJSON_AddNumberToObject(j, "max_length", o->max_length);
+    cJSON_AddNumberToObject(j, "epochs", o->epochs);
+    cJSON_AddNumberToObject(j, "batch_size", o->batch_size);
+    cJSON_AddNumberToObject(j, "lr", o->lr);
+    cJSON_AddItemToObject(j, "tiers", names_array(cx_tier_names, CX_N_TIERS));
+    cJSON_AddItemToObject(j, "domains", names_array(cx_domain_names, CX_N_DOMAINS));
+    cJSON_AddItemToObject(j, "intents", names_array(cx_intent_names, CX_N_INTENTS));
+    cJSON_AddNumberToObject(j, "dim", c->dim);
+    cJSON_AddNumberToObject(j, "n_layers", c->n_layers);
+    cJSON_AddNumberToObject(j, "n_heads", c->n_heads);
+    cJSON_AddNumberToObject(j, "hidden_dim", c->ffn_dim);
+    cJSON_AddNumberToObject(j, "vocab_size", c->vocab_size);
+    cJSON_AddNumberToObject(j, "max_position_embeddings", c->max_positions);
+    cJSON_AddNumberToObject(j, "shared_dim", c->shared_dim);
+    cJSON_AddNumberToObject(j, "head_dim", c->head_dim);
+    cJSON_AddNumberToObject(j, "dropout", c->dropout);
+    cJSON_AddNumberToObject(j, "attention_dropout", c->attention_dropout);
+    cJSON_AddNumberToObject(j, "layer_norm_eps", c->ln_eps);
+    cJSON_AddNumberToObject(j, "warmup_steps", o->warmup_steps);
+    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
+    return j;
+}
+
+static int write_text_file(const char *dir, const char *name, const char *text, cx_error *err) {
+    char *path = cx_path_join(dir, name);
+    if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    cx_afile af;
+    int rc = cx_afile_open(&af, path, err);
+    if (rc == CX_OK) {
+        fputs(text, af.f);
+        fputc('\n', af.f);
+        rc = cx_afile_commit(&af, err);
+    }
+    free(path);
+    return rc;
+}
+
+int trainer_write_outputs(trainer *t, cx_error *err) {
+    cJSON *j = config_json(t);
+    char *text = j ? cJSON_Print(j) : NULL;
+    cJSON_Delete(j);
+    if (!text) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    int rc = write_text_file(t->o->output_dir, "config.json", text, err);
+    free(text);
+    if (rc) return rc;
+    char *dir = cx_path_join(t->o->output_dir, "tokenizer");
+    if (!dir) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    rc = cx_tokenizer_save(t->tok, dir, err);
+    free(dir);
+    return rc;
+}

@@ -1,0 +1,123 @@
+#!/bin/bash
+# evaluate through the CLI: the heuristic on the reference test set reproduces
+# SPEC §7's figures, --compare with a tiny model prints every predictor, --json
+# and --report write what they promise, usage and data errors. The HTML report
+# is checked structurally (tests/report_check.py, when /usr/bin/python3 exists;
+# tests/test_report.c checks it without Python) and, when Chromium is
+# installed, rendered headless: screenshot and DOM.
+set -u
+CLI=${CX_CLI:?run through ctest}
+SRC=${CX_SOURCE_DIR:?}
+REF=${CX_SHARED_DIR:?}/reference-data
+T=${CX_TMPDIR:?}/cli_evaluate
+rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+expect() { # expect DESC CODE TEXT CMD...
+  local o r; o=$("${@:4}" 2>&1); r=$?
+  { [ "$r" = "$2" ] && grep -qF -- "$3" <<<"$o"; } || { fail "$1 (rc=$r): $(head -3 <<<"$o")"; }
+}
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=
+
+# The heuristic alone on the whole reference test set: SPEC §7 says MAE 0.372, tier 15.7%.
+"$CLI" evaluate --data "$REF/test.jsonl" --compare --json heur.json > heur.log 2>&1 || { fail "heuristic run"; cat heur.log; }
+grep -qF "Heuristic Estimator Evaluation Results" heur.log || fail "heuristic title"
+grep -qF "Score MAE:         0.3720" heur.log || fail "heuristic MAE is not 0.3720: $(grep MAE heur.log)"
+grep -qF "Tier Accuracy:     15.73%" heur.log || fail "heuristic tier accuracy is not 15.73%: $(grep 'Tier Acc' heur.log)"
+grep -qF "Intent Accuracy:   n/a" heur.log || fail "the heuristic has no intent"
+grep -qE "^  heuristic  zh +626 " heur.log || fail "per-language row for zh"
+grep -qE '"intent_accuracy":[[:space:]]*null' heur.json || fail "heuristic intent_accuracy should be null"
+grep -qE '"model":[[:space:]]*null' heur.json || fail "no model -> null"
+
+# Tier boundaries from --config change the heuristic's tiers.
+printf 'task_complexity:\n  tier_boundaries:\n    trivial: 0.05\n    simple: 0.1\n    moderate: 0.15\n    complex: 0.2\n' > low.yaml
+"$CLI" evaluate --data "$REF/test.jsonl" --compare --config low.yaml > low.log 2>&1 || fail "--config run"
+grep -qF "Tier Accuracy:     15.73%" low.log && fail "--config tier boundaries had no effect"
+printf 'task_complexity:\n  tier_boundaries:\n    trivial: 0.5\n    simple: 0.4\n' > bad.yaml
+expect "bad config" 1 "bad.yaml:3: task_complexity.tier_boundaries: boundaries must increase" "$CLI" evaluate --data "$REF/test.jsonl" --compare --config bad.yaml
+
+# Usage and data errors.
+expect "no data" 2 "--data is required" "$CLI" evaluate --compare
+expect "nothing to evaluate" 2 "give --model or --onnx (or --compare" "$CLI" evaluate --data "$REF/test.jsonl"
+expect "model and onnx" 2 "not both" "$CLI" evaluate --data x --model a --onnx b
+expect "unknown option" 2 "unknown option" "$CLI" evaluate --frobnicate
+expect "stray argument" 2 "unexpected argument 'extra'" "$CLI" evaluate --data x --compare extra
+expect "missing data" 1 "nope.jsonl" "$CLI" evaluate --data nope.jsonl --compare
+{ head -2 "$REF/test.jsonl"; echo '{"text": "x"}'; } > broken.jsonl
+expect "bad data line" 1 "broken.jsonl:3:" "$CLI" evaluate --data broken.jsonl --compare
+expect "missing model" 1 "nomodel" "$CLI" evaluate --data "$REF/test.jsonl" --model nomodel
+"$CLI" evaluate --help | grep -qF -- "--report FILE" || fail "--help"
+
+# A tiny model, one epoch: every predictor side by side.
+head -400 "$REF/train.jsonl" > train.jsonl
+head -300 "$REF/test.jsonl" > test.jsonl
+"$CLI" train --data train.jsonl --base none --arch tiny --vocab "$SRC/tests/data/vocab_small" --freeze-layers 1 \
+  --lr 1e-3 --epochs 1 --batch-size 32 --threads 2 -o model > train.log 2>&1 || { fail "train"; cat train.log; }
+"$CLI" evaluate --model model --data test.jsonl --compare --json out/eval.json --report out/report.html > cmp.log 2>&1 ||
+  { fail "evaluate --compare"; cat cmp.log; }
+grep -qF "Model Evaluation Results" cmp.log || fail "model report title"
+grep -qF "Tier Confusion Matrix" cmp.log || fail "confusion matrix"
+for p in heuristic ml ml_only hybrid ml_refine; do
+  grep -qE "^  $p +[0-9]+ " cmp.log || fail "comparison row for $p"
+done
+grep -qE "ml_refine used the model for [0-9]+ of 300 samples" cmp.log || fail "ml_refine usage line"
+grep -qF "intent greeting" cmp.log || fail "per-class intents"
+for k in samples avg_inference_ms score_mae score_max_error tier_accuracy tier_within_one intent_accuracy \
+         domain_precision domain_recall domain_f1 tier_confusion intent_confusion per_language per_class \
+         worst_errors predictors ml_only hybrid ml_refine; do
+  grep -qF "\"$k\"" out/eval.json || fail "eval.json lacks $k"
+done
+[ -s out/report.html ] || fail "no report.html"
+[ "$(ls -A out | wc -l)" = 2 ] || fail "temp files left beside the outputs: $(ls -A out)"
+# The seed's report is unchanged without --compare: the model alone.
+"$CLI" evaluate --model model --data test.jsonl --json alone.json > alone.log 2>&1 || fail "evaluate without --compare"
+grep -qE "^  heuristic " alone.log && fail "without --compare the heuristic is not evaluated"
+grep -qE '"predictor":[[:space:]]*"ml"' alone.json || fail "alone.json predictor"
+
+if [ -n "$PY" ]; then
+  "$PY" "$SRC/tests/report_check.py" out/report.html heuristic,ml,ml_only,hybrid,ml_refine || fail "report structure"
+  sed 's|</table>|</tabel>|' out/report.html > broken.html
+  "$PY" "$SRC/tests/report_check.py" broken.html heuristic,ml,ml_only,hybrid,ml_refine > /dev/null &&
+    fail "report_check accepted a broken page"
+  # Numbers in the JSON agree with the printed report.
+  mae=$("$PY" -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["score_mae"])' out/eval.json)
+  grep -qF "Score MAE:         $mae" cmp.log || fail "JSON score_mae $mae not in the report"
+else
+  echo "SKIP: /usr/bin/python3 not found: structural check left to test_report"
+fi
+
+CHROMIUM=/usr/bin/chromium
+if [ -x "$CHROMIUM" ]; then
+  flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+         --disable-component-update --disable-sync --user-data-dir="$T/chrome-profile")
+  timeout 120 "$CHROMIUM" "${flags[@]}" --screenshot="$T/shot.png" --window-size=1200,2000 \
+    "file://$T/out/report.html" > chrome.log 2>&1 || fail "chromium screenshot: $(tail -2 chrome.log)"
+  size=$(stat -c %s shot.png 2>/dev/null || echo 0)
+  [ "$size" -gt 40000 ] || fail "screenshot too small ($size bytes): the page did not render"
+  [ "$(head -c 8 shot.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "screenshot is not a PNG"
+  if [ -n "$PY" ]; then
+    # A rendered page has many colours; a blank or error page has few.
+    "$PY" - shot.png <<'EOF' || fail "screenshot looks blank"
+import sys, zlib, struct
+data = open(sys.argv[1], "rb").read()
+w, h = struct.unpack(">II", data[16:24])
+idat = b"".join(data[i + 8:i + 8 + struct.unpack(">I", data[i:i + 4])[0]]
+                for i in range(8, len(data)) if data[i + 4:i + 8] == b"IDAT")
+raw = zlib.decompress(idat)
+sys.exit(0 if w == 1200 and h == 2000 and len(set(raw[::97])) > 40 else 1)
+EOF
+  fi
+  timeout 120 "$CHROMIUM" "${flags[@]}" --dump-dom "file://$T/out/report.html" > dom.html 2> chrome2.log ||
+    fail "chromium --dump-dom"
+  for id in summary confusion scatter languages classes worst; do
+    grep -qF "<section id=\"$id\">" dom.html || fail "rendered DOM lacks #$id"
+  done
+  [ "$(grep -o '<table class="cm">' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 heat maps"
+  [ "$(grep -o '<svg ' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 scatter plots"
+else
+  echo "SKIP: $CHROMIUM not installed (apt-get install chromium): headless render check skipped"
+fi
+
+echo "cli_evaluate: $fails failures"
+[ "$fails" = 0 ]

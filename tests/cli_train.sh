@@ -1,0 +1,75 @@
+#!/bin/bash
+# train / classify / evaluate through the CLI on a tiny model: files written,
+# exact resume after Ctrl-C and after kill -9, errors that name the problem.
+set -u
+CLI=${CX_CLI:?run through ctest}
+SRC=${CX_SOURCE_DIR:?}
+REF=${CX_SHARED_DIR:?}/reference-data
+T=${CX_TMPDIR:?}/cli_train
+rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+head -600 "$REF/train.jsonl" > train.jsonl
+head -100 "$REF/val.jsonl" > val.jsonl
+COMMON=(--data train.jsonl --val val.jsonl --base none --arch tiny --vocab "$SRC/tests/data/vocab_small"
+        --batch-size 16 --lr 1e-3 --freeze-layers 1 --threads 2)
+
+"$CLI" train "${COMMON[@]}" --epochs 3 -o a > a.log 2>&1 || { fail "train a"; cat a.log; }
+for f in best_model.safetensors final_model.safetensors checkpoint.safetensors config.json metrics.jsonl \
+         tokenizer/vocab.txt tokenizer/tokenizer.json tokenizer/tokenizer_config.json; do
+  [ -s "a/$f" ] || fail "missing a/$f"
+done
+[ "$(wc -l < a/metrics.jsonl)" = 3 ] || fail "metrics.jsonl should have 3 lines"
+for k in base_model freeze_layers max_length epochs batch_size lr tiers domains intents dim n_layers n_heads \
+         hidden_dim vocab_size max_position_embeddings; do
+  grep -q "\"$k\"" a/config.json || fail "config.json lacks $k"
+done
+grep -q "cached frozen activations" a.log || fail "frozen activations were not cached"
+
+# classify: one JSON object per input with the MLPrediction fields.
+out=$("$CLI" classify --model a "hello there" "design a multi-region database")
+[ "$(wc -l <<<"$out")" = 2 ] || fail "classify should print 2 lines"
+for k in score tier domains intent tier_probs intent_probs domain_scores; do
+  grep -q "\"$k\"" <<<"$out" || fail "classify output lacks $k"
+done
+printf 'one\ntwo\n' | "$CLI" classify --model a | [ "$(wc -l)" = 2 ] || fail "classify from stdin"
+
+# evaluate: the report and its JSON.
+"$CLI" evaluate --model a --data val.jsonl --json eval.json > eval.log || fail "evaluate"
+grep -q "Tier Confusion Matrix" eval.log || fail "evaluate report"
+for k in samples score_mae tier_accuracy intent_accuracy domain_f1 tier_confusion; do
+  grep -q "\"$k\"" eval.json || fail "eval.json lacks $k"
+done
+
+# Ctrl-C mid-run, then --resume: the same final weights as the uninterrupted run.
+"$CLI" train "${COMMON[@]}" --epochs 3 -o b > b.log 2>&1 &
+pid=$!
+sleep 1; kill -INT $pid; wait $pid; rc=$?
+[ "$rc" = 130 ] || [ "$rc" = 0 ] || fail "interrupted train exit code $rc"
+"$CLI" train "${COMMON[@]}" --epochs 3 -o b --resume > b2.log 2>&1 || { fail "resume b"; cat b2.log; }
+cmp -s a/final_model.safetensors b/final_model.safetensors || fail "Ctrl-C + resume changed the final weights"
+
+# kill -9 after the first epoch's checkpoint, then --resume.
+"$CLI" train "${COMMON[@]}" --epochs 3 -o c > c.log 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -s c/checkpoint.safetensors ] && break; sleep 0.1; done
+kill -9 $pid; wait $pid 2>/dev/null
+"$CLI" train "${COMMON[@]}" --epochs 3 -o c --resume > c2.log 2>&1 || { fail "resume c"; cat c2.log; }
+cmp -s a/final_model.safetensors c/final_model.safetensors || fail "kill -9 + resume changed the final weights"
+
+# Errors name the problem.
+expect() { # expect DESC CODE TEXT CMD...
+  local o r; o=$("${@:4}" 2>&1); r=$?
+  { [ "$r" = "$2" ] && grep -qF -- "$3" <<<"$o"; } || { fail "$1 (rc=$r): $(head -3 <<<"$o")"; }
+}
+{ head -3 train.jsonl; echo '{"text": "x", "score": 0.5}'; } > bad.jsonl
+expect "bad data line" 1 "bad.jsonl:4: missing field" "$CLI" train --data bad.jsonl --base none --vocab "$SRC/tests/data/vocab_small" -o d
+expect "cuda" 1 "no CUDA backend" "$CLI" train --data train.jsonl --device cuda
+expect "no vocab" 1 "needs a vocabulary" "$CLI" train --data train.jsonl --base none -o e
+expect "resume other run" 1 "was made by another run" "$CLI" train "${COMMON[@]}" --epochs 3 --batch-size 8 -o a --resume
+expect "nothing to resume" 1 "has no checkpoint to resume from" "$CLI" train "${COMMON[@]}" -o nothing --resume
+expect "missing data flag" 2 "--data is required" "$CLI" train
+expect "offline hub" 1 "put config.json, model.safetensors and vocab.txt" \
+  env CX_CACHE_DIR="$T/cache" HF_ENDPOINT=http://127.0.0.1:9 "$CLI" train --data train.jsonl
+echo "cli_train: $fails failures"
+[ "$fails" = 0 ]
