@@ -36,8 +36,10 @@ static void usage(FILE *out) {
             "  -o, --output DIR       output folder (default training/output)\n"
             "  --epochs N             (default 5)\n"
             "  --batch-size N         (default 32)\n"
-            "  --lr X                 encoder learning rate; heads use 5x (default 2e-5)\n"
-            "  --freeze-layers N      freeze the embeddings and the first N layers (default 4)\n"
+            "  --lr X                 encoder learning rate; heads use 5x (default 2e-5;\n"
+            "                         5e-4 with --base none)\n"
+            "  --freeze-layers N      freeze the embeddings and the first N layers (default 4;\n"
+            "                         0 with --base none)\n"
             "  --max-length N         truncate prompts to N tokens (default 256)\n"
             "  --warmup-steps N       linear warmup steps, then cosine decay (default 100)\n"
             "  --device D             auto, cpu or cuda (default auto: cpu in this build)\n"
@@ -105,7 +107,10 @@ static int parse_int(const char *flag, const char *arg, int min, int *out) {
 enum { O_DATA = 256, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_FREEZE, O_MAXLEN, O_DEVICE, O_WARMUP, O_BASE, O_ARCH,
        O_VOCAB, O_RESUME, O_SEED, O_THREADS, O_CACHE };
 
-static int parse_args(int argc, char **argv, cx_train_options *o, const char **base, const char **device) {
+/* Which of the seed's defaults the user overrode. */
+typedef struct given { int lr, freeze; } given;
+
+static int parse_args(int argc, char **argv, cx_train_options *o, const char **base, const char **device, given *g) {
     static const struct option longopts[] = {
         {"data", required_argument, 0, O_DATA}, {"val", required_argument, 0, O_VAL},
         {"output", required_argument, 0, 'o'}, {"epochs", required_argument, 0, O_EPOCHS},
@@ -126,8 +131,8 @@ static int parse_args(int argc, char **argv, cx_train_options *o, const char **b
         case 'o': o->output_dir = optarg; break;
         case O_EPOCHS: bad = parse_int("--epochs", optarg, 1, &o->epochs); break;
         case O_BATCH: bad = parse_int("--batch-size", optarg, 1, &o->batch_size); break;
-        case O_LR: bad = cli_parse_double(CMD, "--lr", optarg, 1e-9, 1.0, &o->lr); break;
-        case O_FREEZE: bad = parse_int("--freeze-layers", optarg, 0, &o->freeze_layers); break;
+        case O_LR: bad = cli_parse_double(CMD, "--lr", optarg, 1e-9, 1.0, &o->lr); g->lr = 1; break;
+        case O_FREEZE: bad = parse_int("--freeze-layers", optarg, 0, &o->freeze_layers); g->freeze = 1; break;
         case O_MAXLEN: bad = parse_int("--max-length", optarg, 2, &o->max_length); break;
         case O_WARMUP: bad = parse_int("--warmup-steps", optarg, 0, &o->warmup_steps); break;
         case O_DEVICE: *device = optarg; break;
@@ -159,8 +164,14 @@ int cmd_train(int argc, char **argv) {
     cx_train_options o;
     cx_train_defaults(&o);
     const char *base = "distilbert-base-multilingual-cased", *device = "auto";
-    int rc = parse_args(argc, argv, &o, &base, &device);
+    given g = {0, 0};
+    int rc = parse_args(argc, argv, &o, &base, &device, &g);
     if (rc) return rc < 0 ? CLI_OK : rc;
+    if (strcmp(base, "none") == 0) {
+        /* Random layers learn nothing frozen, and need a larger step than fine-tuning. */
+        if (!g.freeze) o.freeze_layers = 0;
+        if (!g.lr) o.lr = 5e-4;
+    }
     if (strcmp(device, "cuda") == 0)
         return cli_fail(CMD, "--device cuda: this build has no CUDA backend (use --device cpu or auto)");
     cx_error err = {0, ""};
