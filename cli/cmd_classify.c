@@ -23,7 +23,7 @@ static void usage(FILE *out) {
             "  --tokenizer DIR   tokenizer folder (default: the model's tokenizer/)\n"
             "  --max-length N    truncate to N tokens (default: the model's config.json, else 256)\n"
             "  --jsonl           stdin lines are JSON objects with a \"text\" field\n"
-            "  --threads N       CPU threads\n");
+            "  --threads N       CPU threads (default 1: one prompt is too little work to split)\n");
 }
 
 static int classify_one(cx_classifier *c, const char *text, size_t len) {
@@ -75,6 +75,7 @@ int cmd_classify(int argc, char **argv) {
         {"threads", required_argument, 0, 'T'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = "training/output";
     cx_classifier_options o = {0};
+    o.threads = 1; /* one prompt at a time: more threads only wait for each other */
     int jsonl = 0, c;
     size_t v;
     optind = 1;

@@ -18,7 +18,7 @@ static const char *const CMD = "evaluate";
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity evaluate --data FILE (--model PATH | --onnx PATH) [--tokenizer DIR]\n"
-            "                           [--max-length N] [--compare] [--config FILE]\n"
+            "                           [--max-length N] [--threads N] [--compare] [--config FILE]\n"
             "                           [--json FILE] [--report FILE.html]\n"
             "       complexity evaluate --data FILE --compare [...]     (the heuristic alone)\n\n"
             "Scores a model on labelled JSONL data: samples, average inference time, score MAE and max\n"
@@ -30,6 +30,8 @@ static void usage(FILE *out) {
             "  --onnx PATH        an exported ONNX model\n"
             "  --tokenizer DIR    tokenizer folder (default: the model's)\n"
             "  --max-length N     truncate to N tokens (default 256)\n"
+            "  --threads N        threads for the model (default 1: one text is too small a job to\n"
+            "                     share, and idle threads waiting on busy cores cost more than they give)\n"
             "  --compare          also the heuristic estimator and the estimator's blends (ml_only,\n"
             "                     hybrid, ml_refine) on the same data, side by side; without a model,\n"
             "                     the heuristic alone\n"
@@ -84,7 +86,9 @@ static void pct_col(int known, double v) {
 static void figures_row(const char *name, const char *sub, const cx_metrics *m, int with_ms) {
     double f1;
     cx_metrics_domain_prf(m, NULL, NULL, &f1);
-    printf("  %-10s %-6s %6zu  %7.4f  %7.4f", name, sub, m->n, cx_metrics_mae(m), m->score_max_err);
+    printf("  %-10s", name);
+    if (sub) printf(" %-6s", sub);
+    printf(" %6zu  %7.4f  %7.4f", m->n, cx_metrics_mae(m), m->score_max_err);
     pct_col(1, cx_metrics_tier_accuracy(m));
     pct_col(1, cx_metrics_tier_within_one(m));
     pct_col(m->intent_n > 0, cx_metrics_intent_accuracy(m));
@@ -95,14 +99,16 @@ static void figures_row(const char *name, const char *sub, const cx_metrics *m, 
 
 static void figures_header(const char *title, const char *sub, int with_ms) {
     printf("\n  %s\n", title);
-    printf("  %-10s %-6s %6s  %7s  %7s %9s %9s %9s %9s%s\n", "predictor", sub, "n", "MAE", "max err", "tier acc",
-           "within 1", "intent", "dom F1", with_ms ? "   avg ms" : "");
+    printf("  %-10s", "predictor");
+    if (sub) printf(" %-6s", sub);
+    printf(" %6s  %7s  %7s %9s %9s %9s %9s%s\n", "n", "MAE", "max err", "tier acc", "within 1", "intent", "dom F1",
+           with_ms ? "   avg ms" : "");
 }
 
 static void print_compare(const cx_eval_result *r) {
-    figures_header("Predictors side by side:", "", 1);
+    figures_header("Predictors side by side:", NULL, 1);
     for (int k = 0; k < CX_N_PREDICTORS; k++)
-        if (r->pred[k].evaluated) figures_row(cx_predictor_names[k], "", &r->pred[k].all, 1);
+        if (r->pred[k].evaluated) figures_row(cx_predictor_names[k], NULL, &r->pred[k].all, 1);
     const cx_eval_predictor *refine = &r->pred[CX_PRED_ML_REFINE];
     if (refine->evaluated)
         printf("  ml_refine used the model for %zu of %zu samples (%.2f < heuristic < %.2f).\n", refine->ml_used, r->n,
@@ -196,9 +202,11 @@ static int parse_args(int argc, char **argv, eval_args *a) {
         {"onnx", required_argument, 0, 'x'}, {"tokenizer", required_argument, 0, 't'},
         {"max-length", required_argument, 0, 'L'}, {"json", required_argument, 0, 'J'},
         {"report", required_argument, 0, 'R'}, {"compare", no_argument, 0, 'C'},
-        {"config", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"config", required_argument, 0, 'c'}, {"threads", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     size_t v;
+    a->copt.threads = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
@@ -209,6 +217,11 @@ static int parse_args(int argc, char **argv, eval_args *a) {
         case 'L':
             if (cli_parse_size(CMD, "--max-length", optarg, 2, &v)) return CLI_USAGE;
             a->copt.max_length = (int)v;
+            break;
+        case 'T':
+            if (cli_parse_size(CMD, "--threads", optarg, 1, &v)) return CLI_USAGE;
+            if (v > 1024) return cli_usage_error(CMD, "--threads: %zu is more than 1024", v);
+            a->copt.threads = (int)v;
             break;
         case 'J': a->json = optarg; break;
         case 'R': a->report = optarg; break;

@@ -43,6 +43,7 @@ expect "nothing to evaluate" 2 "give --model or --onnx (or --compare" "$CLI" eva
 expect "model and onnx" 2 "not both" "$CLI" evaluate --data x --model a --onnx b
 expect "unknown option" 2 "unknown option" "$CLI" evaluate --frobnicate
 expect "stray argument" 2 "unexpected argument 'extra'" "$CLI" evaluate --data x --compare extra
+expect "bad threads" 2 "--threads" "$CLI" evaluate --data x --compare --threads 0
 expect "missing data" 1 "nope.jsonl" "$CLI" evaluate --data nope.jsonl --compare
 { head -2 "$REF/test.jsonl"; echo '{"text": "x"}'; } > broken.jsonl
 expect "bad data line" 1 "broken.jsonl:3:" "$CLI" evaluate --data broken.jsonl --compare
@@ -87,7 +88,7 @@ else
   echo "SKIP: /usr/bin/python3 not found: structural check left to test_report"
 fi
 
-CHROMIUM=/usr/bin/chromium
+CHROMIUM=${CX_CHROMIUM:-/usr/bin/chromium}  # CX_CHROMIUM=none forces the skip
 if [ -x "$CHROMIUM" ]; then
   flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
          --disable-component-update --disable-sync --user-data-dir="$T/chrome-profile")

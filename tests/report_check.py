@@ -27,7 +27,7 @@ class Checker(HTMLParser):
         self.first_cells = {}     # section id -> first cell text of each body row
         self.in_tbody = self.in_first_cell = False
         self.cell_index = 0
-        self.heatmaps = self.svgs = self.points = 0
+        self.heatmaps = self.svgs = self.points = self.texts = 0
         self.figcaptions, self.in_figcaption = [], False
 
     def problem(self, msg):
@@ -47,14 +47,18 @@ class Checker(HTMLParser):
             self.sections.append(self.section)
         if tag == "tbody":
             self.in_tbody = True
-        if tag == "tr" and self.in_tbody:
+        if tag == "tr" and self.in_tbody and a.get("class") != "txt":
             self.rows[self.section] = self.rows.get(self.section, 0) + 1
             self.cell_index = 0
-        if tag == "td" and self.in_tbody:
+        elif tag == "tr":
+            self.cell_index = -1  # a text row under a worst-error row, or a header row
+        if tag == "td" and self.in_tbody and self.cell_index >= 0:
             self.in_first_cell = self.cell_index == 0
             self.cell_index += 1
             if self.in_first_cell:
                 self.first_cells.setdefault(self.section, []).append("")
+        if tag == "td" and a.get("class") == "text" and self.section == "worst":
+            self.texts += 1
         if tag == "table" and a.get("class") == "cm":
             self.heatmaps += 1
         if tag == "svg":
@@ -133,6 +137,8 @@ def main():
             c.problems.append(f"predictor {p} has {captions.count(p)} figures, expected 2")
     if not 1 <= c.rows.get("worst", 0) <= 20:
         c.problems.append(f"worst-error table has {c.rows.get('worst', 0)} rows")
+    if c.texts != c.rows.get("worst", 0):
+        c.problems.append(f"{c.texts} texts for {c.rows.get('worst', 0)} worst errors")
     if c.rows.get("languages", 0) < len(predictors):
         c.problems.append("per-language table too short")
     for p in c.problems:

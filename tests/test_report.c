@@ -148,6 +148,33 @@ static void test_worst_keeps_top20(void **state) {
     free(dir);
 }
 
+/* Above 4,000 samples the scatter plot draws a regular subsample and says so. */
+static void test_scatter_subsamples_large_sets(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir("report_large");
+    enum { N = 8001 };
+    sbuf b = SBUF_INIT;
+    for (int i = 0; i < N; i++)
+        sbuf_printf(&b, "{\"text\": \"t%d\", \"score\": 0.1, \"tier\": \"trivial\", \"domains\": [], "
+                        "\"intent\": \"greeting\"}\n", i);
+    char *path = tu_path(dir, "big.jsonl");
+    tu_write_file(path, b.data, b.len);
+    sbuf_free(&b);
+    cx_dataset *ds = load(path);
+    cx_eval_result *r = run(ds, NULL, 1);
+    sbuf page = SBUF_INIT;
+    cx_report_scatter(&page, r, CX_PRED_HEURISTIC);
+    size_t points = 0;
+    for (const char *q = strstr(sbuf_str(&page), "<circle "); q; q = strstr(q + 1, "<circle ")) points++;
+    assert_int_equal(points, (N + 2) / 3); /* stride 3: samples 0, 3, ..., 7998 */
+    assert_non_null(strstr(sbuf_str(&page), "1 sample in 3 shown"));
+    sbuf_free(&page);
+    cx_eval_result_free(r);
+    cx_dataset_free(ds);
+    free(path);
+    free(dir);
+}
+
 static void test_needs_something_to_evaluate(void **state) {
     (void)state;
     char *dir = tu_tmpdir("report_none");
@@ -414,6 +441,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heuristic_alone),         cmocka_unit_test(test_worst_keeps_top20),
         cmocka_unit_test(test_needs_something_to_evaluate), cmocka_unit_test(test_blends_follow_the_estimator),
+        cmocka_unit_test(test_scatter_subsamples_large_sets),
         cmocka_unit_test(test_json_keys),                cmocka_unit_test(test_markup_checker_catches_faults),
         cmocka_unit_test(test_html_escape),              cmocka_unit_test(test_html_page),
     };

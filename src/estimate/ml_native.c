@@ -20,6 +20,9 @@ static int native_load(void *ctx, const char *model_path, const char *tokenizer_
     (void)ctx;
     *model = NULL;
     cx_classifier_options opt = {0};
+    /* One message at a time is too little work to split: extra threads only
+     * wait for busy cores (measured: 39 ms with 2 threads, 0.5 ms with 1). */
+    opt.threads = 1;
     struct stat sb;
     /* A tokenizer path that does not exist (the seed's default) means "the one beside the model". */
     if (tokenizer_path && stat(tokenizer_path, &sb) == 0) opt.tokenizer = tokenizer_path;

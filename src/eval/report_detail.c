@@ -8,7 +8,7 @@
 
 /* A percentage cell with a bar behind it (width = the value). */
 static void pct_cell(sbuf *b, double v) {
-    sbuf_printf(b, "<td class=\"bar\" style=\"--w:%.1f%%\">%.1f%%</td>", 100.0 * v, 100.0 * v);
+    sbuf_printf(b, "<td class=\"bar\" style=\"--f:%.4f\">%.1f%%</td>", v, 100.0 * v);
 }
 
 static size_t row_sum(const size_t *cm, int n, int k) {
@@ -98,18 +98,19 @@ static size_t clip_utf8(const char *s, size_t n, size_t max) {
 
 enum { WORST_TEXT_BYTES = 700 };
 
-static void worst_row(sbuf *b, const cx_eval_result *r, size_t rank, size_t i) {
+static void worst_row(sbuf *b, const cx_eval_result *r, size_t rank, size_t i, int ncols) {
     const cx_record *rec = cx_dataset_get(r->ds, i);
     const cx_eval_predictor *p = &r->pred[r->primary];
     int pt = p->tier[i];
-    sbuf_printf(b, "<tr><td>%zu</td><td>%zu</td><td>%s</td><td><span class=\"tag t%d\">%s</span></td>"
+    sbuf_printf(b, "<tr class=\"num\"><td>%zu</td><td>%zu</td><td>%s</td><td><span class=\"tag t%d\">%s</span></td>"
                    "<td><span class=\"tag t%d\">%s</span></td><td>%.3f</td><td>%.3f</td><td class=\"err\">%.3f</td>",
                 rank, rec->line, cx_lang_names[r->lang[i]], rec->tier, cx_tier_names[rec->tier], pt,
                 cx_tier_names[pt], rec->score, p->score[i], fabs(p->score[i] - rec->score));
     for (int k = 0; k < CX_N_PREDICTORS; k++)
         if (r->pred[k].evaluated && k != (int)r->primary) sbuf_printf(b, "<td>%.3f</td>", r->pred[k].score[i]);
+    /* The text gets a full-width row of its own under its figures. */
     size_t shown = clip_utf8(rec->text, rec->text_len, WORST_TEXT_BYTES);
-    sbuf_puts(b, "<td class=\"text\">");
+    sbuf_printf(b, "</tr><tr class=\"txt\"><td></td><td colspan=\"%d\" class=\"text\">", ncols - 1);
     cx_html_escape(b, rec->text, shown);
     if (shown < rec->text_len) sbuf_printf(b, "<span class=\"na\"> &#8230; (+%zu bytes)</span>", rec->text_len - shown);
     sbuf_puts(b, "</td></tr>");
@@ -124,8 +125,9 @@ void cx_report_worst(sbuf *b, const cx_eval_result *r) {
     sbuf_printf(b, "<th>%s</th><th>|error|</th>", cx_predictor_names[r->primary]);
     for (int k = 0; k < CX_N_PREDICTORS; k++)
         if (r->pred[k].evaluated && k != (int)r->primary) sbuf_printf(b, "<th>%s</th>", cx_predictor_names[k]);
-    sbuf_puts(b, "<th class=\"text\">text</th></tr></thead><tbody>");
-    for (size_t w = 0; w < p->n_worst; w++) worst_row(b, r, w + 1, p->worst[w]);
+    sbuf_puts(b, "</tr></thead><tbody>");
+    int ncols = 8 + cx_report_n_evaluated(r) - 1;
+    for (size_t w = 0; w < p->n_worst; w++) worst_row(b, r, w + 1, p->worst[w], ncols);
     sbuf_puts(b, "</tbody></table></div><p class=\"note\">Ranked by |predicted score &#8722; true score|; "
                  "predicted tier and the other columns are each predictor's score for the same text.</p></section>");
 }

@@ -64,16 +64,18 @@ static const char PAGE_CSS[] =
     ".data th:first-child,.data td:first-child{text-align:left}"
     ".data thead th{font-size:11.5px;color:var(--muted);font-weight:600;text-transform:uppercase;"
     "letter-spacing:.03em;border-bottom:2px solid var(--line)}"
-    ".data th.group{border-left:1px solid var(--line)}.data thead th.group[colspan]{text-align:center}"
+    ".data th.l{text-align:left}.data th.group{border-left:1px solid var(--line)}"
+    ".data thead th.group[colspan]{text-align:center}"
     "table.data.fit{width:auto;min-width:440px}"
     ".data tbody tr:hover{background:#f7f9fc}"
     ".data td.best{font-weight:700;color:#0b5e2f}"
     ".data td.name{font-weight:600}.data td.how{color:var(--muted);font-size:12.5px;white-space:normal;"
     "text-align:left}"
-    ".data td.bar{background-image:linear-gradient(90deg,var(--bar) var(--w),transparent var(--w));"
-    "background-repeat:no-repeat}"
-    ".data td.text,.data th.text{white-space:pre-wrap;word-break:break-word;text-align:left;min-width:320px;"
-    "font-size:13px}"
+    ".data td.bar{background-image:linear-gradient(#8fb0ea,#8fb0ea);background-repeat:no-repeat;"
+    "background-position:left 10px bottom 3px;background-size:calc((100% - 20px) * var(--f)) 3px}"
+    ".data td.text{white-space:pre-wrap;word-break:break-word;text-align:left;font-size:13px;color:#333b4a;"
+    "padding-top:0;padding-bottom:9px}"
+    ".data tr.num td{border-bottom:0;padding-top:9px}"
     ".data td.err{font-weight:600;color:#b42318}"
     ".na{color:#9aa3b2}"
     ".tag{display:inline-block;padding:0 8px;border-radius:9px;font-size:12px;color:#fff;line-height:18px}"
@@ -83,9 +85,9 @@ static const char PAGE_CSS[] =
     ".cols{display:grid;grid-template-columns:1fr 1fr;gap:0 28px}"
     "figure{margin:0}figcaption{font-weight:600;margin:0 0 6px}figcaption span{font-weight:400;"
     "color:var(--muted);font-size:12.5px}"
-    ".cm td{width:62px;height:44px;text-align:center;border:2px solid #fff;border-radius:4px;font-size:13px;"
+    ".cm td{width:48px;height:40px;text-align:center;border:2px solid #fff;border-radius:4px;font-size:13px;"
     "font-variant-numeric:tabular-nums}"
-    ".cm td small{display:block;font-size:10.5px;opacity:.8}"
+    ".cm td small{display:block;font-size:10.5px;opacity:.8}.cm td.zero{color:#b8bfcb;background:#f6f7f9}"
     ".cm th{font-size:11px;color:var(--muted);font-weight:600;padding:2px 4px}"
     ".cm th.row{text-align:right;padding-right:8px}.cm th.corner{font-weight:400;font-size:10px}"
     ".legend{display:flex;gap:14px;font-size:12.5px;color:var(--muted);margin:0 0 10px}"
@@ -129,7 +131,7 @@ static void figure_cell(sbuf *b, summary_col c, int known, double v, int best) {
     if (!known) sbuf_puts(b, "<td class=\"na\">&#8212;</td>");
     else if (c == COL_MAE || c == COL_MAX) sbuf_printf(b, "<td%s>%.4f</td>", cls, v);
     else if (c == COL_MS) sbuf_printf(b, "<td%s>%.3f</td>", cls, v);
-    else sbuf_printf(b, "<td class=\"bar%s\" style=\"--w:%.1f%%\">%.2f%%</td>", best ? " best" : "", 100.0 * v, 100.0 * v);
+    else sbuf_printf(b, "<td class=\"bar%s\" style=\"--f:%.4f\">%.2f%%</td>", best ? " best" : "", v, 100.0 * v);
 }
 
 static void summary_section(sbuf *b, const cx_eval_result *r) {
@@ -142,7 +144,7 @@ static void summary_section(sbuf *b, const cx_eval_result *r) {
             if (!have[c]++ || (lower_is_better((summary_col)c) ? v < best[c] : v > best[c])) best[c] = v;
         }
     sbuf_puts(b, "<section id=\"summary\"><h2>Predictors</h2><div class=\"scroll\"><table class=\"data\"><thead><tr>"
-                 "<th>predictor</th><th>how</th><th>score MAE</th><th>max error</th><th>tier acc</th>"
+                 "<th>predictor</th><th class=\"l\">how</th><th>score MAE</th><th>max error</th><th>tier acc</th>"
                  "<th>within one tier</th><th>intent acc</th><th>domain F1</th><th>avg ms</th><th>ML used</th>"
                  "</tr></thead><tbody>");
     int several = cx_report_n_evaluated(r) > 1;
@@ -197,7 +199,7 @@ static void plots_section(sbuf *b, const cx_eval_result *r) {
 static void language_section(sbuf *b, const cx_eval_result *r) {
     int np = cx_report_n_evaluated(r);
     sbuf_puts(b, "<section id=\"languages\"><h2>Per language</h2><div class=\"scroll\"><table class=\"data\"><thead><tr>"
-                 "<th>language</th><th>predictor</th><th>samples</th><th>score MAE</th><th>max error</th>"
+                 "<th>language</th><th class=\"l\">predictor</th><th>samples</th><th>score MAE</th><th>max error</th>"
                  "<th>tier acc</th><th>within one tier</th><th>intent acc</th><th>domain F1</th></tr></thead><tbody>");
     for (int l = 0; l < CX_N_LANGS; l++) {
         if (!r->lang_count[l]) continue;

@@ -9,10 +9,16 @@ const char *const cx_report_tier_colors[CX_N_TIERS] = {"#3b82c4", "#2a9d8f", "#d
 
 /* Diagonal cells in blue, misses in red; opacity = the cell's share of its row. */
 static void heat_cell(sbuf *b, size_t count, size_t row_total, int diagonal) {
+    if (!count) {
+        sbuf_puts(b, "<td class=\"zero\">0</td>");
+        return;
+    }
     double share = row_total ? (double)count / (double)row_total : 0.0;
-    double alpha = count ? 0.08 + 0.92 * share : 0.0;
+    double alpha = 0.10 + 0.90 * share;
     const char *rgb = diagonal ? "37,99,235" : "220,38,38";
-    sbuf_printf(b, "<td style=\"background:rgba(%s,%.3f);color:%s\" title=\"%zu of %zu (%.1f%%)\">%zu<small>%.0f%%</small></td>",
+    sbuf_printf(b,
+                "<td style=\"background:rgba(%s,%.3f);color:%s\" title=\"%zu of %zu (%.1f%%)\">"
+                "%zu<small>%.0f%%</small></td>",
                 rgb, alpha, alpha > 0.55 ? "#fff" : "#1d2330", count, row_total, 100.0 * share, count,
                 100.0 * share);
 }
@@ -34,7 +40,7 @@ void cx_report_heatmap(sbuf *b, const cx_eval_result *r, cx_predictor k) {
 
 /* ---- Scatter plot -------------------------------------------------------- */
 
-enum { SC_W = 360, SC_H = 350, SC_LEFT = 48, SC_RIGHT = 12, SC_TOP = 12, SC_BOTTOM = 42, SC_MAX_POINTS = 4000 };
+enum { SC_W = 340, SC_H = 330, SC_LEFT = 48, SC_RIGHT = 12, SC_TOP = 12, SC_BOTTOM = 42, SC_MAX_POINTS = 4000 };
 
 static double sx(double v) { return SC_LEFT + v * (SC_W - SC_LEFT - SC_RIGHT); }
 static double sy(double v) { return SC_TOP + (1.0 - v) * (SC_H - SC_TOP - SC_BOTTOM); }
@@ -46,7 +52,9 @@ static void scatter_axes(sbuf *b, const double *bounds) {
     /* The estimator's tier cut-offs on both axes: a point off its diagonal band changed tier. */
     sbuf_puts(b, "<g stroke=\"#c3c9d3\" stroke-dasharray=\"3 3\">");
     for (int t = 0; t < CX_N_TIERS - 1; t++)
-        sbuf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
+        sbuf_printf(b,
+                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
                     x0, sy(bounds[t]), x1, sy(bounds[t]), sx(bounds[t]), y0, sx(bounds[t]), y1);
     sbuf_puts(b, "</g>");
     sbuf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#8a93a3\"/>", x0, y0, x1, y1);
