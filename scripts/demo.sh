@@ -21,7 +21,8 @@ echo "== complexity train (small encoder from scratch, 3 epochs)"
 $C train --data $D/train.jsonl --val $D/val.jsonl --base none --arch small --vocab training/vocab \
   --epochs 3 -o training/output
 echo "== complexity evaluate"
-$C evaluate --model training/output --data $D/test.jsonl --json training/output/eval_test.json
+$C evaluate --model training/output --data $D/test.jsonl --compare --json training/output/eval_test.json \
+  --report training/output/eval_test.html
 echo "== complexity classify"
 $C classify --model training/output "早安～" "write a python one-liner to reverse a string" \
   "design a chat backend for 20M daily users across 3 regions, end-to-end encrypted, 99.99% uptime"
