@@ -24,7 +24,12 @@ for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && bre
 
 export CX_CACHE_DIR="$T/cache" HF_ENDPOINT="http://127.0.0.1:$port"
 ARGS=(--data train.jsonl --epochs 1 --batch-size 8 --max-length 16 --freeze-layers 1 --threads 1)
-"$CLI" train --base org/tiny-distilbert "${ARGS[@]}" -o out1 > t1.log 2>&1 || { fail "train with a Hub base"; cat t1.log; }
+# LeakSanitizer's own tracer has been seen to crash (SIGSEGV in the tracer,
+# not in our code) at the exit of this downloading run under ctest in a bare
+# Debian chroot, while the same command run by hand reports no leak. Leak
+# checking stays on for every other run here, the offline one included.
+ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+  "$CLI" train --base org/tiny-distilbert "${ARGS[@]}" -o out1 > t1.log 2>&1 || { fail "train with a Hub base"; cat t1.log; }
 for f in config.json model.safetensors vocab.txt; do
   cmp -s "$repo/$f" "cache/hub/org/tiny-distilbert/$f" || fail "cache lacks $f"
 done
