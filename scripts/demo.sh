@@ -12,14 +12,14 @@ scripts/build.sh
 C=build/complexity
 D=training/data
 echo "== complexity generate-data"
-$C generate-data -n 5000 --split -o $D/synthetic.jsonl
+$C generate-data -n 10000 --split -o $D/synthetic.jsonl
 echo "== complexity data-stats"
 $C data-stats $D/train.jsonl $D/val.jsonl $D/test.jsonl | tail -n 8
 echo "== complexity build-vocab"
 $C build-vocab --data $D/train.jsonl --size 8000 -o training/vocab --heldout $D/test.jsonl
-echo "== complexity train (small encoder from scratch, 3 epochs)"
-$C train --data $D/train.jsonl --val $D/val.jsonl --base none --arch small --vocab training/vocab \
-  --epochs 3 -o training/output
+echo "== complexity train (tiny encoder from scratch, 8 epochs, one thread)"
+$C train --data $D/train.jsonl --val $D/val.jsonl --base none --arch tiny --vocab training/vocab \
+  --epochs 8 --lr 1e-3 --threads 1 -o training/output
 echo "== complexity evaluate"
 $C evaluate --model training/output --data $D/test.jsonl --compare --json training/output/eval_test.json \
   --report training/output/eval_test.html

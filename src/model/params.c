@@ -75,8 +75,10 @@ size_t params_describe(const cx_model_config *c, cx_tensor_desc *desc) {
 
 /* The struct field that points at a tensor (NULL for k/v: inside qkv). */
 static float **slot(cx_params *p, const cx_tensor_desc *d) {
-    cx_layer_params *L = &p->layer[d->index];
-    cx_head_params *H = &p->head[d->index];
+    /* d->index counts layers for layer tensors and heads for head tensors:
+     * form each pointer only where its index means something. */
+    cx_layer_params *L = d->kind >= T_Q_W && d->kind <= T_LN2_B ? &p->layer[d->index] : NULL;
+    cx_head_params *H = d->kind >= T_HEAD_W1 ? &p->head[d->index] : NULL;
     switch (d->kind) {
     case T_WORD: return &p->word_emb;
     case T_POS: return &p->pos_emb;
