@@ -14,16 +14,20 @@ static const char *const CMD = "classify";
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity classify [--model PATH] [--tokenizer DIR] [--max-length N] [--jsonl]\n"
-            "                           [--threads N] [TEXT...]\n\n"
+            "                           [--threads N] [--int8] [--kernel NAME] [TEXT...]\n\n"
             "Classifies each TEXT, or each line of stdin when no TEXT is given (with --jsonl, the\n"
             "\"text\" field of each JSON line), printing one JSON object per input: score, tier,\n"
             "domains, intent, tier_probs, intent_probs, domain_scores.\n\n"
-            "  --model PATH      a training output folder or a .safetensors file\n"
+            "  --model PATH      a training output folder, a .safetensors file, or an INT8 file\n"
+            "                    from `complexity quantize` (run by the INT8 engine)\n"
             "                    (default training/output)\n"
             "  --tokenizer DIR   tokenizer folder (default: the model's tokenizer/)\n"
             "  --max-length N    truncate to N tokens (default: the model's config.json, else 256)\n"
             "  --jsonl           stdin lines are JSON objects with a \"text\" field\n"
-            "  --threads N       CPU threads (default 1: one prompt is too little work to split)\n");
+            "  --threads N       CPU threads (default 1: one prompt is too little work to split)\n"
+            "  --int8            run the INT8 engine, quantizing fp32 weights at load (.onnx and\n"
+            "                    `complexity quantize` files always run on it)\n"
+            "  --kernel NAME     INT8 GEMM kernel: portable, avx2, avx512vnni, amx (default: best)\n");
 }
 
 static int classify_one(cx_classifier *c, const char *text, size_t len) {
@@ -72,9 +76,11 @@ int cmd_classify(int argc, char **argv) {
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'}, {"tokenizer", required_argument, 0, 't'},
         {"max-length", required_argument, 0, 'L'}, {"jsonl", no_argument, 0, 'j'},
-        {"threads", required_argument, 0, 'T'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"threads", required_argument, 0, 'T'}, {"int8", no_argument, 0, '8'},
+        {"kernel", required_argument, 0, 'k'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = "training/output";
     cx_classifier_options o = {0};
+    cx_classifier_engine eng = {0};
     o.threads = 1; /* one prompt at a time: more threads only wait for each other */
     int jsonl = 0, c;
     size_t v;
@@ -86,13 +92,15 @@ int cmd_classify(int argc, char **argv) {
         case 'L': if (cli_parse_size(CMD, "--max-length", optarg, 2, &v)) return CLI_USAGE; o.max_length = (int)v; break;
         case 'j': jsonl = 1; break;
         case 'T': if (cli_parse_size(CMD, "--threads", optarg, 1, &v)) return CLI_USAGE; o.threads = (int)v; break;
+        case '8': eng.int8 = 1; break;
+        case 'k': eng.kernel = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         default: return cli_usage_error(CMD, "unknown option");
         }
     }
     cx_error err = {0, ""};
     cx_classifier *cl;
-    if (cx_classifier_open(model, &o, &cl, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    if (cx_classifier_open_ex(model, &o, &eng, &cl, &err) != CX_OK) return cli_fail_err(CMD, &err);
     int rc = CLI_OK;
     if (optind < argc)
         for (int i = optind; i < argc && rc == CLI_OK; i++) rc = classify_one(cl, argv[i], strlen(argv[i]));

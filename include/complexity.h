@@ -25,5 +25,7 @@
 #include "complexity/train.h"
 #include "complexity/classifier.h"
 #include "complexity/estimator.h"
+#include "complexity/onnx_export.h"
+#include "complexity/engine.h"
 
 #endif

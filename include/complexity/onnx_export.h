@@ -7,7 +7,13 @@
  * Runtime's quantize_dynamic(weight_type=QInt8): each MatMul with a constant
  * weight becomes DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul
  * (scales), the bias Add stays float; the word-embedding table is int8, read
- * through Gather -> DequantizeLinear; weights per-tensor symmetric. */
+ * through Gather -> DequantizeLinear; weights per-tensor symmetric.
+ *
+ * Initializer names (loaders may rely on them): SPEC §3 names; a Linear weight
+ * is stored transposed ([in, out]) as "<name>.T" (fp32) or "<name>.T_quantized"
+ * (int8) with "<name>.T_scale" and "<name>.T_zero_point"; the int8 word table
+ * is "<name>_quantized" with "_scale" and "_zero_point"; biases, LayerNorms
+ * and position embeddings keep their names, fp32. */
 #ifndef COMPLEXITY_ONNX_EXPORT_H
 #define COMPLEXITY_ONNX_EXPORT_H
 
@@ -46,6 +52,22 @@ typedef struct cx_onnx_summary {
  * initializer's data the size its dims say, no duplicate names. Errors name
  * the file and the node or tensor at fault. out may be NULL. */
 int cx_onnx_check(const char *path, cx_onnx_summary *out, cx_error *err);
+
+/* Outputs of one run, caller-owned arrays: score (batch), tier_logits
+ * (batch, 5), domain_logits (batch, 5), intent_logits (batch, 8). */
+typedef struct cx_onnx_result {
+    float *score, *tier_logits, *domain_logits, *intent_logits;
+} cx_onnx_result;
+
+/* Runs an exported file with our reference interpreter (naive loops: for
+ * checking files, not for serving): ids and mask are (batch, seq) row-major
+ * int64, padded rows have mask 0. The file is checked (cx_onnx_check) first. */
+int cx_onnx_run(const char *path, const int64_t *ids, const int64_t *mask, int batch, int seq, cx_onnx_result *r,
+                cx_error *err);
+
+/* Runs path on a fixed two-sequence batch (one of them padded) and m on the
+ * same sequences unpadded; *max_diff = largest |difference| over all outputs. */
+int cx_onnx_verify(const cx_model *m, const char *path, double *max_diff, cx_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
-/* cx_classifier: tokenizer + model + a one-sequence workspace. A single
- * prompt runs at its true length: no padding. */
+/* cx_classifier: tokenizer + a model (fp32 with a one-sequence workspace, or
+ * the INT8 engine with its context). A single prompt runs at its true length:
+ * no padding. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "complexity/classifier.h"
+#include "complexity/engine.h"
 #include "complexity/model.h"
 #include "complexity/tokenizer.h"
 #include "util/error.h"
@@ -14,8 +16,10 @@
 
 struct cx_classifier {
     cx_tokenizer *tok;
-    cx_model *model;
+    cx_model *model;       /* fp32 backend, or NULL */
     cx_model_ws *ws;
+    cx_engine *engine;     /* INT8 backend, or NULL */
+    cx_engine_ctx *ectx;
     int max_length;
     int32_t *ids;
     char *model_path;
@@ -47,8 +51,7 @@ static int config_max_length(const char *dir) {
 static int resolve_paths(const char *model_path, const cx_classifier_options *o, char **weights, char **tok_dir,
                          int *max_length, cx_error *err) {
     size_t n = strlen(model_path);
-    if (n > 5 && strcmp(model_path + n - 5, ".onnx") == 0)
-        return cx_error_set(err, CX_ERR_UNSUPPORTED, "%s: ONNX models are not supported by this build yet", model_path);
+    int onnx = n > 5 && strcmp(model_path + n - 5, ".onnx") == 0;
     char *dir;
     if (is_dir(model_path)) {
         char file[128];
@@ -60,31 +63,66 @@ static int resolve_paths(const char *model_path, const cx_classifier_options *o,
         dir = cx_dirname(model_path);
     }
     *tok_dir = o && o->tokenizer ? strdup(o->tokenizer) : cx_path_join(dir, "tokenizer");
+    if (onnx && !(o && o->tokenizer) && *tok_dir && !is_dir(*tok_dir)) {
+        /* the deploy layout (SPEC §6): models/complexity_model_int8.onnx + models/complexity_tokenizer/ */
+        free(*tok_dir);
+        *tok_dir = cx_path_join(dir, "complexity_tokenizer");
+    }
     *max_length = o && o->max_length > 0 ? o->max_length : config_max_length(dir);
     if (*max_length <= 0) *max_length = 256;
     free(dir);
     return *weights && *tok_dir ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
 }
 
+/* The INT8 engine from an INT8 file, or by quantizing the fp32 weights. */
+static int open_engine(cx_classifier *c, const cx_classifier_options *o, const cx_classifier_engine *eng,
+                       cx_error *err) {
+    int rc;
+    if (cx_engine_file_is_int8(c->model_path)) rc = cx_engine_load(&c->engine, c->model_path, err);
+    else {
+        cx_model *m = NULL;
+        rc = cx_model_load(&m, c->model_path, NULL, err);
+        if (rc == CX_OK) rc = cx_engine_from_model(&c->engine, m, err);
+        cx_model_free(m);
+    }
+    if (rc) return rc;
+    const cx_model_config *cfg = cx_engine_config(c->engine);
+    if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
+    cx_engine_options eo = {c->max_length, o ? o->threads : 0, eng ? eng->kernel : NULL};
+    return cx_engine_ctx_open(&c->ectx, c->engine, &eo, err);
+}
+
+static int open_fp32(cx_classifier *c, const cx_classifier_options *o, cx_error *err) {
+    if (o && o->threads > 0) cx_model_set_threads(o->threads);
+    int rc = cx_model_load(&c->model, c->model_path, NULL, err);
+    if (rc) return rc;
+    const cx_model_config *cfg = cx_model_get_config(c->model);
+    if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
+    cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0};
+    return cx_ws_open(&c->ws, c->model, &wo, err);
+}
+
 int cx_classifier_open(const char *model_path, const cx_classifier_options *o, cx_classifier **out, cx_error *err) {
+    return cx_classifier_open_ex(model_path, o, NULL, out, err);
+}
+
+int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o, const cx_classifier_engine *eng,
+                          cx_classifier **out, cx_error *err) {
     *out = NULL;
     cx_classifier *c = calloc(1, sizeof *c);
     if (!c) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     char *tok_dir = NULL;
     int rc = resolve_paths(model_path, o, &c->model_path, &tok_dir, &c->max_length, err);
-    if (rc == CX_OK && o && o->threads > 0) cx_model_set_threads(o->threads);
-    if (rc == CX_OK) rc = cx_model_load(&c->model, c->model_path, NULL, err);
+    if (rc == CX_OK) {
+        int int8 = (eng && eng->int8) || cx_engine_file_is_int8(c->model_path);
+        rc = int8 ? open_engine(c, o, eng, err) : open_fp32(c, o, err);
+    }
     if (rc == CX_OK) rc = cx_tokenizer_open(tok_dir, &c->tok, err);
     if (rc == CX_OK) {
-        const cx_model_config *cfg = cx_model_get_config(c->model);
-        if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
+        const cx_model_config *cfg = c->engine ? cx_engine_config(c->engine) : cx_model_get_config(c->model);
         if (cx_tokenizer_vocab_size(c->tok) > (size_t)cfg->vocab_size)
             rc = cx_error_set(err, CX_ERR_FORMAT, "%s: %zu tokens but the model %s has only %d embeddings", tok_dir,
                               cx_tokenizer_vocab_size(c->tok), c->model_path, cfg->vocab_size);
-    }
-    if (rc == CX_OK) {
-        cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0};
-        rc = cx_ws_open(&c->ws, c->model, &wo, err);
     }
     if (rc == CX_OK && !(c->ids = malloc((size_t)c->max_length * sizeof *c->ids)))
         rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
@@ -101,6 +139,8 @@ void cx_classifier_free(cx_classifier *c) {
     if (!c) return;
     cx_ws_free(c->ws);
     cx_model_free(c->model);
+    cx_engine_ctx_free(c->ectx);
+    cx_engine_free(c->engine);
     cx_tokenizer_free(c->tok);
     free(c->ids);
     free(c->model_path);
@@ -108,6 +148,15 @@ void cx_classifier_free(cx_classifier *c) {
 }
 
 const char *cx_classifier_model_path(const cx_classifier *c) { return c->model_path; }
+
+const char *cx_classifier_backend(const cx_classifier *c) {
+    static const char *const names[] = {"int8/portable", "int8/avx2", "int8/avx512vnni", "int8/amx"};
+    if (!c->ectx) return "fp32";
+    const char *k = cx_engine_ctx_kernel(c->ectx);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i] + 5, k) == 0) return names[i];
+    return "int8";
+}
 
 static int softmax_argmax(const float *logits, int n, double *probs) {
     float mx = logits[0];
@@ -120,22 +169,56 @@ static int softmax_argmax(const float *logits, int n, double *probs) {
     return best;
 }
 
+/* The four heads' outputs of one text, from either backend. */
+typedef struct raw_outputs {
+    float score, tier[CX_N_TIERS], domain[CX_N_DOMAINS], intent[CX_N_INTENTS];
+} raw_outputs;
+
+static int run_model(cx_classifier *c, int n, raw_outputs *r, cx_error *err) {
+    if (c->ectx) {
+        cx_engine_output eo;
+        int rc = cx_engine_forward(c->ectx, c->ids, n, &eo, err);
+        if (rc) return rc;
+        r->score = eo.score;
+        memcpy(r->tier, eo.tier_logits, sizeof r->tier);
+        memcpy(r->domain, eo.domain_logits, sizeof r->domain);
+        memcpy(r->intent, eo.intent_logits, sizeof r->intent);
+        return CX_OK;
+    }
+    int lengths[1] = {n};
+    cx_model_batch b = {1, lengths, c->ids};
+    cx_model_outputs o;
+    int rc = cx_model_forward(c->model, c->ws, &b, NULL, 0, 0, NULL, NULL, &o, err);
+    if (rc) return rc;
+    r->score = o.score[0];
+    memcpy(r->tier, o.tier_logits, sizeof r->tier);
+    memcpy(r->domain, o.domain_logits, sizeof r->domain);
+    memcpy(r->intent, o.intent_logits, sizeof r->intent);
+    return CX_OK;
+}
+
 int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_prediction *p, cx_error *err) {
     size_t n;
     int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, c->ids, NULL, (size_t)c->max_length, &n, err);
     if (rc) return rc;
-    int lengths[1] = {(int)n};
-    cx_model_batch b = {1, lengths, c->ids};
-    cx_model_outputs o;
-    rc = cx_model_forward(c->model, c->ws, &b, NULL, 0, 0, NULL, NULL, &o, err);
-    if (rc) return rc;
+    raw_outputs r;
+    if ((rc = run_model(c, (int)n, &r, err))) return rc;
     memset(p, 0, sizeof *p);
-    p->score = o.score[0];
-    p->tier = softmax_argmax(o.tier_logits, CX_N_TIERS, p->tier_probs);
-    p->intent = softmax_argmax(o.intent_logits, CX_N_INTENTS, p->intent_probs);
+    p->score = r.score;
+    p->tier = softmax_argmax(r.tier, CX_N_TIERS, p->tier_probs);
+    p->intent = softmax_argmax(r.intent, CX_N_INTENTS, p->intent_probs);
     for (int d = 0; d < CX_N_DOMAINS; d++) {
-        p->domain_scores[d] = 1.0 / (1.0 + exp(-(double)o.domain_logits[d]));
+        p->domain_scores[d] = 1.0 / (1.0 + exp(-(double)r.domain[d]));
         if (p->domain_scores[d] > 0.5) p->domains |= 1u << d;
+    }
+    return CX_OK;
+}
+
+int cx_classifier_predict_batch(cx_classifier *c, const char *const *texts, const size_t *lens, size_t n,
+                                cx_prediction *out, cx_error *err) {
+    for (size_t i = 0; i < n; i++) {
+        int rc = cx_classifier_predict(c, texts[i], lens[i], &out[i], err);
+        if (rc) return cx_error_prefix(err, "text %zu", i);
     }
     return CX_OK;
 }

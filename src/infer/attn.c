@@ -1,0 +1,194 @@
+/* Attention and the heads' matrix-vector products of the INT8 engine, fp32.
+ * One body (a macro), compiled twice: portable, and with a target attribute
+ * and an intrinsics dot product for AVX-512. Both run the same operations in
+ * the same order (eight partial sums per dot, element-wise updates), so the
+ * two give the same bits. */
+#include <math.h>
+#include <string.h>
+
+#include "infer/vec.h"
+
+/* Eight partial sums (vectorizable without reassociating one chain). */
+static inline float dot8(const float *a, const float *b, int n) {
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) acc[0] += a[i] * b[i];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+static inline void dot8x4(float out[4], const float *a0, const float *a1, const float *a2, const float *a3,
+                          const float *b, int n) {
+    out[0] = dot8(a0, b, n);
+    out[1] = dot8(a1, b, n);
+    out[2] = dot8(a2, b, n);
+    out[3] = dot8(a3, b, n);
+}
+
+/* att rows [0, nq) = softmax(q k^T / sqrt(hd)) v per head, over n keys;
+ * q, k, v, att: (rows, D), heads side by side; s: scratch (vec.h). Each
+ * score is q . k_j summed over d in order, times the scale. */
+#define ATTENTION_BODY(PREP, SCORES, WSUM)                                                                       \
+    const int hd = D / H;                                                                            \
+    const float scale = 1.0f / sqrtf((float)hd);                                                     \
+    float *kt = s + n; /* PREP's per-head copy of the keys, if any */                            \
+    for (int h = 0; h < H; h++) {                                                                    \
+        PREP(kt, k + h * hd, n, (size_t)D, hd);                                                      \
+        for (int i = 0; i < nq; i++) {                                                               \
+            const float *qi = q + (size_t)i * D + h * hd;                                            \
+            float mx = -INFINITY;                                                                    \
+            SCORES(s, qi, k + h * hd, kt, n, (size_t)D, hd, scale);                                  \
+            for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;                                  \
+            float sum = 0.0f;                                                                        \
+            for (int j = 0; j < n; j++) sum += s[j] = expf(s[j] - mx); /* max first: no overflow */ \
+            float inv = 1.0f / sum, *o = att + (size_t)i * D + h * hd;                               \
+            WSUM(o, s, inv, v + h * hd, n, (size_t)D, hd);                                           \
+        }                                                                                            \
+    }
+
+/* s[j] = (sum over d, in order, of q[d] k_j[d]) * scale */
+static inline void scores_plain(float *s, const float *q, const float *k, const float *kt, int n, size_t D, int hd,
+                                float scale) {
+    (void)kt;
+    for (int j = 0; j < n; j++) {
+        const float *kj = k + (size_t)j * D;
+        float acc = 0.0f;
+        for (int d = 0; d < hd; d++) acc += q[d] * kj[d];
+        s[j] = acc * scale;
+    }
+}
+
+static inline void prep_none(float *kt, const float *k, int n, size_t D, int hd) {
+    (void)kt, (void)k, (void)n, (void)D, (void)hd;
+}
+
+/* o (hd) = sum over j of (s[j] inv) v[j] (rows of v with stride D), in j
+ * order from 0: the weighted sum of values. */
+static inline void wsum(float *o, const float *s, float inv, const float *v, int n, size_t D, int hd) {
+    memset(o, 0, (size_t)hd * sizeof *o);
+    for (int j = 0; j < n; j++) {
+        const float *vj = v + (size_t)j * D, w = s[j] * inv;
+        for (int d = 0; d < hd; d++) o[d] += w * vj[d];
+    }
+}
+
+/* y (OC) = W (OC, C) x + b, four rows at a time */
+#define MATVEC_BODY(DOT4)                                                                            \
+    float d4[4];                                                                                     \
+    for (int o = 0; o < OC; o += 4) {                                                                \
+        const float *w = W + (size_t)o * C;                                                          \
+        DOT4(d4, w, o + 1 < OC ? w + C : w, o + 2 < OC ? w + 2 * (size_t)C : w,                      \
+             o + 3 < OC ? w + 3 * (size_t)C : w, x, C);                                              \
+        for (int t = 0; t < 4 && o + t < OC; t++) y[o + t] = d4[t] + b[o + t];                       \
+    }
+
+void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D,
+                   int H) {
+    ATTENTION_BODY(prep_none, scores_plain, wsum)
+}
+
+void eng_matvec(float *y, const float *W, const float *b, const float *x, int OC, int C) { MATVEC_BODY(dot8x4) }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+
+/* dot8's twin: lane k of the accumulator is acc[k]; the tail goes to acc[0]
+ * and the final sum has dot8's order. */
+AVX512 static inline float reduce8(__m256 acc, const float *a, const float *b, int i, int n) {
+    float c[8];
+    _mm256_storeu_ps(c, acc);
+    for (; i < n; i++) c[0] += a[i] * b[i];
+    return ((c[0] + c[4]) + (c[1] + c[5])) + ((c[2] + c[6]) + (c[3] + c[7]));
+}
+
+/* Four independent chains hide the add latency. */
+AVX512 static inline void dot8x4_avx(float out[4], const float *a0, const float *a1, const float *a2,
+                                     const float *a3, const float *b, int n) {
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(b + i);
+        c0 = _mm256_add_ps(c0, _mm256_mul_ps(_mm256_loadu_ps(a0 + i), x));
+        c1 = _mm256_add_ps(c1, _mm256_mul_ps(_mm256_loadu_ps(a1 + i), x));
+        c2 = _mm256_add_ps(c2, _mm256_mul_ps(_mm256_loadu_ps(a2 + i), x));
+        c3 = _mm256_add_ps(c3, _mm256_mul_ps(_mm256_loadu_ps(a3 + i), x));
+    }
+    out[0] = reduce8(c0, a0, b, i, n);
+    out[1] = reduce8(c1, a1, b, i, n);
+    out[2] = reduce8(c2, a2, b, i, n);
+    out[3] = reduce8(c3, a3, b, i, n);
+}
+
+/* wsum's twin: the sums stay in registers (64 outputs per pass), each
+ * element gets the same additions in the same order. */
+AVX512 static inline void wsum_avx(float *o, const float *s, float inv, const float *v, int n, size_t D, int hd) {
+    for (int d0 = 0; d0 < hd; d0 += 64) {
+        __mmask16 m[4];
+        for (int q = 0; q < 4; q++) {
+            int left = hd - d0 - 16 * q;
+            m[q] = left >= 16 ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
+        }
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < n; j++) {
+            const float *vj = v + (size_t)j * D + d0;
+            __m512 w = _mm512_set1_ps(s[j] * inv);
+            a0 = _mm512_add_ps(a0, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[0], vj)));
+            a1 = _mm512_add_ps(a1, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[1], vj + 16)));
+            a2 = _mm512_add_ps(a2, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[2], vj + 32)));
+            a3 = _mm512_add_ps(a3, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[3], vj + 48)));
+        }
+        _mm512_mask_storeu_ps(o + d0, m[0], a0);
+        _mm512_mask_storeu_ps(o + d0 + 16, m[1], a1);
+        _mm512_mask_storeu_ps(o + d0 + 32, m[2], a2);
+        _mm512_mask_storeu_ps(o + d0 + 48, m[3], a3);
+    }
+}
+
+/* kt (hd, np) = the head's keys transposed, np = n rounded up to 16, padding 0 */
+AVX512 static inline void prep_kt(float *kt, const float *k, int n, size_t D, int hd) {
+    const int np = (n + 15) / 16 * 16;
+    for (int d = 0; d < hd; d++) {
+        float *row = kt + (size_t)d * np;
+        for (int j = 0; j < n; j++) row[j] = k[(size_t)j * D + d];
+        for (int j = n; j < np; j++) row[j] = 0.0f;
+    }
+}
+
+/* scores_plain's twin: 16 keys per vector, each lane one key's sum over d in
+ * order (mul then add, as the scalar code). */
+AVX512 static inline void scores_kt(float *s, const float *q, const float *k, const float *kt, int n, size_t D,
+                                    int hd, float scale) {
+    (void)k, (void)D;
+    const int np = (n + 15) / 16 * 16;
+    const __m512 sc = _mm512_set1_ps(scale);
+    for (int j0 = 0; j0 < np; j0 += 16) {
+        __m512 acc = _mm512_setzero_ps();
+        for (int d = 0; d < hd; d++)
+            acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(q[d]), _mm512_loadu_ps(kt + (size_t)d * np + j0)));
+        int left = n - j0;
+        __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        _mm512_mask_storeu_ps(s + j0, m, _mm512_mul_ps(acc, sc));
+    }
+}
+
+AVX512 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq,
+                                 int n, int D, int H) {
+    ATTENTION_BODY(prep_kt, scores_kt, wsum_avx)
+}
+
+AVX512 void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C) {
+    MATVEC_BODY(dot8x4_avx)
+}
+#else
+void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n,
+                          int D, int H) {
+    ATTENTION_BODY(prep_none, scores_plain, wsum)
+}
+
+void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C) {
+    MATVEC_BODY(dot8x4)
+}
+#endif

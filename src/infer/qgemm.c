@@ -1,0 +1,145 @@
+/* INT8 GEMM: packing, the naive oracle, the portable kernel and the run-time
+ * choice among kernels. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infer/qgemm.h"
+
+static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+size_t qgemm_lda(int K) { return round_up((size_t)K, 64); }
+
+int qgemm_pack(qgemm_weight *w, const int8_t *W, int OC, int K) {
+    memset(w, 0, sizeof *w);
+    w->OC = OC;
+    w->K = K;
+    w->OCp = (int)round_up((size_t)OC, QGEMM_COL_BLOCK);
+    w->Kp = (int)round_up((size_t)K, 4);
+    size_t bytes = round_up((size_t)w->OCp * (size_t)w->Kp, 64);
+    w->packed = aligned_alloc(64, bytes);
+    w->col_sum = malloc((size_t)OC * sizeof *w->col_sum);
+    if (!w->packed || !w->col_sum) {
+        qgemm_weight_free(w);
+        return -1;
+    }
+    memset(w->packed, 0, bytes);
+    const size_t k4n = (size_t)w->Kp / 4, full = (size_t)K / 4;
+    for (int o = 0; o < OC; o++) {
+        size_t ob = (size_t)o / QGEMM_COL_BLOCK, j = (size_t)o % QGEMM_COL_BLOCK;
+        const int8_t *row = W + (size_t)o * K;
+        int8_t *dst = w->packed + (ob * k4n * QGEMM_COL_BLOCK + j) * 4;
+        /* 4 consecutive k of one column are 4 consecutive bytes in both layouts */
+        for (size_t k4 = 0; k4 < full; k4++) memcpy(dst + k4 * QGEMM_COL_BLOCK * 4, row + 4 * k4, 4);
+        for (int k = (int)full * 4; k < K; k++) dst[full * QGEMM_COL_BLOCK * 4 + (size_t)k % 4] = row[k];
+        int32_t sum = 0;
+        for (int k = 0; k < K; k++) sum += row[k];
+        w->col_sum[o] = sum;
+    }
+    return 0;
+}
+
+void qgemm_weight_free(qgemm_weight *w) {
+    free(w->packed);
+    free(w->col_sum);
+    w->packed = NULL;
+    w->col_sum = NULL;
+}
+
+void qgemm_naive(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const int8_t *W,
+                 int OC, int K) {
+    for (size_t i = 0; i < N; i++)
+        for (int o = 0; o < OC; o++) {
+            int32_t acc = 0;
+            for (int k = 0; k < K; k++) acc += (int32_t)A[i * lda + k] * W[(size_t)o * K + k];
+            C[i * ldc + o] = acc;
+        }
+}
+
+void qgemm_portable_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                           const qgemm_weight *w, int b0, int b1) {
+    const size_t k4n = (size_t)w->Kp / 4;
+    for (int ob = b0; ob < b1; ob++) {
+        const int8_t *Wb = w->packed + (size_t)ob * k4n * QGEMM_COL_BLOCK * 4;
+        for (size_t i = 0; i < N; i++) {
+            const uint8_t *a = A + i * lda;
+            int32_t acc[QGEMM_COL_BLOCK] = {0};
+            for (size_t k4 = 0; k4 < k4n; k4++) {
+                const int8_t *wk = Wb + k4 * QGEMM_COL_BLOCK * 4;
+                for (int j = 0; j < QGEMM_COL_BLOCK; j++)
+                    for (int t = 0; t < 4; t++) acc[j] += (int32_t)a[4 * k4 + t] * wk[j * 4 + t];
+            }
+            for (int j = 0; j < QGEMM_COL_BLOCK && ob * QGEMM_COL_BLOCK + j < w->OC; j++)
+                C[i * ldc + (size_t)ob * QGEMM_COL_BLOCK + j] = acc[j];
+        }
+    }
+}
+
+typedef void (*blocks_fn)(int32_t *, size_t, const uint8_t *, size_t, size_t, const qgemm_weight *,
+                          int, int);
+
+static blocks_fn kernel_fn(qgemm_kernel k) {
+    switch (k) {
+    case QGEMM_AVX2: return qgemm_avx2_blocks;
+    case QGEMM_AVX512VNNI: return qgemm_vnni_blocks;
+    case QGEMM_AMX: return qgemm_amx_blocks;
+    default: return qgemm_portable_blocks;
+    }
+}
+
+void qgemm(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+           const qgemm_weight *w, int threads) {
+    if (N == 0) return;
+    /* k is available: checked once by the caller (cx_engine_ctx_open), not per
+     * call (the AMX check is a cpuid and a system call) */
+    if (k == QGEMM_AMX && (w->K % 64 || w->OC % QGEMM_COL_BLOCK)) k = QGEMM_AVX512VNNI; /* full tiles only */
+    blocks_fn fn = kernel_fn(k);
+    const int nb = w->OCp / QGEMM_COL_BLOCK;
+    if (threads <= 1 || nb < 2) {
+        fn(C, ldc, A, lda, N, w, 0, nb);
+        return;
+    }
+    /* each thread owns whole column blocks: no two write the same element */
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), n = omp_get_num_threads();
+        /* pairs of blocks per chunk: the vector kernels work on two at a time */
+        int pairs = (nb + 1) / 2;
+        int p0 = pairs * t / n, p1 = pairs * (t + 1) / n;
+        int b0 = 2 * p0, b1 = 2 * p1 < nb ? 2 * p1 : nb;
+        if (b0 < b1) fn(C, ldc, A, lda, N, w, b0, b1);
+    }
+}
+
+int qgemm_kernel_available(qgemm_kernel k) {
+    switch (k) {
+    case QGEMM_PORTABLE: return 1;
+#if defined(__x86_64__) || defined(__i386__)
+    case QGEMM_AVX2: return __builtin_cpu_supports("avx2");
+    case QGEMM_AVX512VNNI:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vnni");
+    case QGEMM_AMX: return qgemm_kernel_available(QGEMM_AVX512VNNI) && qgemm_amx_usable();
+#endif
+    default: return 0;
+    }
+}
+
+qgemm_kernel qgemm_best_kernel(void) {
+    if (qgemm_kernel_available(QGEMM_AMX)) return QGEMM_AMX;
+    if (qgemm_kernel_available(QGEMM_AVX512VNNI)) return QGEMM_AVX512VNNI;
+    if (qgemm_kernel_available(QGEMM_AVX2)) return QGEMM_AVX2;
+    return QGEMM_PORTABLE;
+}
+
+static const char *const kernel_names[QGEMM_N_KERNELS] = {"portable", "avx2", "avx512vnni", "amx"};
+
+const char *qgemm_kernel_name(qgemm_kernel k) {
+    return k >= 0 && k < QGEMM_N_KERNELS ? kernel_names[k] : "?";
+}
+
+int qgemm_kernel_from_name(const char *s) {
+    for (int k = 0; k < QGEMM_N_KERNELS; k++)
+        if (strcmp(s, kernel_names[k]) == 0) return k;
+    return -1;
+}

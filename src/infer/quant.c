@@ -1,0 +1,94 @@
+/* Quantization helpers and the small fp32 kernels of the INT8 engine. */
+#include <math.h>
+#include <string.h>
+
+#include "infer/quant.h"
+
+float quant_weight_sym(int8_t *q, const float *w, size_t n) {
+    float mx = 0.0f;
+    for (size_t i = 0; i < n; i++) mx = fabsf(w[i]) > mx ? fabsf(w[i]) : mx;
+    float s = mx > 0.0f ? mx / 127.0f : 1.0f, inv = 1.0f / s;
+    for (size_t i = 0; i < n; i++) {
+        float v = nearbyintf(w[i] * inv);
+        q[i] = (int8_t)(v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v);
+    }
+    return s;
+}
+
+void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N,
+                   int K) {
+    for (size_t i = 0; i < N; i++) {
+        const float *r = x + i * (size_t)K;
+        float lo = 0.0f, hi = 0.0f;
+        for (int k = 0; k < K; k++) { /* ternaries, not fminf: they vectorize */
+            lo = r[k] < lo ? r[k] : lo;
+            hi = r[k] > hi ? r[k] : hi;
+        }
+        float s = hi > lo ? (hi - lo) / 255.0f : 1.0f, inv = 1.0f / s;
+        float z = nearbyintf(-lo * inv);
+        z = z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z;
+        scale[i] = s;
+        zp[i] = (int32_t)z;
+        uint8_t *qr = q + i * lda;
+        /* x >= lo, so x * inv + z + 0.5 > -0.5 ... truncation is floor after the clamp */
+        for (int k = 0; k < K; k++) {
+            float v = r[k] * inv + z + 0.5f;
+            v = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+            qr[k] = (uint8_t)(int)v;
+        }
+    }
+    size_t Np = (N + QGEMM_ROW_TILE - 1) / QGEMM_ROW_TILE * QGEMM_ROW_TILE;
+    if (Np > N) memset(q + N * lda, 0, (Np - N) * lda);
+}
+
+void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
+                  const int32_t *col_sum, float w_scale, const float *bias, const float *res,
+                  size_t N, int OC) {
+    for (size_t i = 0; i < N; i++) {
+        const int32_t *a = acc + i * (size_t)OC;
+        float *o = out + i * (size_t)OC;
+        const float s = a_scale[i] * w_scale;
+        const int32_t z = zp[i];
+        for (int c = 0; c < OC; c++) o[c] = (float)(a[c] - z * col_sum[c]) * s + bias[c];
+        if (res)
+            for (int c = 0; c < OC; c++) o[c] += res[i * (size_t)OC + c];
+    }
+}
+
+/* erf(x) = x P(x^2) / Q(x^2) on [-4, 4] (|erf| rounds to 1 outside): the
+ * rational approximation Eigen and XLA use for float. */
+static inline float erf_poly(float x) {
+    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
+    const float x2 = x * x;
+    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+    p = x2 * p + -2.10102402082508e-06f;
+    p = x2 * p + -5.69250639462346e-05f;
+    p = x2 * p + -7.34990630326855e-04f;
+    p = x2 * p + -2.95459980854025e-03f;
+    p = x2 * p + -1.60960333262415e-02f;
+    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+    q = x2 * q + -1.68282697438203e-03f;
+    q = x2 * q + -7.37332916720468e-03f;
+    q = x2 * q + -1.42647390514189e-02f;
+    return x * p / q;
+}
+
+float erf_fast(float x) { return erf_poly(x); }
+
+void gelu_fast(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erf_poly(x[i] * 0.70710678118654752f));
+}
+
+void layernorm_rows(float *out, const float *x, const float *w, const float *b, size_t N, int D,
+                    float eps) {
+    for (size_t i = 0; i < N; i++) {
+        const float *r = x + i * (size_t)D;
+        float *o = out + i * (size_t)D;
+        double m = 0.0, v = 0.0;
+        for (int c = 0; c < D; c++) m += r[c];
+        m /= D;
+        for (int c = 0; c < D; c++) v += (r[c] - m) * (r[c] - m);
+        float mean = (float)m, rs = (float)(1.0 / sqrt(v / D + eps));
+        for (int c = 0; c < D; c++) o[c] = (r[c] - mean) * rs * w[c] + b[c];
+    }
+}
