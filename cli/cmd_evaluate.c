@@ -18,7 +18,7 @@ static const char *const CMD = "evaluate";
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity evaluate --data FILE (--model PATH | --onnx PATH) [--tokenizer DIR]\n"
-            "                           [--max-length N] [--threads N] [--compare] [--config FILE]\n"
+            "                           [--max-length N] [--threads N] [--int8] [--compare] [--config FILE]\n"
             "                           [--json FILE] [--report FILE.html]\n"
             "       complexity evaluate --data FILE --compare [...]     (the heuristic alone)\n\n"
             "Scores a model on labelled JSONL data: samples, average inference time, score MAE and max\n"
@@ -30,6 +30,8 @@ static void usage(FILE *out) {
             "  --onnx PATH        an exported ONNX model\n"
             "  --tokenizer DIR    tokenizer folder (default: the model's)\n"
             "  --max-length N     truncate to N tokens (default 256)\n"
+            "  --int8             run the model on the INT8 engine (quantized at load); INT8 files\n"
+            "                     and .onnx models always use it\n"
             "  --threads N        threads for the model (default 1: one text is too small a job to\n"
             "                     share, and idle threads waiting on busy cores cost more than they give)\n"
             "  --compare          also the heuristic estimator and the estimator's blends (ml_only,\n"
@@ -160,6 +162,7 @@ typedef struct eval_args {
     const char *data, *model, *onnx, *json, *report, *config;
     int compare;
     cx_classifier_options copt;
+    cx_classifier_engine eng;
 } eval_args;
 
 static int write_outputs(const eval_args *a, const cx_eval_result *r, const char *model_path) {
@@ -203,7 +206,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
         {"max-length", required_argument, 0, 'L'}, {"json", required_argument, 0, 'J'},
         {"report", required_argument, 0, 'R'}, {"compare", no_argument, 0, 'C'},
         {"config", required_argument, 0, 'c'}, {"threads", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"int8", no_argument, 0, 'I'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     size_t v;
     a->copt.threads = 1;
@@ -213,6 +216,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
         case 'd': a->data = optarg; break;
         case 'm': a->model = optarg; break;
         case 'x': a->onnx = optarg; break;
+        case 'I': a->eng.int8 = 1; break;
         case 't': a->copt.tokenizer = optarg; break;
         case 'L':
             if (cli_parse_size(CMD, "--max-length", optarg, 2, &v)) return CLI_USAGE;
@@ -249,7 +253,7 @@ int cmd_evaluate(int argc, char **argv) {
     if (cx_dataset_load(a.data, 0, &ds, &err) != CX_OK) return cli_fail_err(CMD, &err);
     cx_classifier *cl = NULL;
     const char *model = a.model ? a.model : a.onnx;
-    if (model && cx_classifier_open(model, &a.copt, &cl, &err) != CX_OK) {
+    if (model && cx_classifier_open_ex(model, &a.copt, &a.eng, &cl, &err) != CX_OK) {
         cx_dataset_free(ds);
         return cli_fail_err(CMD, &err);
     }

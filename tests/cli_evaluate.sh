@@ -75,6 +75,13 @@ done
 "$CLI" evaluate --model model --data test.jsonl --json alone.json > alone.log 2>&1 || fail "evaluate without --compare"
 grep -qE "^  heuristic " alone.log && fail "without --compare the heuristic is not evaluated"
 grep -qE '"predictor":[[:space:]]*"ml"' alone.json || fail "alone.json predictor"
+# --int8: the same model on the INT8 engine; its tier accuracy stays within
+# one point of fp32 (a 1-epoch model has prompts near a tier boundary).
+"$CLI" evaluate --model model --data test.jsonl --int8 > int8.log 2>&1 || { fail "evaluate --int8"; cat int8.log; }
+fp32_tier=$(sed -n 's/^  Tier Accuracy: *\([0-9.]*\)%.*/\1/p' alone.log)
+int8_tier=$(sed -n 's/^  Tier Accuracy: *\([0-9.]*\)%.*/\1/p' int8.log)
+awk -v a="$fp32_tier" -v b="$int8_tier" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d <= 1 && d >= -1) }' ||
+  fail "INT8 tier accuracy $int8_tier% vs fp32 $fp32_tier%"
 
 if [ -n "$PY" ]; then
   "$PY" "$SRC/tests/report_check.py" out/report.html heuristic,ml,ml_only,hybrid,ml_refine || fail "report structure"
