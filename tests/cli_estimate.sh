@@ -1,19 +1,8 @@
 #!/bin/bash
 # estimate through the CLI: arguments, stdin lines, JSONL, config errors with key
 # and line, usage errors, a missing model, and hot reload in a running process.
-set -u
-CLI=${CX_CLI:?run through ctest}
-T=${CX_TMPDIR:?}/cli_estimate
-rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect_fail() { # expect_fail DESCRIPTION EXIT_CODE MESSAGE COMMAND...
-  local out rc
-  out=$("${@:4}" 2>&1 </dev/null); rc=$?
-  if [ "$rc" != "$2" ] || ! grep -qF -- "$3" <<<"$out"; then
-    echo "FAIL: $1 (rc=$rc, want $2 and '$3')"; echo "$out" | head -5; fails=$((fails + 1))
-  fi
-}
+. "$(dirname "$0")/testlib.sh"
+cli_workdir cli_estimate
 
 # Arguments: one JSON line each, the seed's fields and rounding.
 out=$("$CLI" estimate "Debug this Python code, it will crash when processing large datasets" "你好") || fail "two texts"
@@ -38,25 +27,25 @@ grep -qF 'stdin:1: expected a JSON object with a "text" string' err.txt || fail 
 printf 'task_complexity:\n  fast_model: fast/x\n  frontier_model: big/y\n' > c.yaml
 "$CLI" estimate --config c.yaml "hi" | grep -qF '"suggested_model": "fast/x"' || fail "fast_model routing"
 printf 'task_complexity:\n  fast_model: a\n  ml_estimation_mode: turbo\n' > bad.yaml
-expect_fail "unknown mode" 1 "bad.yaml:3: task_complexity.ml_estimation_mode: unknown mode 'turbo'" \
+expect "unknown mode" 1 "bad.yaml:3: task_complexity.ml_estimation_mode: unknown mode 'turbo'" \
   "$CLI" estimate --config bad.yaml hi
 printf 'task_complexity:\n  dimension_weights:\n    ambiguity: -1\n' > bad2.yaml
-expect_fail "negative weight" 1 "bad2.yaml:3: task_complexity.dimension_weights.ambiguity: -1 is outside" \
+expect "negative weight" 1 "bad2.yaml:3: task_complexity.dimension_weights.ambiguity: -1 is outside" \
   "$CLI" estimate --config bad2.yaml hi
-expect_fail "missing config" 1 "nope.yaml" "$CLI" estimate --config nope.yaml hi
+expect "missing config" 1 "nope.yaml" "$CLI" estimate --config nope.yaml hi
 # ML enabled, model missing: heuristic, and the seed's log line.
 printf 'task_complexity:\n  ml_model_enabled: true\n  ml_model_path: %s/none.onnx\n' "$T" > ml.yaml
 out=$("$CLI" estimate --config ml.yaml --log-file log.txt hi) || fail "missing model run"
 grep -qF '"estimation_method": "heuristic"' <<<"$out" || fail "missing model -> heuristic"
 grep -qF "level=warning event=ml_classifier_model_not_found path=$T/none.onnx" log.txt || fail "model_not_found log line"
 # Usage errors exit 2.
-expect_fail "unknown option" 2 "unknown option" "$CLI" estimate --frobnicate
-expect_fail "bad prior" 2 "--prior-messages" "$CLI" estimate --prior-messages -3 hi
-expect_fail "bad level" 2 "unknown level 'loud'" "$CLI" estimate --log-level loud hi
-expect_fail "jsonl with texts" 2 "--jsonl reads stdin" "$CLI" estimate --jsonl hi
+expect "unknown option" 2 "unknown option" "$CLI" estimate --frobnicate
+expect "bad prior" 2 "--prior-messages" "$CLI" estimate --prior-messages -3 hi
+expect "bad level" 2 "unknown level 'loud'" "$CLI" estimate --log-level loud hi
+expect "jsonl with texts" 2 "--jsonl reads stdin" "$CLI" estimate --jsonl hi
 "$CLI" estimate --help | grep -qF -- "--prior-messages" || fail "--help"
 printf 'hello\nanalyze this\n' | "$CLI" estimate --bench 3 2>&1 >/dev/null | grep -qF "2 messages" || fail "--bench"
-expect_fail "bench without input" 1 "no messages on stdin" "$CLI" estimate --bench 2
+expect "bench without input" 1 "no messages on stdin" "$CLI" estimate --bench 2
 # Hot reload in a running process: the config changes between two stdin lines.
 printf 'task_complexity:\n  fast_model: first/model\n' > live.yaml
 coproc EST { "$CLI" estimate --config live.yaml --log-level info --log-file live.log; }
@@ -96,5 +85,4 @@ else
   fail "could not train the tiny model for the ML checks (see below; not an estimator failure)"; tail -5 train.log
 fi
 
-[ "$fails" = 0 ] && echo "cli_estimate: all checks passed"
-exit $((fails > 0))
+cli_done cli_estimate

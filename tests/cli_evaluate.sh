@@ -5,18 +5,10 @@
 # is checked structurally (tests/report_check.py, when /usr/bin/python3 exists;
 # tests/test_report.c checks it without Python) and, when Chromium is
 # installed, rendered headless: screenshot and DOM.
-set -u
-CLI=${CX_CLI:?run through ctest}
+. "$(dirname "$0")/testlib.sh"
 SRC=${CX_SOURCE_DIR:?}
 REF=${CX_SHARED_DIR:?}/reference-data
-T=${CX_TMPDIR:?}/cli_evaluate
-rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect() { # expect DESC CODE TEXT CMD...
-  local o r; o=$("${@:4}" 2>&1); r=$?
-  { [ "$r" = "$2" ] && grep -qF -- "$3" <<<"$o"; } || { fail "$1 (rc=$r): $(head -3 <<<"$o")"; }
-}
+cli_workdir cli_evaluate
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=
 
@@ -127,5 +119,4 @@ else
   echo "SKIP: $CHROMIUM not installed (apt-get install chromium): headless render check skipped"
 fi
 
-echo "cli_evaluate: $fails failures"
-[ "$fails" = 0 ]
+cli_done cli_evaluate

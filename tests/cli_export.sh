@@ -2,18 +2,10 @@
 # export-onnx through the CLI on a tiny trained model: both files written and
 # checked, sizes printed, --install copies model + tokenizer, errors that name
 # the problem. (ONNX Runtime itself runs in tools/onnx_check/run.sh.)
-set -u
-CLI=${CX_CLI:?run through ctest}
+. "$(dirname "$0")/testlib.sh"
 SRC=${CX_SOURCE_DIR:?}
 REF=${CX_SHARED_DIR:?}/reference-data
-T=${CX_TMPDIR:?}/cli_export
-rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect() { # expect DESC CODE TEXT CMD...
-  local o r; o=$("${@:4}" 2>&1); r=$?
-  { [ "$r" = "$2" ] && grep -qF -- "$3" <<<"$o"; } || { fail "$1 (rc=$r): $(head -3 <<<"$o")"; }
-}
+cli_workdir cli_export
 
 head -200 "$REF/train.jsonl" > train.jsonl
 "$CLI" train --data train.jsonl --base none --arch tiny --vocab "$SRC/tests/data/vocab_small" --batch-size 32 \
@@ -55,5 +47,4 @@ expect "tokenizer too big" 1 "mism/tokenizer: 119547 tokens but the model has on
 expect "bad --weights" 2 "--weights must be best_model or final_model" "$CLI" export-onnx --model m --weights last
 expect "no --model" 2 "--model DIR is required" "$CLI" export-onnx
 expect "help" 0 "usage: complexity export-onnx" "$CLI" export-onnx --help
-echo "cli_export: $fails failures"
-[ "$fails" = 0 ]
+cli_done cli_export

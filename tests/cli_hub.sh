@@ -1,13 +1,9 @@
 #!/bin/bash
 # The default base model comes from the Hugging Face Hub once, then from the
 # local cache offline. A loopback HTTP server plays the Hub (HF_ENDPOINT).
-set -u
-CLI=${CX_CLI:?run through ctest}
+. "$(dirname "$0")/testlib.sh"
 SRC=${CX_SOURCE_DIR:?}
-T=${CX_TMPDIR:?}/cli_hub
-rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cli_workdir cli_hub
 
 # A tiny DistilBERT in the Hub's layout: NAME/resolve/main/FILE.
 repo=srv/org/tiny-distilbert/resolve/main
@@ -46,5 +42,4 @@ grep -qF "put config.json, model.safetensors and vocab.txt (or tokenizer.json) o
   fail "missing model message: $out"
 out=$("$CLI" train --base ../etc "${ARGS[@]}" 2>&1)
 grep -qF "is not a Hugging Face model name" <<<"$out" || fail "bad name: $out"
-echo "cli_hub: $fails failures"
-[ "$fails" = 0 ]
+cli_done cli_hub

@@ -1,19 +1,8 @@
 #!/bin/bash
 # tokenize and build-vocab through the CLI: output format, flags, files, exit codes, messages.
-set -u
-CLI=${CX_CLI:?run through ctest}
+. "$(dirname "$0")/testlib.sh"
 SHARED=${CX_SHARED_DIR:?}
-T=${CX_TMPDIR:?}/cli_tokenize
-rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $1"; fails=$((fails + 1)); }
-expect_fail() { # expect_fail DESCRIPTION EXIT_CODE MESSAGE COMMAND...
-  local out rc
-  out=$("${@:4}" 2>&1 </dev/null); rc=$?
-  if [ "$rc" != "$2" ] || ! grep -qF -- "$3" <<<"$out"; then
-    echo "FAIL: $1 (rc=$rc, want $2 and '$3')"; echo "$out" | head -5; fails=$((fails + 1))
-  fi
-}
+cli_workdir cli_tokenize
 MB=$SHARED/vocab/mbert-cased
 
 [ "$(echo 'Hello world' | "$CLI" tokenize --tokenizer "$MB")" = "101 31178 11356 102" ] || fail "ids of Hello world"
@@ -31,13 +20,13 @@ long=$(printf 'word %.0s' $(seq 300))
 out=$("$CLI" tokenize --tokenizer "$MB" --stats < "$SHARED/reference-data/test.jsonl" 2>&1 >/dev/null)
 grep -q "unk_rate" <<<"$out" || fail "--stats"
 "$CLI" tokenize --help | grep -q -- "--max-length" || fail "--help"
-expect_fail "no tokenizer" 2 "--tokenizer PATH is required" "$CLI" tokenize
-expect_fail "bad max length" 2 "--max-length" "$CLI" tokenize --tokenizer "$MB" --max-length x
-expect_fail "max length 1" 2 "at least 2" "$CLI" tokenize --tokenizer "$MB" --max-length 1
-expect_fail "missing path" 1 "no such file" "$CLI" tokenize --tokenizer "$T/nope"
-expect_fail "bad jsonl" 1 "stdin:1" bash -c "echo '[1]' | '$CLI' tokenize --tokenizer '$MB' --jsonl"
+expect "no tokenizer" 2 "--tokenizer PATH is required" "$CLI" tokenize
+expect "bad max length" 2 "--max-length" "$CLI" tokenize --tokenizer "$MB" --max-length x
+expect "max length 1" 2 "at least 2" "$CLI" tokenize --tokenizer "$MB" --max-length 1
+expect "missing path" 1 "no such file" "$CLI" tokenize --tokenizer "$T/nope"
+expect "bad jsonl" 1 "stdin:1" bash -c "echo '[1]' | '$CLI' tokenize --tokenizer '$MB' --jsonl"
 echo '{"model": {"type": "BPE"}}' > bad.json
-expect_fail "unsupported json" 1 "not supported" "$CLI" tokenize --tokenizer bad.json
+expect "unsupported json" 1 "not supported" "$CLI" tokenize --tokenizer bad.json
 
 # --save writes the Hugging Face files, which load back with the same ids
 "$CLI" tokenize --tokenizer "$MB" --save saved >/dev/null || fail "--save"
@@ -54,9 +43,8 @@ grep -q "600 tokens" <<<"$out" || fail "build-vocab size: $out"
 grep -q "held-out .*\[UNK\] 0" <<<"$out" || fail "build-vocab held-out report: $out"
 [ "$(sed -n '1p;101p;102p;103p;104p' bv/vocab.txt | tr '\n' ' ')" = "[PAD] [UNK] [CLS] [SEP] [MASK] " ] || fail "special ids"
 [ "$(echo '個' | "$CLI" tokenize --tokenizer bv)" != "101 100 102" ] || fail "CJK character became [UNK]"
-expect_fail "build-vocab no data" 2 "--data" "$CLI" build-vocab --size 600 -o x
-expect_fail "build-vocab small size" 2 "--size" "$CLI" build-vocab --data "$SHARED/reference-data/test.jsonl" --size 5 -o x
-expect_fail "build-vocab bad data" 1 "nope.jsonl" "$CLI" build-vocab --data nope.jsonl --size 600 -o x
+expect "build-vocab no data" 2 "--data" "$CLI" build-vocab --size 600 -o x
+expect "build-vocab small size" 2 "--size" "$CLI" build-vocab --data "$SHARED/reference-data/test.jsonl" --size 5 -o x
+expect "build-vocab bad data" 1 "nope.jsonl" "$CLI" build-vocab --data nope.jsonl --size 600 -o x
 
-[ "$fails" = 0 ] && echo "cli_tokenize: all passed"
-exit $((fails > 0))
+cli_done cli_tokenize

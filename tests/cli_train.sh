@@ -1,14 +1,10 @@
 #!/bin/bash
 # train / classify / evaluate through the CLI on a tiny model: files written,
 # exact resume after Ctrl-C and after kill -9, errors that name the problem.
-set -u
-CLI=${CX_CLI:?run through ctest}
+. "$(dirname "$0")/testlib.sh"
 SRC=${CX_SOURCE_DIR:?}
 REF=${CX_SHARED_DIR:?}/reference-data
-T=${CX_TMPDIR:?}/cli_train
-rm -rf "$T" && mkdir -p "$T" && cd "$T" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+cli_workdir cli_train
 head -600 "$REF/train.jsonl" > train.jsonl
 head -100 "$REF/val.jsonl" > val.jsonl
 COMMON=(--data train.jsonl --val val.jsonl --base none --arch tiny --vocab "$SRC/tests/data/vocab_small"
@@ -58,10 +54,6 @@ kill -9 $pid; wait $pid 2>/dev/null
 cmp -s a/final_model.safetensors c/final_model.safetensors || fail "kill -9 + resume changed the final weights"
 
 # Errors name the problem.
-expect() { # expect DESC CODE TEXT CMD...
-  local o r; o=$("${@:4}" 2>&1); r=$?
-  { [ "$r" = "$2" ] && grep -qF -- "$3" <<<"$o"; } || { fail "$1 (rc=$r): $(head -3 <<<"$o")"; }
-}
 { head -3 train.jsonl; echo '{"text": "x", "score": 0.5}'; } > bad.jsonl
 expect "bad data line" 1 "bad.jsonl:4: missing field" "$CLI" train --data bad.jsonl --base none --vocab "$SRC/tests/data/vocab_small" -o d
 expect "cuda" 1 "no CUDA backend" "$CLI" train --data train.jsonl --device cuda
@@ -71,5 +63,4 @@ expect "nothing to resume" 1 "has no checkpoint to resume from" "$CLI" train "${
 expect "missing data flag" 2 "--data is required" "$CLI" train
 expect "offline hub" 1 "put config.json, model.safetensors and vocab.txt" \
   env CX_CACHE_DIR="$T/cache" HF_ENDPOINT=http://127.0.0.1:9 "$CLI" train --data train.jsonl
-echo "cli_train: $fails failures"
-[ "$fails" = 0 ]
+cli_done cli_train
