@@ -27,7 +27,8 @@ static void usage(FILE *out) {
             "usage: complexity train --data FILE [--val FILE] [-o DIR] [--epochs N] [--batch-size N]\n"
             "                        [--lr X] [--freeze-layers N] [--max-length N] [--warmup-steps N]\n"
             "                        [--device auto|cpu|cuda] [--base DIR|NAME|none] [--arch PRESET]\n"
-            "                        [--vocab DIR] [--resume] [--seed N] [--threads N]\n\n"
+            "                        [--vocab DIR] [--resume] [--seed N] [--threads N]\n"
+            "                        [--precision auto|fp32|bf16]\n\n"
             "Trains the complexity classifier: a DistilBERT encoder with score, tier, domain and\n"
             "intent heads. Writes best_model / final_model / checkpoint (.safetensors), config.json,\n"
             "tokenizer/ and metrics.jsonl into the output folder.\n\n"
@@ -53,6 +54,9 @@ static void usage(FILE *out) {
             "  --seed N               (default 42)\n"
             "  --threads N            CPU threads (default: all cores)\n"
             "  --cache-mb N           memory for cached frozen activations (default 4096)\n"
+            "  --precision P          GEMMs of the encoder layers: fp32, or bf16 with fp32\n"
+            "                         accumulation and fp32 weights (4-5x faster on AMX);\n"
+            "                         auto = bf16 where the CPU has AMX-BF16 or AVX512-BF16\n"
             "Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.\n");
 }
 
@@ -105,10 +109,20 @@ static int parse_int(const char *flag, const char *arg, int min, int *out) {
 }
 
 enum { O_DATA = 256, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_FREEZE, O_MAXLEN, O_DEVICE, O_WARMUP, O_BASE, O_ARCH,
-       O_VOCAB, O_RESUME, O_SEED, O_THREADS, O_CACHE };
+       O_VOCAB, O_RESUME, O_SEED, O_THREADS, O_CACHE, O_PRECISION };
 
 /* Which of the seed's defaults the user overrode. */
 typedef struct given { int lr, freeze; } given;
+
+static int parse_precision(const char *s, cx_precision *p) {
+    static const char *const names[] = {"auto", "fp32", "bf16"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *p = (cx_precision)i;
+            return CLI_OK;
+        }
+    return cli_usage_error(CMD, "--precision: expected auto, fp32 or bf16, got '%s'", s);
+}
 
 static int parse_args(int argc, char **argv, cx_train_options *o, const char **base, const char **device, given *g) {
     static const struct option longopts[] = {
@@ -120,7 +134,8 @@ static int parse_args(int argc, char **argv, cx_train_options *o, const char **b
         {"base", required_argument, 0, O_BASE}, {"arch", required_argument, 0, O_ARCH},
         {"vocab", required_argument, 0, O_VOCAB}, {"resume", no_argument, 0, O_RESUME},
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS},
-        {"cache-mb", required_argument, 0, O_CACHE}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"cache-mb", required_argument, 0, O_CACHE}, {"precision", required_argument, 0, O_PRECISION},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t sz;
     optind = 1;
@@ -143,6 +158,7 @@ static int parse_args(int argc, char **argv, cx_train_options *o, const char **b
         case O_SEED: bad = cli_parse_u64(CMD, "--seed", optarg, &o->seed); break;
         case O_THREADS: bad = parse_int("--threads", optarg, 1, &o->threads); break;
         case O_CACHE: bad = cli_parse_size(CMD, "--cache-mb", optarg, 1, &sz); o->cache_limit_mb = sz; break;
+        case O_PRECISION: bad = parse_precision(optarg, &o->precision); break;
         case 'h': usage(stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option");
         }

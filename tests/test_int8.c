@@ -204,7 +204,7 @@ static void ids_of(int32_t *ids, int n, uint64_t seed) {
 static void fp32_forward(const cx_model *m, const int32_t *ids, int n, float out[19]) {
     cx_model_ws *ws;
     cx_error err = {0};
-    cx_ws_options wo = {1, 40, 40, 0, 0};
+    cx_ws_options wo = {1, 40, 40, 0, 0, 0};
     assert_int_equal(cx_ws_open(&ws, m, &wo, &err), CX_OK);
     int len[1] = {n};
     cx_model_batch b = {1, len, ids};

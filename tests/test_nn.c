@@ -1,6 +1,8 @@
 /* The numeric kernels against their naive twins and against definitions:
  * GEMM wrapper, attention, layer norm, GELU, dropout, losses. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model_testutil.h"
 #include "nn/nn.h"
@@ -21,7 +23,7 @@ static void test_matmul_matches_naive(void **state) {
     const int C = 19, OC = 23;
     float *inp = randn(N * C, 1, 1.0), *w = randn((size_t)OC * C, 2, 1.0), *b = randn(OC, 3, 1.0);
     float *o1 = calloc(N * OC, 4), *o2 = calloc(N * OC, 4), *dout = randn(N * OC, 4, 1.0);
-    matmul_forward(o1, inp, w, b, N, C, OC);
+    matmul_forward(NULL, o1, inp, w, b, N, C, OC);
     matmul_forward_naive(o2, inp, w, b, N, C, OC);
     int fails = 0;
     mt_compare("matmul_forward", o1, o2, N * OC, 1e-5, &fails);
@@ -30,7 +32,7 @@ static void test_matmul_matches_naive(void **state) {
     float *db1 = calloc(OC, 4), *db2 = calloc(OC, 4);
     /* accumulation: both start from the same non-zero values */
     for (int i = 0; i < OC; i++) db1[i] = db2[i] = 1.0f;
-    matmul_backward(di1, dw1, db1, dout, inp, w, N, C, OC);
+    matmul_backward(NULL, di1, dw1, db1, dout, inp, w, N, C, OC);
     matmul_backward_naive(di2, dw2, db2, dout, inp, w, N, C, OC);
     mt_compare("matmul_backward dinp", di1, di2, N * C, 1e-5, &fails);
     mt_compare("matmul_backward dweight", dw1, dw2, (size_t)OC * C, 1e-5, &fails);
@@ -40,10 +42,78 @@ static void test_matmul_matches_naive(void **state) {
     float *wt = malloc((size_t)OC * C * 4);
     for (int o = 0; o < OC; o++) /* weight read as (C, OC): the classic mistake */
         for (int c = 0; c < C; c++) wt[o * C + c] = w[((size_t)c * OC + o) % ((size_t)OC * C)];
-    matmul_forward(o2, inp, wt, b, N, C, OC);
+    matmul_forward(NULL, o2, inp, wt, b, N, C, OC);
     assert_true(mt_compare("transposed (expected to differ)", o1, o2, N * OC, 1e-5, NULL) > 1e-2);
     free(inp); free(w); free(b); free(o1); free(o2); free(dout); free(di1); free(di2);
     free(dw1); free(dw2); free(db1); free(db2); free(wt);
+}
+
+/* x rounded to bfloat16, to nearest even, computed differently from the
+ * library (arithmetic on the value, not bit tricks) */
+static float bf16_round(float x) {
+    int e;
+    double m = frexp(x, &e);                 /* x = m 2^e, 0.5 <= |m| < 1 */
+    double scaled = ldexp(m, 8);             /* 8 significant bits */
+    double r = nearbyint(scaled);            /* default mode: ties to even */
+    return (float)ldexp(r, e - 8);
+}
+
+static void round_all(float *dst, const float *src, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = bf16_round(src[i]);
+}
+
+static void test_matmul_bf16(void **state) {
+    (void)state;
+    if (!nn_bf16_supported()) skip();
+    nn_gemm *g = NULL;
+    cx_error err;
+    assert_int_equal(nn_gemm_open(&g, &err), CX_OK);
+    /* ties round to even: 1 + 2^-8 -> 1, 1 + 3 2^-8 -> 1 + 2^-6 */
+    float one = 1.0f, tie1 = 1.0f + 0x1p-8f, tie2 = 1.0f + 3 * 0x1p-8f, o = 0;
+    assert_int_equal(nn_gemm_forward(g, &o, &tie1, &one, 1, 1, 1), 0);
+    assert_true(o == 1.0f);
+    assert_int_equal(nn_gemm_forward(g, &o, &tie2, &one, 1, 1, 1), 0);
+    assert_true(o == 1.0f + 0x1p-6f);
+    /* odd shapes, and one large enough for the threaded conversion; the
+     * reference: the naive GEMM on operands rounded to bf16 */
+    static const int shapes[2][3] = {{37, 19, 23}, {300, 256, 515}};
+    for (int k = 0; k < 2; k++) {
+        const size_t N = (size_t)shapes[k][0];
+        const int C = shapes[k][1], OC = shapes[k][2];
+        float *inp = randn(N * C, 11, 1.0), *w = randn((size_t)OC * C, 12, 0.1);
+        float *dout = randn(N * OC, 13, 1.0);
+        float *ri = malloc(N * C * 4), *rw = malloc((size_t)OC * C * 4), *rd = malloc(N * OC * 4);
+        round_all(ri, inp, N * C);
+        round_all(rw, w, (size_t)OC * C);
+        round_all(rd, dout, N * OC);
+        float *o1 = calloc(N * OC, 4), *o2 = calloc(N * OC, 4), *o3 = calloc(N * OC, 4);
+        int fails = 0;
+        matmul_forward(g, o1, inp, w, NULL, N, C, OC);
+        matmul_forward_naive(o2, ri, rw, NULL, N, C, OC);
+        mt_compare("bf16 forward", o1, o2, N * OC, 1e-4, &fails);
+        /* and it is not fp32: rounding the operands moves results by ~2^-9
+         * relative, far beyond fp32 accumulation's ~1e-5 allowed here */
+        matmul_forward_naive(o3, inp, w, NULL, N, C, OC);
+        assert_true(mt_compare("fp32 (expected to differ)", o1, o3, N * OC, 1e-4, NULL) > 1e-3);
+        /* backward accumulates into non-zero gradients */
+        float *di1 = randn(N * C, 14, 1.0), *di2 = malloc(N * C * 4);
+        float *dw1 = randn((size_t)OC * C, 15, 1.0), *dw2 = malloc((size_t)OC * C * 4);
+        memcpy(di2, di1, N * C * 4);
+        memcpy(dw2, dw1, (size_t)OC * C * 4);
+        matmul_backward(g, di1, dw1, NULL, dout, inp, w, N, C, OC);
+        matmul_backward_naive(di2, dw2, NULL, rd, ri, rw, N, C, OC);
+        mt_compare("bf16 backward dinp", di1, di2, N * C, 1e-4, &fails);
+        mt_compare("bf16 backward dweight", dw1, dw2, (size_t)OC * C, 1e-4, &fails);
+        /* the weight gradient alone (no data gradient before it) */
+        memcpy(dw1, dw2, (size_t)OC * C * 4);
+        matmul_backward(g, NULL, dw1, NULL, dout, inp, w, N, C, OC);
+        matmul_backward_naive(NULL, dw2, NULL, rd, ri, rw, N, C, OC);
+        mt_compare("bf16 backward dweight only", dw1, dw2, (size_t)OC * C, 1e-4, &fails);
+        assert_int_equal(fails, 0);
+        free(inp); free(w); free(dout); free(ri); free(rw); free(rd); free(o1); free(o2);
+        free(o3); free(di1); free(di2); free(dw1); free(dw2);
+    }
+    nn_gemm_free(g);
 }
 
 /* A packed batch of three sequences. */
@@ -128,6 +198,62 @@ static void test_attention_backward(void **state) {
     free(qkv); free(dout); free(o); free(pr); free(dqkv); free(mask); free(scratch);
 }
 
+/* The [CLS]-only attention against row 0 of every sequence of the full one,
+ * forward and backward, with a dropout mask: same maps, same outputs, same
+ * gradients for q (CLS rows), k and v (all rows). */
+static void test_attention_cls(void **state) {
+    (void)state;
+    const int D = 12, H = 3;
+    cx_seqs s = seqs(H);
+    const size_t N = off[3], A = aoff[3], B = 3;
+    float *qkv = randn(N * 3 * D, 31, 1.0);
+    uint8_t *mask = malloc(A), *cmask = malloc(N * H);
+    cx_rng r;
+    cx_rng_seed(&r, 3);
+    dropout_mask(mask, A, 0.25f, &r);
+    /* the CLS layout: sequence b, head h at off[b] H + h T; row 0 of the full map */
+    float *q = malloc(B * D * 4), *kv = malloc(N * 2 * D * 4);
+    for (size_t b = 0; b < B; b++) {
+        size_t T = off[b + 1] - off[b];
+        memcpy(q + b * D, qkv + off[b] * 3 * D, D * 4);
+        for (int h = 0; h < H; h++) memcpy(cmask + off[b] * H + h * T, mask + aoff[b] + h * T * T, T);
+    }
+    for (size_t i = 0; i < N; i++) memcpy(kv + i * 2 * D, qkv + i * 3 * D + D, 2 * D * 4);
+    float *o = calloc(N * D, 4), *pr = calloc(A, 4), *co = calloc(B * D, 4), *cpr = calloc(N * H, 4);
+    attention_forward(o, pr, qkv, mask, 0.25f, &s, D, H);
+    attention_cls_forward(co, cpr, q, kv, cmask, 0.25f, &s, D, H);
+    int fails = 0;
+    float *want = malloc(N * D * 4);
+    for (size_t b = 0; b < B; b++) memcpy(want + b * D, o + off[b] * D, D * 4);
+    mt_compare("cls attention out", co, want, B * D, 1e-6, &fails);
+    for (size_t b = 0; b < B; b++) {
+        size_t T = off[b + 1] - off[b];
+        for (int h = 0; h < H; h++)
+            mt_compare("cls attention probs", cpr + off[b] * H + h * T, pr + aoff[b] + h * T * T, T, 1e-6, &fails);
+    }
+    /* backward: dout on the CLS rows only */
+    float *dout = calloc(N * D, 4), *cdout = randn(B * D, 32, 1.0);
+    for (size_t b = 0; b < B; b++) memcpy(dout + off[b] * D, cdout + b * D, D * 4);
+    int threads = nn_threads();
+    float *scratch = malloc(attention_scratch_floats(8, threads) * 4);
+    float *dqkv = calloc(N * 3 * D, 4), *dq = calloc(B * D, 4), *dkv = calloc(N * 2 * D, 4);
+    attention_backward(dqkv, scratch, threads, dout, qkv, pr, mask, 0.25f, &s, D, H);
+    attention_cls_backward(dq, dkv, scratch, threads, cdout, q, kv, cpr, cmask, 0.25f, &s, D, H);
+    float *wq = malloc(B * D * 4), *wkv = malloc(N * 2 * D * 4);
+    for (size_t b = 0; b < B; b++) memcpy(wq + b * D, dqkv + off[b] * 3 * D, D * 4);
+    for (size_t i = 0; i < N; i++) memcpy(wkv + i * 2 * D, dqkv + i * 3 * D + D, 2 * D * 4);
+    mt_compare("cls attention dq", dq, wq, B * D, 1e-5, &fails);
+    mt_compare("cls attention dkv", dkv, wkv, N * 2 * D, 1e-5, &fails);
+    /* the other rows' queries get nothing: the full backward agrees */
+    for (size_t i = 0; i < N; i++) {
+        int is_cls = i == off[0] || i == off[1] || i == off[2];
+        for (int c = 0; c < D && !is_cls; c++) assert_true(dqkv[i * 3 * D + c] == 0.0f);
+    }
+    assert_int_equal(fails, 0);
+    free(qkv); free(mask); free(cmask); free(q); free(kv); free(o); free(pr); free(co); free(cpr);
+    free(want); free(dout); free(cdout); free(scratch); free(dqkv); free(dq); free(dkv); free(wq); free(wkv);
+}
+
 static void test_layernorm(void **state) {
     (void)state;
     const size_t N = 6;
@@ -187,6 +313,30 @@ static void test_gelu_relu(void **state) {
         double fd = (0.5 * xp * (1 + erf(xp / sqrt(2))) - 0.5 * xm * (1 + erf(xm / sqrt(2)))) / (2 * h);
         assert_true(fabs(fd - dx[i]) < 1e-5);
     }
+    /* the float erf and exp behind them, against libm over their whole range */
+    double worst_erf = 0, worst_exp = 0;
+    for (int i = -70000; i <= 70000; i++) {
+        float v = (float)i * 1e-4f;
+        worst_erf = fmax(worst_erf, fabs(nn_erf(v) - erf(v)));
+        float a = 10.0f * v; /* down to -70 */
+        if (a <= 0) worst_exp = fmax(worst_exp, fabs(nn_exp_nonpositive(a) - exp(a)) / exp(a));
+    }
+    printf("float erf: worst abs error %.3g; exp: worst rel error %.3g\n", worst_erf, worst_exp);
+    assert_true(worst_erf < 1e-6);
+    assert_true(worst_exp < 3e-7);
+    assert_true(nn_exp_nonpositive(-200.0f) < 1e-37f && nn_exp_nonpositive(0.0f) == 1.0f);
+    /* a long array through the threaded loops matches the definition */
+    enum { M = 10001 };
+    float *xs = randn(M, 21, 3.0), *ys = malloc(M * 4), *ds = calloc(M, 4), *ones = malloc(M * 4);
+    for (int i = 0; i < M; i++) ones[i] = 1.0f;
+    gelu_forward(ys, xs, M);
+    gelu_backward(ds, xs, ones, M);
+    for (int i = 0; i < M; i++) {
+        double v = xs[i], cdf = 0.5 * (1 + erf(v / sqrt(2))), pdf = exp(-0.5 * v * v) / sqrt(2 * 3.14159265358979323846);
+        assert_true(fabs(ys[i] - v * cdf) < 2e-6 * fmax(1, fabs(v)));
+        assert_true(fabs(ds[i] - (cdf + v * pdf)) < 2e-6 * fmax(1, fabs(v)));
+    }
+    free(xs); free(ys); free(ds); free(ones);
     float r[5], dr[5] = {0};
     relu_forward(r, x, 5);
     relu_backward(dr, r, one, 5);
@@ -252,8 +402,10 @@ static void test_losses(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matmul_matches_naive),
+        cmocka_unit_test(test_matmul_bf16),
         cmocka_unit_test(test_attention_matches_naive),
         cmocka_unit_test(test_attention_backward),
+        cmocka_unit_test(test_attention_cls),
         cmocka_unit_test(test_layernorm),
         cmocka_unit_test(test_gelu_relu),
         cmocka_unit_test(test_dropout),

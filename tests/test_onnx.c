@@ -144,7 +144,7 @@ static void test_native_matches_onnxruntime(void **state) {
     cx_model *m = load_micro();
     cx_model_ws *ws = NULL;
     cx_error err = {0};
-    cx_ws_options wo = {B, (size_t)n, T, 0, 0};
+    cx_ws_options wo = {B, (size_t)n, T, 0, 0, 0};
     assert_int_equal(cx_ws_open(&ws, m, &wo, &err), CX_OK);
     cx_model_batch batch = {B, lengths, ids};
     cx_model_outputs o;

@@ -86,12 +86,21 @@ typedef struct cx_ws_options {
     int max_len;           /* longest sequence (<= max_positions) */
     int freeze;            /* frozen layers (0..n_layers) */
     int training;          /* 1: keep activations for cx_model_backward */
+    int bf16;              /* 1: the encoder layers' GEMMs in bf16 (see cx_bf16_supported) */
 } cx_ws_options;
+
+/* 1 when this CPU runs bf16 GEMMs natively (AMX-BF16 or AVX512-BF16): what
+ * cx_ws_options.bf16 needs. bf16 rounds each GEMM's operands to 8 bits of
+ * mantissa and accumulates in fp32, as PyTorch's autocast does. */
+int cx_bf16_supported(void);
 
 /* Sizes every buffer once for the largest batch. The workspace borrows m,
  * which must outlive it. */
 int cx_ws_open(cx_model_ws **out, const cx_model *m, const cx_ws_options *opt, cx_error *err);
 void cx_ws_free(cx_model_ws *ws);
+/* Tells a workspace that the model's weights changed (an optimizer step, a
+ * load): a bf16 workspace keeps bf16 copies of the weights until then. */
+void cx_ws_weights_changed(cx_model_ws *ws);
 
 /* A batch, packed: sequence b is ids[off_b .. off_b + lengths[b]) with
  * off_b = sum of earlier lengths; each sequence starts with [CLS]. */

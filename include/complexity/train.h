@@ -49,6 +49,11 @@ typedef struct cx_train_callbacks {
     void *ctx;
 } cx_train_callbacks;
 
+/* GEMM precision of the encoder layers. AUTO: bf16 where the CPU runs it
+ * natively (cx_bf16_supported), else fp32. Weights, optimizer state and every
+ * other operation stay fp32 either way. */
+typedef enum { CX_PRECISION_AUTO = 0, CX_PRECISION_FP32, CX_PRECISION_BF16 } cx_precision;
+
 typedef struct cx_train_options {
     const char *data_path;      /* required */
     const char *val_path;       /* NULL: no validation */
@@ -68,6 +73,7 @@ typedef struct cx_train_options {
     size_t cache_limit_mb;      /* memory for cached frozen activations; 0: default */
     volatile sig_atomic_t *stop; /* set to non-zero (e.g. by SIGINT) to checkpoint and stop */
     const char *base_name;      /* written as config.json's base_model (default base_dir or "none") */
+    cx_precision precision;     /* AUTO */
 } cx_train_options;
 
 /* Fills the seed's defaults. */

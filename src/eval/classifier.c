@@ -98,7 +98,7 @@ static int open_fp32(cx_classifier *c, const cx_classifier_options *o, cx_error 
     if (rc) return rc;
     const cx_model_config *cfg = cx_model_get_config(c->model);
     if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
-    cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0};
+    cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0, 0};
     return cx_ws_open(&c->ws, c->model, &wo, err);
 }
 

@@ -73,32 +73,32 @@ void embeddings_backward(const cx_model *m, cx_params *g, const cx_emb_acts *a,
         }
 }
 
-void layer_forward(const cx_model *m, int l, cx_layer_acts *a, const float *inp,
+void layer_forward(const cx_model *m, nn_gemm *g, int l, cx_layer_acts *a, const float *inp,
                    float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_rng *rng) {
     const cx_layer_params *w = &m->p.layer[l];
     const int D = m->cfg.dim, F = m->cfg.ffn_dim, H = m->cfg.n_heads;
     const size_t N = s->off[s->n_seqs], A = s->aoff[s->n_seqs];
     const float eps = m->cfg.ln_eps;
     /* sa_output = sa_layer_norm(x + out_lin(attention(q_lin x, k_lin x, v_lin x))) */
-    matmul_forward(a->qkv, inp, w->qkv_w, w->qkv_b, N, D, 3 * D);
+    matmul_forward(g, a->qkv, inp, w->qkv_w, w->qkv_b, N, D, 3 * D);
     const uint8_t *amask = draw(a->att_mask, A, p_att, rng);
     attention_forward(a->att, a->probs, a->qkv, amask, p_att, s, D, H);
-    matmul_forward(a->res1, a->att, w->o_w, w->o_b, N, D, D);
+    matmul_forward(g, a->res1, a->att, w->o_w, w->o_b, N, D, D);
     residual(a->res1, inp, N * D);
     layernorm_forward(a->h1, a->mean1, a->rstd1, a->res1, w->ln1_w, w->ln1_b, N, D, eps);
     /* out = output_layer_norm(h1 + dropout(lin2(gelu(lin1 h1)))) */
-    matmul_forward(a->ff1, a->h1, w->ff1_w, w->ff1_b, N, D, F);
+    matmul_forward(g, a->ff1, a->h1, w->ff1_w, w->ff1_b, N, D, F);
     gelu_forward(a->gelu, a->ff1, N * F);
-    matmul_forward(ff2_tmp, a->gelu, w->ff2_w, w->ff2_b, N, F, D);
+    matmul_forward(g, ff2_tmp, a->gelu, w->ff2_w, w->ff2_b, N, F, D);
     const uint8_t *fmask = draw(a->ff_mask, N * D, p_drop, rng);
     drop_fwd(a->res2, ff2_tmp, fmask, N * D, p_drop);
     residual(a->res2, a->h1, N * D);
     layernorm_forward(a->out, a->mean2, a->rstd2, a->res2, w->ln2_w, w->ln2_b, N, D, eps);
 }
 
-void layer_backward(const cx_model *m, int l, cx_params *g, float *dinp, const float *dout,
-                    const cx_layer_acts *a, const float *inp, cx_back_scratch *bs,
-                    const cx_seqs *s, float p_drop, float p_att) {
+void layer_backward(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, float *dinp,
+                    const float *dout, const cx_layer_acts *a, const float *inp,
+                    cx_back_scratch *bs, const cx_seqs *s, float p_drop, float p_att) {
     const cx_layer_params *w = &m->p.layer[l];
     cx_layer_params *gl = &g->layer[l];
     const int D = m->cfg.dim, F = m->cfg.ffn_dim, H = m->cfg.n_heads;
@@ -113,20 +113,105 @@ void layer_backward(const cx_model *m, int l, cx_params *g, float *dinp, const f
     drop_bwd(bs->dff2, bs->dres2, p_drop > 0.0f ? a->ff_mask : NULL, ND, p_drop);
     /* ff2 = lin2(gelu), gelu = GELU(ff1), ff1 = lin1(h1) */
     zero(bs->dgelu, NF);
-    matmul_backward(bs->dgelu, gl->ff2_w, gl->ff2_b, bs->dff2, a->gelu, w->ff2_w, N, F, D);
+    matmul_backward(gemm, bs->dgelu, gl->ff2_w, gl->ff2_b, bs->dff2, a->gelu, w->ff2_w, N, F, D);
     zero(bs->dff1, NF);
     gelu_backward(bs->dff1, a->ff1, bs->dgelu, NF);
-    matmul_backward(bs->dh1, gl->ff1_w, gl->ff1_b, bs->dff1, a->h1, w->ff1_w, N, D, F);
+    matmul_backward(gemm, bs->dh1, gl->ff1_w, gl->ff1_b, bs->dff1, a->h1, w->ff1_w, N, D, F);
     /* h1 = LN1(res1), res1 = x + out_lin(att) */
     zero(bs->dres1, ND);
     layernorm_backward(bs->dres1, gl->ln1_w, gl->ln1_b, bs->dh1, a->res1, w->ln1_w, a->mean1,
                        a->rstd1, N, D);
     memcpy(dinp, bs->dres1, ND * sizeof(float));
     zero(bs->datt, ND);
-    matmul_backward(bs->datt, gl->o_w, gl->o_b, bs->dres1, a->att, w->o_w, N, D, D);
+    matmul_backward(gemm, bs->datt, gl->o_w, gl->o_b, bs->dres1, a->att, w->o_w, N, D, D);
     /* att = attention(qkv), qkv = [q_lin | k_lin | v_lin](x) */
     zero(bs->dqkv, 3 * ND);
     attention_backward(bs->dqkv, bs->datt_scratch, bs->att_threads, bs->datt, a->qkv, a->probs,
                        p_att > 0.0f ? a->att_mask : NULL, p_att, s, D, H);
-    matmul_backward(dinp, gl->qkv_w, gl->qkv_b, bs->dqkv, inp, w->qkv_w, N, D, 3 * D);
+    matmul_backward(gemm, dinp, gl->qkv_w, gl->qkv_b, bs->dqkv, inp, w->qkv_w, N, D, 3 * D);
+}
+
+/* ---- the last layer, [CLS] rows only. The heads read nothing else, so
+ * every other row of its output is dead work: keys and values still come
+ * from every token, but queries, attention output, out_lin, both LayerNorms
+ * and the FFN run on B rows. The result equals layer_forward's [CLS] rows.
+ * Layout inside the full layer's buffers: a->qkv holds kv (N,2D) then
+ * q (B,D); every other activation holds B rows. */
+
+static void gather_cls(float *dst, const float *x, const cx_seqs *s, int D) {
+    for (int b = 0; b < s->n_seqs; b++)
+        memcpy(dst + (size_t)b * D, x + s->off[b] * D, (size_t)D * sizeof *dst);
+}
+
+static void scatter_add_cls(float *x, const float *src, const cx_seqs *s, int D) {
+    for (int b = 0; b < s->n_seqs; b++) {
+        float *row = x + s->off[b] * D;
+        for (int c = 0; c < D; c++) row[c] += src[(size_t)b * D + c];
+    }
+}
+
+void layer_forward_cls(const cx_model *m, nn_gemm *g, int l, cx_layer_acts *a, const float *inp,
+                       float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_rng *rng) {
+    const cx_layer_params *w = &m->p.layer[l];
+    const int D = m->cfg.dim, F = m->cfg.ffn_dim, H = m->cfg.n_heads;
+    const size_t N = s->off[s->n_seqs], B = (size_t)s->n_seqs, DD = (size_t)D * D;
+    const float eps = m->cfg.ln_eps;
+    float *kv = a->qkv, *q = a->qkv + 2 * N * D;
+    gather_cls(a->xc, inp, s, D);
+    matmul_forward(g, kv, inp, w->qkv_w + DD, w->qkv_b + D, N, D, 2 * D);
+    matmul_forward(g, q, a->xc, w->qkv_w, w->qkv_b, B, D, D);
+    const uint8_t *amask = draw(a->att_mask, N * (size_t)H, p_att, rng);
+    attention_cls_forward(a->att, a->probs, q, kv, amask, p_att, s, D, H);
+    matmul_forward(g, a->res1, a->att, w->o_w, w->o_b, B, D, D);
+    residual(a->res1, a->xc, B * D);
+    layernorm_forward(a->h1, a->mean1, a->rstd1, a->res1, w->ln1_w, w->ln1_b, B, D, eps);
+    matmul_forward(g, a->ff1, a->h1, w->ff1_w, w->ff1_b, B, D, F);
+    gelu_forward(a->gelu, a->ff1, B * F);
+    matmul_forward(g, ff2_tmp, a->gelu, w->ff2_w, w->ff2_b, B, F, D);
+    const uint8_t *fmask = draw(a->ff_mask, B * D, p_drop, rng);
+    drop_fwd(a->res2, ff2_tmp, fmask, B * D, p_drop);
+    residual(a->res2, a->h1, B * D);
+    layernorm_forward(a->out, a->mean2, a->rstd2, a->res2, w->ln2_w, w->ln2_b, B, D, eps);
+}
+
+void layer_backward_cls(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, float *dinp,
+                        const float *dout, const cx_layer_acts *a, const float *inp,
+                        cx_back_scratch *bs, const cx_seqs *s, float p_drop, float p_att) {
+    const cx_layer_params *w = &m->p.layer[l];
+    cx_layer_params *gl = &g->layer[l];
+    const int D = m->cfg.dim, F = m->cfg.ffn_dim, H = m->cfg.n_heads;
+    const size_t N = s->off[s->n_seqs], B = (size_t)s->n_seqs, BD = B * D, BF = B * F;
+    const size_t DD = (size_t)D * D;
+    const float *kv = a->qkv, *q = a->qkv + 2 * N * D;
+    float *dkv = bs->dqkv, *dq = bs->dqkv + 2 * N * D;
+    /* out = LN2(res2), res2 = h1 + dropout(ff2) */
+    zero(bs->dres2, BD);
+    layernorm_backward(bs->dres2, gl->ln2_w, gl->ln2_b, dout, a->res2, w->ln2_w, a->mean2,
+                       a->rstd2, B, D);
+    memcpy(bs->dh1, bs->dres2, BD * sizeof(float));
+    zero(bs->dff2, BD);
+    drop_bwd(bs->dff2, bs->dres2, p_drop > 0.0f ? a->ff_mask : NULL, BD, p_drop);
+    zero(bs->dgelu, BF);
+    matmul_backward(gemm, bs->dgelu, gl->ff2_w, gl->ff2_b, bs->dff2, a->gelu, w->ff2_w, B, F, D);
+    zero(bs->dff1, BF);
+    gelu_backward(bs->dff1, a->ff1, bs->dgelu, BF);
+    matmul_backward(gemm, bs->dh1, gl->ff1_w, gl->ff1_b, bs->dff1, a->h1, w->ff1_w, B, D, F);
+    /* h1 = LN1(res1), res1 = xc + out_lin(att) */
+    zero(bs->dres1, BD);
+    layernorm_backward(bs->dres1, gl->ln1_w, gl->ln1_b, bs->dh1, a->res1, w->ln1_w, a->mean1,
+                       a->rstd1, B, D);
+    zero(bs->datt, BD);
+    matmul_backward(gemm, bs->datt, gl->o_w, gl->o_b, bs->dres1, a->att, w->o_w, B, D, D);
+    /* att = attention(q, kv) */
+    zero(bs->dqkv, 2 * N * D + BD);
+    attention_cls_backward(dq, dkv, bs->datt_scratch, bs->att_threads, bs->datt, q, kv, a->probs,
+                           p_att > 0.0f ? a->att_mask : NULL, p_att, s, D, H);
+    /* q = q_lin(xc), kv = [k_lin | v_lin](inp); xc are inp's [CLS] rows, which
+     * also get res1's gradient (the residual). dres2 is free again: dxc. */
+    float *dxc = bs->dres2;
+    memcpy(dxc, bs->dres1, BD * sizeof(float));
+    matmul_backward(gemm, dxc, gl->qkv_w, gl->qkv_b, dq, a->xc, w->qkv_w, B, D, D);
+    zero(dinp, N * D);
+    scatter_add_cls(dinp, dxc, s, D);
+    matmul_backward(gemm, dinp, gl->qkv_w + DD, gl->qkv_b + D, dkv, inp, w->qkv_w + DD, N, D, 2 * D);
 }

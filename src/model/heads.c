@@ -13,24 +13,25 @@ static const uint8_t *draw(uint8_t *mask, size_t n, float p, cx_rng *rng) {
     return mask;
 }
 
-void heads_forward(const cx_model *m, cx_head_acts *h, const float *hidden, const cx_seqs *s,
-                   float p, cx_rng *rng) {
+void heads_forward(const cx_model *m, nn_gemm *gemm, cx_head_acts *h, const float *hidden,
+                   int compact, const cx_seqs *s, float p, cx_rng *rng) {
     const int B = s->n_seqs, D = m->cfg.dim, S = m->cfg.shared_dim, Hh = m->cfg.head_dim;
     for (int b = 0; b < B; b++) /* pooling: position 0 of each sequence */
-        memcpy(h->cls + (size_t)b * D, hidden + s->off[b] * D, (size_t)D * sizeof(float));
+        memcpy(h->cls + (size_t)b * D, hidden + (compact ? (size_t)b : s->off[b]) * D,
+               (size_t)D * sizeof(float));
     const uint8_t *m0 = draw(h->cls_mask, (size_t)B * D, p, rng);
     if (m0) dropout_forward(h->cls_d, h->cls, m0, (size_t)B * D, p);
     else memcpy(h->cls_d, h->cls, (size_t)B * D * sizeof(float));
-    matmul_forward(h->sh, h->cls_d, m->p.shared_w, m->p.shared_b, B, D, S);
+    matmul_forward(gemm, h->sh, h->cls_d, m->p.shared_w, m->p.shared_b, B, D, S);
     relu_forward(h->shr, h->sh, (size_t)B * S);
     const uint8_t *m1 = draw(h->sh_mask, (size_t)B * S, p, rng);
     if (m1) dropout_forward(h->shd, h->shr, m1, (size_t)B * S, p);
     else memcpy(h->shd, h->shr, (size_t)B * S * sizeof(float));
     for (int k = 0; k < CX_N_HEADS; k++) {
         const cx_head_params *w = &m->p.head[k];
-        matmul_forward(h->a[k], h->shd, w->w1, w->b1, B, S, Hh);
+        matmul_forward(gemm, h->a[k], h->shd, w->w1, w->b1, B, S, Hh);
         relu_forward(h->r[k], h->a[k], (size_t)B * Hh);
-        matmul_forward(h->logit[k], h->r[k], w->w2, w->b2, B, Hh, cx_head_outputs[k]);
+        matmul_forward(gemm, h->logit[k], h->r[k], w->w2, w->b2, B, Hh, cx_head_outputs[k]);
     }
     for (int b = 0; b < B; b++) h->score[b] = (float)(1.0 / (1.0 + exp(-h->logit[0][b])));
 }
@@ -47,8 +48,8 @@ void heads_loss(const cx_model *m, cx_head_acts *h, const cx_model_targets *t, i
                   0.15 * loss->intent_ce;
 }
 
-void heads_backward(const cx_model *m, cx_params *g, float *dhidden, cx_head_acts *h,
-                    const cx_seqs *s, float p) {
+void heads_backward(const cx_model *m, nn_gemm *gemm, cx_params *g, float *dhidden,
+                    int compact, cx_head_acts *h, const cx_seqs *s, float p) {
     const int B = s->n_seqs, D = m->cfg.dim, S = m->cfg.shared_dim, Hh = m->cfg.head_dim;
     const size_t BD = (size_t)B * D, BS = (size_t)B * S, BH = (size_t)B * Hh;
     zero(h->dshd, BS);
@@ -56,12 +57,12 @@ void heads_backward(const cx_model *m, cx_params *g, float *dhidden, cx_head_act
         const cx_head_params *w = &m->p.head[k];
         cx_head_params *gk = &g->head[k];
         zero(h->dr, BH);
-        matmul_backward(h->dr, gk->w2, gk->b2, h->dlogit[k], h->r[k], w->w2, B, Hh,
+        matmul_backward(gemm, h->dr, gk->w2, gk->b2, h->dlogit[k], h->r[k], w->w2, B, Hh,
                         cx_head_outputs[k]);
         zero(h->da, BH);
         relu_backward(h->da, h->r[k], h->dr, BH);
         /* every head reads shd: their gradients add up */
-        matmul_backward(h->dshd, gk->w1, gk->b1, h->da, h->shd, w->w1, B, S, Hh);
+        matmul_backward(gemm, h->dshd, gk->w1, gk->b1, h->da, h->shd, w->w1, B, S, Hh);
     }
     zero(h->dshr, BS);
     if (p > 0.0f) dropout_backward(h->dshr, h->dshd, h->sh_mask, BS, p);
@@ -69,12 +70,12 @@ void heads_backward(const cx_model *m, cx_params *g, float *dhidden, cx_head_act
     zero(h->dsh, BS);
     relu_backward(h->dsh, h->shr, h->dshr, BS);
     zero(h->dcls_d, BD);
-    matmul_backward(h->dcls_d, g->shared_w, g->shared_b, h->dsh, h->cls_d, m->p.shared_w, B, D, S);
+    matmul_backward(gemm, h->dcls_d, g->shared_w, g->shared_b, h->dsh, h->cls_d, m->p.shared_w, B, D, S);
     zero(h->dcls, BD);
     if (p > 0.0f) dropout_backward(h->dcls, h->dcls_d, h->cls_mask, BD, p);
     else memcpy(h->dcls, h->dcls_d, BD * sizeof(float));
     for (int b = 0; b < B; b++) {
-        float *d = dhidden + s->off[b] * D;
+        float *d = dhidden + (compact ? (size_t)b : s->off[b]) * D;
         for (int c = 0; c < D; c++) d[c] += h->dcls[(size_t)b * D + c];
     }
 }

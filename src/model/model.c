@@ -90,3 +90,4 @@ void cx_model_tensor(const cx_model *m, int i, const char **name, size_t *offset
 }
 
 void cx_model_set_threads(int n) { nn_set_threads(n); }
+int cx_bf16_supported(void) { return nn_bf16_supported(); }

@@ -37,6 +37,7 @@ typedef struct cx_layer_acts {
     float *mean2;      /* (N) */
     float *rstd2;      /* (N) */
     float *out;        /* (N, D) output_layer_norm output = next layer's input */
+    float *xc;         /* (B, D) last layer: the [CLS] rows of its input */
 } cx_layer_acts;
 
 /* The embeddings' saved values (training with freeze 0 only). */
@@ -92,7 +93,8 @@ struct cx_model_ws {
     float *hidden;     /* (N, D) input of the first trainable layer */
     cx_emb_acts emb;   /* training with freeze 0 */
     cx_layer_acts acts[CX_MODEL_MAX_LAYERS]; /* layers >= freeze when training */
-    const float *enc_out; /* (N, D) last layer's output */
+    const float *enc_out; /* last layer's output: (B, D) [CLS] rows when enc_compact, else (N, D) */
+    int enc_compact;
     cx_head_acts heads;
     cx_back_scratch bs;
     /* last forward */
@@ -100,6 +102,7 @@ struct cx_model_ws {
     int emb_ran;       /* embeddings ran with saved activations (freeze 0) */
     const int32_t *ids; /* borrowed from the batch, for the embeddings' backward */
     float p_drop, p_att;
+    nn_gemm *gemm;     /* bf16 GEMMs in the encoder layers, or NULL (fp32) */
     void *mem;
 };
 
@@ -109,19 +112,29 @@ void embeddings_forward(const cx_model *m, float *out, cx_emb_acts *keep, const 
 void embeddings_backward(const cx_model *m, cx_params *g, const cx_emb_acts *a,
                          const float *dout, float *dln, float *dsum, const int32_t *ids,
                          const cx_seqs *s, float p);
-void layer_forward(const cx_model *m, int l, cx_layer_acts *a, const float *inp,
+/* gemm (here and in heads_*): NULL for fp32 GEMMs, or the workspace's bf16 handle */
+void layer_forward(const cx_model *m, nn_gemm *gemm, int l, cx_layer_acts *a, const float *inp,
                    float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_rng *rng);
-void layer_backward(const cx_model *m, int l, cx_params *g, float *dinp, const float *dout,
-                    const cx_layer_acts *a, const float *inp, cx_back_scratch *bs,
-                    const cx_seqs *s, float p_drop, float p_att);
+void layer_backward(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, float *dinp,
+                    const float *dout, const cx_layer_acts *a, const float *inp,
+                    cx_back_scratch *bs, const cx_seqs *s, float p_drop, float p_att);
+/* The last layer on [CLS] rows only: out and dout are (B, D), the rest as
+ * above (dinp (N, D) is overwritten, not accumulated). */
+void layer_forward_cls(const cx_model *m, nn_gemm *gemm, int l, cx_layer_acts *a,
+                       const float *inp, float *ff2_tmp, const cx_seqs *s, float p_drop,
+                       float p_att, cx_rng *rng);
+void layer_backward_cls(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, float *dinp,
+                        const float *dout, const cx_layer_acts *a, const float *inp,
+                        cx_back_scratch *bs, const cx_seqs *s, float p_drop, float p_att);
 
 /* heads.c */
-void heads_forward(const cx_model *m, cx_head_acts *h, const float *hidden, const cx_seqs *s,
-                   float p, cx_rng *rng);
+/* hidden: the encoder's output, (B, D) [CLS] rows when compact, else (N, D) */
+void heads_forward(const cx_model *m, nn_gemm *gemm, cx_head_acts *h, const float *hidden,
+                   int compact, const cx_seqs *s, float p, cx_rng *rng);
 void heads_loss(const cx_model *m, cx_head_acts *h, const cx_model_targets *t, int B,
                 cx_model_loss *loss);
-void heads_backward(const cx_model *m, cx_params *g, float *dhidden, cx_head_acts *h,
-                    const cx_seqs *s, float p);
+void heads_backward(const cx_model *m, nn_gemm *gemm, cx_params *g, float *dhidden,
+                    int compact, cx_head_acts *h, const cx_seqs *s, float p);
 
 /* model.c */
 int model_alloc(cx_model **out, const cx_model_config *cfg, cx_error *err);

@@ -48,7 +48,7 @@ static void run_plain(const cx_model *m, cx_model_ws *ws, const int32_t *ids, in
     const float *x = ws->x0;
     for (int l = 0; l < upto; l++) {
         ws->tmp.out = l == upto - 1 ? dst : ws->ping[l % 2];
-        layer_forward(m, l, &ws->tmp, x, ws->ff2_tmp, &ws->seqs, 0.0f, 0.0f, NULL);
+        layer_forward(m, ws->gemm, l, &ws->tmp, x, ws->ff2_tmp, &ws->seqs, 0.0f, 0.0f, NULL);
         x = ws->tmp.out;
     }
 }
@@ -89,11 +89,15 @@ int cx_model_forward(const cx_model *m, cx_model_ws *ws, const cx_model_batch *b
         /* an inference workspace keeps nothing: scratch, outputs ping-pong */
         cx_layer_acts *a = training ? &ws->acts[l] : &ws->tmp;
         if (!training) a->out = ws->ping[(l - first) % 2];
-        layer_forward(m, l, a, x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &rng);
+        if (l == cfg->n_layers - 1) /* the heads read only [CLS] rows */
+            layer_forward_cls(m, ws->gemm, l, a, x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &rng);
+        else
+            layer_forward(m, ws->gemm, l, a, x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &rng);
         x = a->out;
     }
     ws->enc_out = x;
-    heads_forward(m, &ws->heads, x, &ws->seqs, ws->p_drop, &rng);
+    ws->enc_compact = first < cfg->n_layers;
+    heads_forward(m, ws->gemm, &ws->heads, x, ws->enc_compact, &ws->seqs, ws->p_drop, &rng);
     if (targets) {
         cx_model_loss tmp;
         heads_loss(m, &ws->heads, targets, ws->B, loss ? loss : &tmp);
@@ -122,11 +126,15 @@ int cx_model_backward(const cx_model *m, cx_model_ws *ws, float *grads, cx_error
     int cur = (cfg->n_layers - first) % 2;
     cx_back_scratch *bs = &ws->bs;
     memset(bs->dx[cur], 0, ND * sizeof(float));
-    heads_backward(m, &g, bs->dx[cur], &ws->heads, &ws->seqs, ws->p_drop);
+    heads_backward(m, ws->gemm, &g, bs->dx[cur], ws->enc_compact, &ws->heads, &ws->seqs, ws->p_drop);
     for (int l = cfg->n_layers - 1; l >= first; l--) {
         const float *inp = l == first ? ws->hidden : ws->acts[l - 1].out;
-        layer_backward(m, l, &g, bs->dx[1 - cur], bs->dx[cur], &ws->acts[l], inp, bs, &ws->seqs,
-                       ws->p_drop, ws->p_att);
+        if (l == cfg->n_layers - 1)
+            layer_backward_cls(m, ws->gemm, l, &g, bs->dx[1 - cur], bs->dx[cur], &ws->acts[l], inp, bs,
+                               &ws->seqs, ws->p_drop, ws->p_att);
+        else
+            layer_backward(m, ws->gemm, l, &g, bs->dx[1 - cur], bs->dx[cur], &ws->acts[l], inp, bs,
+                           &ws->seqs, ws->p_drop, ws->p_att);
         cur = 1 - cur;
     }
     if (ws->emb_ran) /* freeze 0: dx[0] is d(embeddings output) */

@@ -22,7 +22,7 @@ static void *carve(carver *c, size_t count, size_t elem) {
 #define BYTES(c, n) ((uint8_t *)carve((c), (n), 1))
 
 static void carve_layer(carver *c, cx_layer_acts *a, const cx_model_config *cfg, size_t N,
-                        size_t A, int keep_masks, int own_out) {
+                        size_t B, size_t A, int keep_masks, int own_out) {
     const size_t D = (size_t)cfg->dim, F = (size_t)cfg->ffn_dim;
     a->qkv = FLOATS(c, N * 3 * D);
     a->probs = FLOATS(c, A);
@@ -39,6 +39,7 @@ static void carve_layer(carver *c, cx_layer_acts *a, const cx_model_config *cfg,
     a->mean2 = FLOATS(c, N);
     a->rstd2 = FLOATS(c, N);
     a->out = own_out ? FLOATS(c, N * D) : NULL;
+    a->xc = FLOATS(c, B * D);
 }
 
 static void carve_heads(carver *c, cx_head_acts *h, const cx_model_config *cfg, size_t B) {
@@ -81,7 +82,7 @@ static void carve_all(carver *c, cx_model_ws *ws) {
     ws->ping[1] = FLOATS(c, N * D);
     ws->ff2_tmp = FLOATS(c, N * D);
     ws->hidden = FLOATS(c, N * D);
-    carve_layer(c, &ws->tmp, cfg, N, A, 0, 0);
+    carve_layer(c, &ws->tmp, cfg, N, B, A, 0, 0);
     int first = o->training ? o->freeze : cfg->n_layers;
     if (o->training && o->freeze == 0) {
         ws->emb.sum = FLOATS(c, N * D);
@@ -90,7 +91,7 @@ static void carve_all(carver *c, cx_model_ws *ws) {
         ws->emb.ln = FLOATS(c, N * D);
         ws->emb.mask = BYTES(c, N * D);
     }
-    for (int l = first; l < cfg->n_layers; l++) carve_layer(c, &ws->acts[l], cfg, N, A, 1, 1);
+    for (int l = first; l < cfg->n_layers; l++) carve_layer(c, &ws->acts[l], cfg, N, B, A, 1, 1);
     carve_heads(c, &ws->heads, cfg, B);
     if (!o->training) return;
     cx_back_scratch *bs = &ws->bs;
@@ -134,12 +135,24 @@ int cx_ws_open(cx_model_ws **out, const cx_model *m, const cx_ws_options *opt, c
     c.base = (char *)(((uintptr_t)ws->mem + 63) & ~(uintptr_t)63);
     c.used = 0;
     carve_all(&c, ws);
+    if (opt->bf16) {
+        int rc = nn_gemm_open(&ws->gemm, err);
+        if (rc) {
+            cx_ws_free(ws);
+            return rc;
+        }
+    }
     *out = ws;
     return CX_OK;
 }
 
+void cx_ws_weights_changed(cx_model_ws *ws) {
+    if (ws->gemm) nn_gemm_weights_changed(ws->gemm);
+}
+
 void cx_ws_free(cx_model_ws *ws) {
     if (!ws) return;
+    nn_gemm_free(ws->gemm);
     free(ws->mem);
     free(ws);
 }

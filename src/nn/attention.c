@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "util/hot.h"
 
 typedef struct head_view {
     size_t T;        /* tokens of this sequence */
@@ -30,7 +31,7 @@ static head_view view_of(const cx_seqs *s, int b, int h, int D, int H) {
 /* Eight partial sums: the compiler can keep them in one vector register
  * (a single float accumulator cannot be vectorized without reassociation),
  * and short sums are more accurate than one long chain. */
-static float dot(const float *a, const float *b, int n) {
+static inline float dot(const float *a, const float *b, int n) {
     float acc[8] = {0};
     int i = 0;
     for (; i + 8 <= n; i += 8)
@@ -39,7 +40,7 @@ static float dot(const float *a, const float *b, int n) {
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-static void head_forward(float *out, float *P, const float *qkv, const uint8_t *mask, float p,
+CX_HOT static void head_forward(float *out, float *P, const float *qkv, const uint8_t *mask, float p,
                          const head_view *v, int D) {
     const float scale = 1.0f / sqrtf((float)v->hd);
     const float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
@@ -82,7 +83,7 @@ void attention_forward(float *out, float *probs, const float *qkv, const uint8_t
     }
 }
 
-static void head_backward(float *dqkv, float *dS, const float *dout, const float *qkv,
+CX_HOT static void head_backward(float *dqkv, float *dS, const float *dout, const float *qkv,
                           const float *P, const uint8_t *mask, float p, const head_view *v,
                           int D) {
     const float scale = 1.0f / sqrtf((float)v->hd);
@@ -176,5 +177,100 @@ void attention_forward_naive(float *out, float *probs, const float *qkv, const u
                 }
             }
         }
+    }
+}
+
+/* ---- the last layer: one query per sequence, its [CLS] token.
+ * Sequence b's map for head h is probs[off[b] H + h T_b .. + T_b). */
+
+static size_t cls_map(const cx_seqs *s, int b, int h, int H) {
+    return s->off[b] * (size_t)H + (size_t)h * (s->off[b + 1] - s->off[b]);
+}
+
+CX_HOT static void cls_head_forward(float *o, float *P, const float *q, const float *kv,
+                                    const uint8_t *mask, float p, size_t T, size_t row0, int D,
+                                    int hd, size_t col) {
+    const float scale = 1.0f / sqrtf((float)hd);
+    const float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+    const size_t ld = 2 * (size_t)D;
+    float mx = -INFINITY;
+    for (size_t j = 0; j < T; j++) {
+        P[j] = dot(q, kv + (row0 + j) * ld + col, hd) * scale;
+        if (P[j] > mx) mx = P[j];
+    }
+    double sum = 0.0;
+    for (size_t j = 0; j < T; j++) {
+        P[j] = expf(P[j] - mx);
+        sum += P[j];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (size_t j = 0; j < T; j++) P[j] *= inv;
+    memset(o, 0, (size_t)hd * sizeof *o);
+    for (size_t j = 0; j < T; j++) {
+        const float w = mask ? (mask[j] ? P[j] * keep : 0.0f) : P[j];
+        const float *val = kv + (row0 + j) * ld + D + col;
+        for (int c = 0; c < hd; c++) o[c] += w * val[c];
+    }
+}
+
+void attention_cls_forward(float *out, float *probs, const float *q, const float *kv,
+                           const uint8_t *mask, float p, const cx_seqs *s, int D, int H) {
+    const int pairs = s->n_seqs * H, hd = D / H;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (int t = 0; t < pairs; t++) {
+        const int b = t / H, h = t % H;
+        const size_t a = cls_map(s, b, h, H), col = (size_t)h * (size_t)hd;
+        cls_head_forward(out + (size_t)b * D + col, probs + a, q + (size_t)b * D + col, kv,
+                         mask ? mask + a : NULL, p, s->off[b + 1] - s->off[b], s->off[b], D, hd, col);
+    }
+}
+
+CX_HOT static void cls_head_backward(float *dq, float *dkv, float *dS, const float *d,
+                                     const float *q, const float *kv, const float *P,
+                                     const uint8_t *mask, float p, size_t T, size_t row0, int D,
+                                     int hd, size_t col) {
+    const float scale = 1.0f / sqrtf((float)hd);
+    const float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+    const size_t ld = 2 * (size_t)D;
+    /* o = sum_j Pd_j v_j: dPd_j = d . v_j, dv_j += Pd_j d */
+    double acc = 0.0;
+    for (size_t j = 0; j < T; j++) {
+        const float *val = kv + (row0 + j) * ld + D + col;
+        float *dval = dkv + (row0 + j) * ld + D + col;
+        const float m = mask ? (mask[j] ? keep : 0.0f) : 1.0f;
+        const float pd = P[j] * m;
+        for (int c = 0; c < hd; c++) dval[c] += pd * d[c];
+        dS[j] = dot(d, val, hd) * m;
+        acc += P[j] * dS[j];
+    }
+    /* softmax, then S_j = scale q . k_j */
+    for (size_t j = 0; j < T; j++) {
+        const float g = P[j] * (dS[j] - (float)acc) * scale;
+        const float *k = kv + (row0 + j) * ld + col;
+        float *dk = dkv + (row0 + j) * ld + col;
+        for (int c = 0; c < hd; c++) {
+            dq[c] += g * k[c];
+            dk[c] += g * q[c];
+        }
+    }
+}
+
+void attention_cls_backward(float *dq, float *dkv, float *scratch, int n_threads, const float *dout,
+                            const float *q, const float *kv, const float *probs,
+                            const uint8_t *mask, float p, const cx_seqs *s, int D, int H) {
+    size_t max_len = 0;
+    for (int b = 0; b < s->n_seqs; b++)
+        if (s->off[b + 1] - s->off[b] > max_len) max_len = s->off[b + 1] - s->off[b];
+    const int pairs = s->n_seqs * H, hd = D / H;
+    /* each (sequence, head) pair owns its columns of its rows: no two threads
+     * write the same element */
+#pragma omp parallel for schedule(dynamic, 4) num_threads(n_threads)
+    for (int t = 0; t < pairs; t++) {
+        const int b = t / H, h = t % H;
+        const size_t a = cls_map(s, b, h, H), col = (size_t)h * (size_t)hd;
+        float *dS = scratch + (size_t)omp_get_thread_num() * max_len;
+        cls_head_backward(dq + (size_t)b * D + col, dkv, dS, dout + (size_t)b * D + col,
+                          q + (size_t)b * D + col, kv, probs + a, mask ? mask + a : NULL, p,
+                          s->off[b + 1] - s->off[b], s->off[b], D, hd, col);
     }
 }

@@ -1,4 +1,5 @@
-/* Linear layers on OpenBLAS (cblas_sgemm), with a naive twin as oracle. */
+/* Linear layers: fp32 on OpenBLAS (cblas_sgemm), or bf16 on oneDNN when the
+ * caller passes a gemm handle (gemm_bf16.c); a naive twin is the oracle. */
 #include <cblas.h>
 #include <omp.h>
 
@@ -13,22 +14,27 @@ static void add_bias(float *out, const float *bias, size_t N, int OC) {
     }
 }
 
-void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
-                    size_t N, int C, int OC) {
+void matmul_forward(nn_gemm *g, float *out, const float *inp, const float *weight,
+                    const float *bias, size_t N, int C, int OC) {
     /* out (N,OC) = inp (N,C) @ weight^T; weight is (OC,C) as PyTorch stores it */
     if (N == 0) return;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, OC, C, 1.0f, inp, C,
+    /* a failed bf16 call (out of memory) falls back to fp32 */
+    if (!g || nn_gemm_forward(g, out, inp, weight, N, C, OC))
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, OC, C, 1.0f, inp, C,
                 weight, C, 0.0f, out, OC);
     add_bias(out, bias, N, OC);
 }
 
-void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+void matmul_backward(nn_gemm *g, float *dinp, float *dweight, float *dbias, const float *dout,
                      const float *inp, const float *weight, size_t N, int C, int OC) {
     if (N == 0) return;
-    if (dinp) /* dinp (N,C) += dout (N,OC) @ weight (OC,C) */
+    int dout_ready = 0; /* dout's bf16 copy made by the data gradient, reused by the weights' */
+    if (dinp && g) dout_ready = !nn_gemm_backward_data(g, dinp, dout, weight, N, C, OC);
+    if (dinp && !dout_ready) /* dinp (N,C) += dout (N,OC) @ weight (OC,C) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, C, OC, 1.0f, dout, OC,
                     weight, C, 1.0f, dinp, C);
-    if (dweight) /* dweight (OC,C) += dout^T (OC,N) @ inp (N,C) */
+    if (dweight && (!g || nn_gemm_backward_weight(g, dweight, dout, inp, N, C, OC, dout_ready)))
+        /* dweight (OC,C) += dout^T (OC,N) @ inp (N,C) */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, (int)N, 1.0f, dout, OC,
                     inp, C, 1.0f, dweight, C);
     if (dbias) {

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "complexity/common.h"
 #include "util/rng.h"
 
 /* A packed batch: sequence b owns token rows [off[b], off[b+1]). */
@@ -22,10 +23,29 @@ typedef struct cx_seqs {
                             aoff[b+1] - aoff[b] = H * T_b * T_b */
 } cx_seqs;
 
-/* ---- linear layers: out (N,OC) = inp (N,C) @ weight^T (weight (OC,C)) + bias (OC) */
-void matmul_forward(float *out, const float *inp, const float *weight, const float *bias,
-                    size_t N, int C, int OC);
-void matmul_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+/* ---- bf16 GEMMs (gemm_bf16.c): oneDNN on AMX-BF16 / AVX512-BF16, fp32 in
+ * and out, fp32 accumulation. One handle per thread of work: it owns the
+ * bf16 copies of the operands, and keeps those of weight matrices (keyed by
+ * address) until nn_gemm_weights_changed. Each call returns 0 on success. */
+typedef struct nn_gemm nn_gemm;
+int nn_bf16_supported(void);
+int nn_gemm_open(nn_gemm **out, cx_error *err);
+void nn_gemm_free(nn_gemm *g);
+/* Weights were written (an optimizer step, a load): convert them again. */
+void nn_gemm_weights_changed(nn_gemm *g);
+int nn_gemm_forward(nn_gemm *g, float *out, const float *inp, const float *weight, size_t N, int C,
+                    int OC);
+int nn_gemm_backward_data(nn_gemm *g, float *dinp, const float *dout, const float *weight,
+                          size_t N, int C, int OC);
+/* dout_ready: dout's bf16 copy is still in g from nn_gemm_backward_data */
+int nn_gemm_backward_weight(nn_gemm *g, float *dweight, const float *dout, const float *inp,
+                            size_t N, int C, int OC, int dout_ready);
+
+/* ---- linear layers: out (N,OC) = inp (N,C) @ weight^T (weight (OC,C)) + bias (OC).
+ * g: NULL for fp32 (OpenBLAS), or a bf16 handle. */
+void matmul_forward(nn_gemm *g, float *out, const float *inp, const float *weight,
+                    const float *bias, size_t N, int C, int OC);
+void matmul_backward(nn_gemm *g, float *dinp, float *dweight, float *dbias, const float *dout,
                      const float *inp, const float *weight, size_t N, int C, int OC);
 void matmul_forward_naive(float *out, const float *inp, const float *weight, const float *bias,
                           size_t N, int C, int OC);
@@ -41,6 +61,9 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 
 /* ---- activations (element-wise, n elements) */
 void gelu_forward(float *out, const float *inp, size_t n);        /* erf form */
+/* The float erf and exp (x <= 0) the GELU uses, exposed for their tests. */
+float nn_erf(float x);
+float nn_exp_nonpositive(float x);
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
 void relu_forward(float *out, const float *inp, size_t n);
 void relu_backward(float *dinp, const float *out, const float *dout, size_t n);
@@ -65,6 +88,18 @@ void attention_backward(float *dqkv, float *scratch, int n_threads, const float 
 size_t attention_scratch_floats(size_t max_len, int n_threads);
 void attention_forward_naive(float *out, float *probs, const float *qkv, const uint8_t *mask,
                              float p, const cx_seqs *s, int D, int H);
+
+/* ---- the same for one query per sequence (the last layer: only [CLS] rows
+ * reach the heads). q (B,D): the [CLS] queries; kv (N,2D): per token [k | v];
+ * out (B,D). probs and mask (sum H T_b): sequence b's map for head h at
+ * off[b] H + h T_b. The oracle is row 0 of each sequence of attention_forward.
+ * Backward accumulates into dq (B,D) and dkv (N,2D); scratch holds
+ * max_len floats per thread (attention_scratch_floats suffices). */
+void attention_cls_forward(float *out, float *probs, const float *q, const float *kv,
+                           const uint8_t *mask, float p, const cx_seqs *s, int D, int H);
+void attention_cls_backward(float *dq, float *dkv, float *scratch, int n_threads, const float *dout,
+                            const float *q, const float *kv, const float *probs,
+                            const uint8_t *mask, float p, const cx_seqs *s, int D, int H);
 
 /* ---- the seed's losses over B examples. Each returns the batch-mean loss
  * (unweighted) and adds weight * d(loss)/d(logit) into dlogits when non-NULL. */

@@ -2,28 +2,60 @@
 
 #include <math.h>
 
-void cx_adamw_update(float *param, const float *grad, float *m, float *v, size_t n, float lr,
-                     const cx_adamw_hparams *hp, long t) {
-    /* torch.optim.AdamW: decoupled decay first, then the bias-corrected Adam step. */
-    const float b1 = hp->beta1, b2 = hp->beta2;
-    const double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
-    const float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
-    const float decay = 1.0f - lr * hp->weight_decay;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#include "util/hot.h"
+
+typedef struct adamw_step {
+    float b1, b2, eps, grad_scale, step_size, bc2_sqrt, decay;
+} adamw_step;
+
+CX_HOT static void adamw_run(float *restrict param, const float *restrict grad, float *restrict m,
+                             float *restrict v, size_t n, adamw_step s) {
     for (size_t i = 0; i < n; i++) {
-        float g = grad[i];
-        param[i] *= decay;
-        m[i] = b1 * m[i] + (1.0f - b1) * g;
-        v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-        float denom = sqrtf(v[i]) / bc2_sqrt + hp->eps;
-        param[i] -= step_size * m[i] / denom;
+        float g = grad[i] * s.grad_scale;
+        param[i] *= s.decay;
+        m[i] = s.b1 * m[i] + (1.0f - s.b1) * g;
+        v[i] = s.b2 * v[i] + (1.0f - s.b2) * g * g;
+        float denom = sqrtf(v[i]) / s.bc2_sqrt + s.eps;
+        param[i] -= s.step_size * m[i] / denom;
     }
 }
 
+void cx_adamw_update(float *param, const float *grad, float grad_scale, float *m, float *v, size_t n,
+                     float lr, const cx_adamw_hparams *hp, long t) {
+    /* torch.optim.AdamW: decoupled decay first, then the bias-corrected Adam step. */
+    const double bc1 = 1.0 - pow(hp->beta1, (double)t), bc2 = 1.0 - pow(hp->beta2, (double)t);
+    const adamw_step s = {hp->beta1, hp->beta2, hp->eps, grad_scale, (float)(lr / bc1), (float)sqrt(bc2),
+                          1.0f - lr * hp->weight_decay};
+    const size_t chunks = (n + CX_HOT_CHUNK - 1) / CX_HOT_CHUNK;
+#pragma omp parallel for schedule(static) if (chunks > 4)
+    for (size_t c = 0; c < chunks; c++) {
+        const size_t lo = c * CX_HOT_CHUNK, len = n - lo < CX_HOT_CHUNK ? n - lo : CX_HOT_CHUNK;
+        adamw_run(param + lo, grad + lo, m + lo, v + lo, len, s);
+    }
+}
+
+/* Eight double partial sums in a fixed order: vectorizes, and the result
+ * does not depend on the number of threads. */
+CX_HOT static double sum_squares_run(const float *g, size_t n) {
+    double acc[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += (double)g[i + k] * g[i + k];
+    for (; i < n; i++) acc[0] += (double)g[i] * g[i];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 double cx_sum_squares(const float *g, size_t n) {
+    const size_t chunks = (n + CX_HOT_CHUNK - 1) / CX_HOT_CHUNK;
     double s = 0;
-#pragma omp parallel for reduction(+ : s) schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];
+    /* the chunks' sums are added in chunk order (ordered), whatever the threads */
+#pragma omp parallel for ordered schedule(static) if (chunks > 4)
+    for (size_t c = 0; c < chunks; c++) {
+        const size_t lo = c * CX_HOT_CHUNK, len = n - lo < CX_HOT_CHUNK ? n - lo : CX_HOT_CHUNK;
+        double part = sum_squares_run(g + lo, len);
+#pragma omp ordered
+        s += part;
+    }
     return s;
 }
 

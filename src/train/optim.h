@@ -11,9 +11,11 @@ typedef struct cx_adamw_hparams {
 } cx_adamw_hparams;
 
 /* One AdamW update of n parameters at optimizer step t (1-based), learning
- * rate lr. m and v are the moment buffers, same layout as param. */
-void cx_adamw_update(float *param, const float *grad, float *m, float *v, size_t n, float lr,
-                     const cx_adamw_hparams *hp, long t);
+ * rate lr, with the gradient grad * grad_scale (the clipping factor, applied
+ * here to save a pass over the gradients). m and v are the moment buffers,
+ * same layout as param. */
+void cx_adamw_update(float *param, const float *grad, float grad_scale, float *m, float *v, size_t n,
+                     float lr, const cx_adamw_hparams *hp, long t);
 
 /* Sum of squares of g (in double: millions of terms). */
 double cx_sum_squares(const float *g, size_t n);

@@ -66,16 +66,17 @@ static void report_progress(trainer *t, const char *phase, long done, long total
     t->cb->progress(t->cb->ctx, &p);
 }
 
-/* Copies the records perm[first .. first+n) into the batch buffers. */
-static void gather_batch(trainer *t, const tokdata *td, const size_t *idx, int n, int with_cache) {
+/* Copies the records idx[0 .. n) into the batch buffers, with their frozen
+ * activations when fc has them. */
+static void gather_batch(trainer *t, const tokdata *td, const frozen_cache *fc, const size_t *idx, int n) {
     const int D = cx_model_get_config(t->model)->dim;
     size_t tok = 0;
     for (int b = 0; b < n; b++) {
         size_t r = idx[b];
         int len = td->len[r];
         memcpy(t->b_ids + tok, td->ids + td->offset[r], (size_t)len * sizeof *t->b_ids);
-        if (with_cache)
-            memcpy(t->b_hidden + tok * (size_t)D, t->cache + t->cache_off[td->text_id[r]],
+        if (fc->acts)
+            memcpy(t->b_hidden + tok * (size_t)D, fc->acts + fc->off[td->text_id[r]],
                    (size_t)len * (size_t)D * sizeof(float));
         t->b_len[b] = len;
         t->b_score[b] = td->score[r];
@@ -86,25 +87,26 @@ static void gather_batch(trainer *t, const tokdata *td, const size_t *idx, int n
     }
 }
 
-static void adamw_step(trainer *t, double lr) {
+static void adamw_step(trainer *t, double lr, float clip) {
     float *params = cx_model_params(t->model);
     size_t enc = t->off_heads - t->off_train, heads = t->n_trainable - enc;
     long step = t->step + 1;
-    if (enc) cx_adamw_update(params + t->off_train, t->grads, t->m, t->v, enc, (float)lr, &ADAMW, step);
-    cx_adamw_update(params + t->off_heads, t->grads + enc, t->m + enc, t->v + enc, heads,
+    if (enc) cx_adamw_update(params + t->off_train, t->grads, clip, t->m, t->v, enc, (float)lr, &ADAMW, step);
+    cx_adamw_update(params + t->off_heads, t->grads + enc, clip, t->m + enc, t->v + enc, heads,
                     (float)(lr * HEAD_LR_FACTOR), &ADAMW, step);
 }
 
 /* One optimizer step on records idx[0..n); returns the batch loss in *loss. */
 static int train_step(trainer *t, const size_t *idx, int n, double *loss_out, double *lr_out, cx_error *err) {
     const tokdata *td = &t->train;
-    gather_batch(t, td, idx, n, t->cache != NULL);
+    const frozen_cache *fc = &t->fc_train;
+    gather_batch(t, td, fc, idx, n);
     cx_model_batch b = {n, t->b_len, t->b_ids};
     cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent};
     cx_model_loss loss;
     cx_model_outputs out;
     uint64_t dropout_seed = cx_mix64(t->o->seed ^ cx_mix64((uint64_t)t->step + 1));
-    int rc = cx_model_forward(t->model, t->ws, &b, t->cache ? t->b_hidden : NULL, 1, dropout_seed, &tg, &loss, &out,
+    int rc = cx_model_forward(t->model, t->ws, &b, fc->acts ? t->b_hidden : NULL, 1, dropout_seed, &tg, &loss, &out,
                               err);
     if (rc) return rc;
     memset(t->grads, 0, t->n_trainable * sizeof *t->grads);
@@ -114,9 +116,9 @@ static int train_step(trainer *t, const size_t *idx, int n, double *loss_out, do
         return cx_error_set(err, CX_ERR_INVALID, "training diverged: loss is %g at step %ld (lower --lr)", loss.total,
                             t->step + 1);
     float clip = cx_clip_factor(sqrt(cx_sum_squares(t->grads, t->n_trainable)), 1.0);
-    for (size_t i = 0; i < t->n_trainable; i++) t->grads[i] *= clip;
     double lr = t->o->lr * cx_lr_multiplier(t->step, t->total_steps, t->o->warmup_steps);
-    adamw_step(t, lr);
+    adamw_step(t, lr, clip);
+    cx_ws_weights_changed(t->ws);
     t->step++;
     *loss_out = loss.total;
     *lr_out = lr;
@@ -176,12 +178,13 @@ static int validate(trainer *t, cx_epoch_report *r, cx_error *err) {
     for (size_t start = 0; start < td->n; start += (size_t)B) {
         int n = (int)(td->n - start < (size_t)B ? td->n - start : (size_t)B);
         for (int b = 0; b < n; b++) idx[b] = start + (size_t)b;
-        gather_batch(t, td, idx, n, 0);
+        gather_batch(t, td, &t->fc_val, idx, n);
         cx_model_batch b = {n, t->b_len, t->b_ids};
         cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent};
         cx_model_loss loss;
         cx_model_outputs out;
-        int rc = cx_model_forward(t->model, t->ws, &b, NULL, 0, 0, &tg, &loss, &out, err);
+        int rc = cx_model_forward(t->model, t->ws, &b, t->fc_val.acts ? t->b_hidden : NULL, 0, 0, &tg, &loss, &out,
+                                  err);
         if (rc) return rc;
         loss_sum += loss.total * n;
         for (int k = 0; k < n; k++) {

@@ -15,17 +15,25 @@
 
 enum { MAX_BATCH = 4096 };
 
+/* The output of the frozen part (embeddings + frozen layers) for every
+ * distinct text of a dataset, computed once; acts is NULL when there is no
+ * cache (freeze 0, or over the memory limit): every step recomputes it. */
+typedef struct frozen_cache {
+    float *acts;           /* (distinct tokens, dim) */
+    size_t *off;           /* (n_distinct) float offset of each text */
+} frozen_cache;
+
 typedef struct trainer {
     const cx_train_options *o;
     const cx_train_callbacks *cb;
     cx_tokenizer *tok;
     cx_model *model;
     cx_model_ws *ws;
+    int bf16;              /* the encoder's GEMMs in bf16 */
     tokdata train, val;
     int has_val;
-    /* frozen activations of each distinct training text, or NULL */
-    float *cache;          /* (distinct tokens, dim) */
-    size_t *cache_off;     /* (n_distinct) float offset of each text */
+    /* frozen activations of each distinct text of train and val */
+    frozen_cache fc_train, fc_val;
     /* optimizer: the trainable tail of the weights */
     size_t off_train, off_heads, n_trainable;
     float *grads, *m, *v;  /* (n_trainable) each */

@@ -95,6 +95,7 @@ static cJSON *config_json(trainer *t) {
     cJSON_AddNumberToObject(j, "epochs", o->epochs);
     cJSON_AddNumberToObject(j, "batch_size", o->batch_size);
     cJSON_AddNumberToObject(j, "lr", o->lr);
+    cJSON_AddStringToObject(j, "training_precision", t->bf16 ? "bf16" : "fp32");
     cJSON_AddItemToObject(j, "tiers", names_array(cx_tier_names, CX_N_TIERS));
     cJSON_AddItemToObject(j, "domains", names_array(cx_domain_names, CX_N_DOMAINS));
     cJSON_AddItemToObject(j, "intents", names_array(cx_intent_names, CX_N_INTENTS));

@@ -75,6 +75,15 @@ static int load_data(trainer *t, cx_error *err) {
     return rc;
 }
 
+static int choose_precision(trainer *t, cx_error *err) {
+    int native = cx_bf16_supported();
+    if (t->o->precision == CX_PRECISION_BF16 && !native)
+        return cx_error_set(err, CX_ERR_UNSUPPORTED,
+                            "--precision bf16: this CPU has neither AMX-BF16 nor AVX512-BF16 (use fp32 or auto)");
+    t->bf16 = t->o->precision == CX_PRECISION_BF16 || (t->o->precision == CX_PRECISION_AUTO && native);
+    return CX_OK;
+}
+
 static int alloc_buffers(trainer *t, cx_error *err) {
     const cx_model_config *c = cx_model_get_config(t->model);
     const int B = t->o->batch_size;
@@ -97,55 +106,64 @@ static int alloc_buffers(trainer *t, cx_error *err) {
     if (!t->grads || !t->m || !t->v || !t->b_ids || !t->b_len || !t->b_tier || !t->b_intent || !t->b_score ||
         !t->b_domains || (t->o->freeze_layers > 0 && !t->b_hidden) || !t->perm)
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory for training buffers");
-    cx_ws_options wo = {B, max_tokens, max_len, t->o->freeze_layers, 1};
+    cx_ws_options wo = {B, max_tokens, max_len, t->o->freeze_layers, 1, t->bf16};
     return cx_ws_open(&t->ws, t->model, &wo, err);
 }
 
-/* Runs the frozen part once for every distinct training text, when the
- * activations fit in the cache budget; otherwise every step recomputes them. */
-static int build_cache(trainer *t, cx_error *err) {
-    if (t->o->freeze_layers == 0) return CX_OK;
-    const tokdata *td = &t->train;
+/* Runs the frozen part once for every distinct text of td into fc, when the
+ * activations fit in *budget_mb (which they then use up); otherwise leaves
+ * fc empty and every step recomputes them. */
+static int build_cache(trainer *t, const tokdata *td, const char *what, frozen_cache *fc, double *budget_mb,
+                       cx_error *err) {
     const size_t D = (size_t)cx_model_get_config(t->model)->dim;
-    size_t limit_mb = t->o->cache_limit_mb ? t->o->cache_limit_mb : DEFAULT_CACHE_MB;
     double need_mb = (double)td->n_distinct_tokens * (double)D * 4.0 / (1 << 20);
-    if (need_mb > (double)limit_mb) {
-        trainer_note(t, "frozen activations need %.0f MB, over the %zu MB cache limit: recomputing them each step",
-                     need_mb, limit_mb);
+    if (need_mb > *budget_mb) {
+        trainer_note(t, "frozen activations of the %s data need %.0f MB, over the cache limit: recomputing them each step",
+                     what, need_mb);
         return CX_OK;
     }
-    t->cache = malloc(td->n_distinct_tokens * D * sizeof(float));
-    t->cache_off = malloc(td->n_distinct * sizeof *t->cache_off);
-    if (!t->cache || !t->cache_off) {
-        free(t->cache);
-        t->cache = NULL;
+    fc->acts = malloc(td->n_distinct_tokens * D * sizeof(float));
+    fc->off = malloc(td->n_distinct * sizeof *fc->off);
+    if (!fc->acts || !fc->off) {
+        free(fc->acts);
+        fc->acts = NULL;
         trainer_note(t, "no memory for %.0f MB of cached activations: recomputing them each step", need_mb);
         return CX_OK;
     }
+    *budget_mb -= need_mb;
     size_t pos = 0;
     const int B = t->o->batch_size;
+    const long batches = (long)((td->n_distinct + (size_t)B - 1) / (size_t)B);
     for (size_t first = 0; first < td->n_distinct; first += (size_t)B) {
         int n = (int)(td->n_distinct - first < (size_t)B ? td->n_distinct - first : (size_t)B);
         size_t tok = 0;
         for (int b = 0; b < n; b++) {
             size_t r = td->first_of[first + (size_t)b];
-            t->cache_off[first + (size_t)b] = (pos + tok) * D;
+            fc->off[first + (size_t)b] = (pos + tok) * D;
             memcpy(t->b_ids + tok, td->ids + td->offset[r], (size_t)td->len[r] * sizeof *t->b_ids);
             t->b_len[b] = td->len[r];
             tok += (size_t)td->len[r];
         }
         cx_model_batch batch = {n, t->b_len, t->b_ids};
-        int rc = cx_model_encode_frozen(t->model, t->ws, &batch, t->cache + pos * D, err);
+        int rc = cx_model_encode_frozen(t->model, t->ws, &batch, fc->acts + pos * D, err);
         if (rc) return rc;
         pos += tok;
         if (t->cb && t->cb->progress) {
-            cx_train_progress p = {1, t->o->epochs, 0, t->total_steps, (long)(first / (size_t)B) + 1,
-                                   (long)((td->n_distinct + (size_t)B - 1) / (size_t)B), 0, 0, trainer_now() - t->t0, "cache"};
+            cx_train_progress p = {1, t->o->epochs, 0, t->total_steps, (long)(first / (size_t)B) + 1, batches, 0, 0,
+                                   trainer_now() - t->t0, "cache"};
             t->cb->progress(t->cb->ctx, &p);
         }
     }
-    trainer_note(t, "cached frozen activations of %zu distinct texts (%.0f MB)", td->n_distinct, need_mb);
+    trainer_note(t, "cached frozen activations of %zu distinct %s texts (%.0f MB)", td->n_distinct, what, need_mb);
     return CX_OK;
+}
+
+static int build_caches(trainer *t, cx_error *err) {
+    if (t->o->freeze_layers == 0) return CX_OK;
+    double budget_mb = (double)(t->o->cache_limit_mb ? t->o->cache_limit_mb : DEFAULT_CACHE_MB);
+    int rc = build_cache(t, &t->train, "training", &t->fc_train, &budget_mb, err);
+    if (rc == CX_OK && t->has_val) rc = build_cache(t, &t->val, "validation", &t->fc_val, &budget_mb, err);
+    return rc;
 }
 
 /* Continues from output_dir/checkpoint.safetensors, refusing one made by a
@@ -169,6 +187,7 @@ static int resume(trainer *t, cx_error *err) {
                           path, st.n_records, st.batch_size, st.freeze, st.epochs, st.seed);
     if (rc == CX_OK) rc = ckpt_load(path, t->model, t->m, t->v, t->n_trainable, err);
     if (rc == CX_OK) {
+        cx_ws_weights_changed(t->ws);
         t->step = st.step;
         t->best_metric = st.best_metric;
         t->epoch_loss_sum = st.epoch_loss_sum;
@@ -188,16 +207,18 @@ int trainer_setup(trainer *t, const cx_train_options *o, const cx_train_callback
     if (rc) return rc;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cx_model_set_threads(o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1));
-    if ((rc = load_model(t, err)) || (rc = load_data(t, err)) || (rc = alloc_buffers(t, err))) return rc;
+    if ((rc = load_model(t, err)) || (rc = choose_precision(t, err)) || (rc = load_data(t, err)) ||
+        (rc = alloc_buffers(t, err)))
+        return rc;
     t->steps_per_epoch = (long)((t->train.n + (size_t)o->batch_size - 1) / (size_t)o->batch_size);
     t->total_steps = t->steps_per_epoch * o->epochs;
     if ((rc = cx_mkdirs(o->output_dir, err))) return rc;
     if (o->resume && (rc = resume(t, err))) return rc;
     if ((rc = trainer_write_outputs(t, err))) return rc;
-    trainer_note(t, "%zu training records (%zu distinct texts, %zu tokens), %ld steps of batch %d; %zu of %zu weights trainable",
-                 t->train.n, t->train.n_distinct, t->train.n_tokens, t->total_steps, o->batch_size, t->n_trainable,
-                 cx_model_n_params(t->model));
-    return build_cache(t, err);
+    trainer_note(t, "%zu training records (%zu distinct texts, %zu tokens), %ld steps of batch %d; %zu of %zu weights trainable; "
+                 "%s GEMMs", t->train.n, t->train.n_distinct, t->train.n_tokens, t->total_steps, o->batch_size,
+                 t->n_trainable, cx_model_n_params(t->model), t->bf16 ? "bf16" : "fp32");
+    return build_caches(t, err);
 }
 
 void trainer_teardown(trainer *t) {
@@ -206,8 +227,10 @@ void trainer_teardown(trainer *t) {
     cx_tokenizer_free(t->tok);
     tokdata_free(&t->train);
     tokdata_free(&t->val);
-    free(t->cache);
-    free(t->cache_off);
+    free(t->fc_train.acts);
+    free(t->fc_train.off);
+    free(t->fc_val.acts);
+    free(t->fc_val.off);
     free(t->grads);
     free(t->m);
     free(t->v);
