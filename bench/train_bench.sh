@@ -7,6 +7,7 @@
 #       256: a few steps timed and extrapolated
 #   (b) the same with dynamic padding; (b') its trainable part only
 #   (c) ours: `complexity train --base DIR`, 1 epoch, then EPOCHS epochs
+#   (c') ours with --precision fp32, 1 epoch
 # Both sides start from the same random HF-layout checkpoint (N(0, 0.02)) and
 # the same token ids (`complexity tokenize`). Prints a markdown table.
 # Usage: bench/train_bench.sh [BUILD_DIR] [SEED_STEPS] [EPOCHS]
@@ -49,15 +50,18 @@ seed --steps "$DYN_STEPS" --val-steps 8 --dynamic-padding | tee "$OUT/b.log"
 echo "== (b') PyTorch seed, dynamic padding, trainable part only (frozen layers untimed)"
 seed --steps "$DYN_STEPS" --val-steps 0 --dynamic-padding --frozen-cached | tee "$OUT/b2.log"
 
-ours() { # ours EPOCHS NAME
-    echo "== (c) ours, $1 epoch(s); load: $(uptime | sed 's/.*load/load/')"
+ours() { # ours EPOCHS NAME [extra train options]
+    local epochs=$1 name=$2
+    shift 2
+    echo "== (c) ours, $epochs epoch(s) $*; load: $(uptime | sed 's/.*load/load/')"
     local s=$EPOCHREALTIME
-    /usr/bin/time -v -o "$OUT/$2.time" "$CX" train --base "$OUT/base" --data "$TRAIN" --val "$VAL" \
-        -o "$OUT/$2" --epochs "$1" --batch-size 32 --freeze-layers 4 --max-length 256 --threads 2 \
-        2> "$OUT/$2.err" | T0=$s stamp | tee "$OUT/$2.log"
-    grep -E "Elapsed|Maximum resident" "$OUT/$2.time"
+    /usr/bin/time -v -o "$OUT/$name.time" "$CX" train --base "$OUT/base" --data "$TRAIN" --val "$VAL" \
+        -o "$OUT/$name" --epochs "$epochs" --batch-size 32 --freeze-layers 4 --max-length 256 --threads 2 \
+        "$@" 2> "$OUT/$name.err" | T0=$s stamp | tee "$OUT/$name.log"
+    grep -E "Elapsed|Maximum resident" "$OUT/$name.time"
 }
 ours 1 c1
+ours 1 c1f --precision fp32
 [ "$EPOCHS" -gt 1 ] && ours "$EPOCHS" c5
 echo "load after: $(uptime)"
 
@@ -75,12 +79,15 @@ def metrics(name):
     return [json.loads(l) for l in open('%s/%s/metrics.jsonl' % (out, name))]
 def epoch_walls(name):
     """Seconds of each epoch from the stamped log: training + validation + saving."""
-    marks = [float(l.split()[0]) for l in open('%s/%s.log' % (out, name))
-             if re.match(r'[\d.]+ (cached frozen|epoch \d+/\d+:)', l)]
+    lines = open('%s/%s.log' % (out, name)).read().splitlines()
+    cache = [float(l.split()[0]) for l in lines if re.match(r'[\d.]+ cached frozen', l)]
+    marks = cache[-1:] + [float(l.split()[0]) for l in lines if re.match(r'[\d.]+ epoch \d+/\d+:', l)]
     return [b - a for a, b in zip(marks, marks[1:])]
 a, b, b2 = result('a'), result('b'), result('b2')
 w1, rss1 = timev('c1')
 m1 = metrics('c1')
+w1f, rss1f = timev('c1f')
+m1f, walls1f = metrics('c1f'), epoch_walls('c1f')
 if epochs > 1:
     w5, rss5 = timev('c5')
     m5, walls = metrics('c5'), epoch_walls('c5')
@@ -103,9 +110,13 @@ print('| (b) PyTorch seed, dynamic padding (%.2f s/step avg, extrapolated) | %.0
       % (b['sec_per_step'], b['epoch_s'], b['epoch_s'] * epochs, b['peak_rss_mb']))
 print('| (c) ours, wall incl. load + cache + validation + saving | %.1f | %.1f (%s) | %.0f / %.0f |'
       % (w1, w5, how5, rss1, rss5))
+print('| (c\') ours with --precision fp32 (1 epoch measured, %d extrapolated) | %.1f | %.1f | %.0f |'
+      % (epochs, w1f, w1f + (epochs - 1) * walls1f[0], rss1f))
 print()
-print('epoch training seconds of ours (metrics.jsonl): %s' % ', '.join('%.1f' % s for s in ours_train_s))
-print('first-epoch speed-up vs (a): %.1fx (target >= 20x)' % (seed_1 / w1))
+print('epoch training seconds of ours (metrics.jsonl): %s; fp32: %.1f' % (', '.join('%.1f' % s for s in ours_train_s), m1f[0]['seconds']))
+print('validation of epoch 1: ours bf16 MAE %.4f tier %.2f%%, ours fp32 MAE %.4f tier %.2f%%'
+      % (m1[0]['val_score_mae'], 100 * m1[0]['val_tier_accuracy'], m1f[0]['val_score_mae'], 100 * m1f[0]['val_tier_accuracy']))
+print('first-epoch speed-up vs (a): %.1fx (target >= 20x); fp32: %.1fx' % (seed_1 / w1, seed_1 / w1f))
 print('%d-epoch speed-up vs (a): %.1fx (target >= 40x; ours %.1f min, target < 15 min)'
       % (epochs, seed_5 / w5, w5 / 60))
 print('trainable-part tokens/s: ours %.0f, PyTorch dynamic (b\') %.0f -> %.2fx (target >= 2x)'

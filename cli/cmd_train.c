@@ -57,6 +57,7 @@ static void usage(FILE *out) {
             "  --precision P          GEMMs of the encoder layers: fp32, or bf16 with fp32\n"
             "                         accumulation and fp32 weights (4-5x faster on AMX);\n"
             "                         auto = bf16 where the CPU has AMX-BF16 or AVX512-BF16\n"
+            "                         and the model is at least 256 wide (default auto)\n"
             "Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.\n");
 }
 

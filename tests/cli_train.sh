@@ -53,6 +53,24 @@ kill -9 $pid; wait $pid 2>/dev/null
 "$CLI" train "${COMMON[@]}" --epochs 3 -o c --resume > c2.log 2>&1 || { fail "resume c"; cat c2.log; }
 cmp -s a/final_model.safetensors c/final_model.safetensors || fail "kill -9 + resume changed the final weights"
 
+# bf16 GEMMs where the CPU has them: said in the log and config.json, and
+# resume after kill -9 is exact there too. A tiny model defaults to fp32.
+grep -q '"training_precision":[[:space:]]*"fp32"' a/config.json || fail "a tiny model should train in fp32 by default"
+if "$CLI" train "${COMMON[@]}" --epochs 3 --precision bf16 -o f > f.log 2>&1; then
+  grep -q '"training_precision":[[:space:]]*"bf16"' f/config.json || fail "config.json should say bf16"
+  grep -q "bf16 GEMMs" f.log || fail "train should say it runs bf16 GEMMs"
+  cmp -s a/final_model.safetensors f/final_model.safetensors && fail "bf16 and fp32 runs gave identical weights"
+  "$CLI" train "${COMMON[@]}" --epochs 3 --precision bf16 -o g > g.log 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do [ -s g/checkpoint.safetensors ] && break; sleep 0.1; done
+  kill -9 $pid; wait $pid 2>/dev/null
+  "$CLI" train "${COMMON[@]}" --epochs 3 --precision bf16 -o g --resume > g2.log 2>&1 || { fail "resume g"; cat g2.log; }
+  cmp -s f/final_model.safetensors g/final_model.safetensors || fail "bf16: kill -9 + resume changed the final weights"
+else
+  grep -q "neither AMX-BF16 nor AVX512-BF16" f.log || fail "--precision bf16: $(tail -1 f.log)"
+fi
+expect "bad precision" 2 "expected auto, fp32 or bf16" "$CLI" train --data train.jsonl --precision fp16
+
 # Errors name the problem.
 { head -3 train.jsonl; echo '{"text": "x", "score": 0.5}'; } > bad.jsonl
 expect "bad data line" 1 "bad.jsonl:4: missing field" "$CLI" train --data bad.jsonl --base none --vocab "$SRC/tests/data/vocab_small" -o d

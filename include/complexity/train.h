@@ -50,7 +50,7 @@ typedef struct cx_train_callbacks {
 } cx_train_callbacks;
 
 /* GEMM precision of the encoder layers. AUTO: bf16 where the CPU runs it
- * natively (cx_bf16_supported), else fp32. Weights, optimizer state and every
+ * natively (cx_bf16_supported) and the model is at least 256 wide, else fp32. Weights, optimizer state and every
  * other operation stay fp32 either way. */
 typedef enum { CX_PRECISION_AUTO = 0, CX_PRECISION_FP32, CX_PRECISION_BF16 } cx_precision;
 
