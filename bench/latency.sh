@@ -25,27 +25,25 @@ SHARED=${CX_SHARED_DIR:-../shared}
 DATA=$SHARED/reference-data/test.jsonl
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -fopenmp -Iinclude $(pkg-config --cflags libcjson) \
-    -o "$OUT/latency" bench/latency.c "$BUILD/libcomplexity.a" \
-    $(pkg-config --libs libcjson libutf8proc libpcre2-8 yaml-0.1 openblas libcurl libprotobuf-c) -lm -lpthread
+ninja -C "$BUILD" bench_latency > /dev/null
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
-# idle OpenMP threads sleep instead of spinning on the cores the other pool needs
-export OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=4
+# what the CLI sets (cli/main.c): idle OpenMP threads spin briefly, then sleep
+export GOMP_SPINCOUNT=30000 OPENBLAS_THREAD_TIMEOUT=4
 INT8=$MODEL/model_int8.safetensors
 [ -f "$INT8" ] || "$BUILD/complexity" quantize --model "$MODEL" -o "$INT8"
 ls -l "$MODEL/best_model.safetensors" "$INT8" | awk '{printf "%s %.1f MB\n", $NF, $5/1e6}'
 for t in 1 "$THREADS"; do
-    "$OUT/latency" --model "$MODEL" --threads "$t" --n "$N" "$DATA"
-    "$OUT/latency" --model "$INT8" --threads "$t" --n "$N" "$DATA"
-    [ -z "$ONNX" ] || "$OUT/latency" --model "$ONNX" --threads "$t" --n "$N" "$DATA"
+    "$BUILD/bench_latency" --model "$MODEL" --threads "$t" --n "$N" "$DATA"
+    "$BUILD/bench_latency" --model "$INT8" --threads "$t" --n "$N" "$DATA"
+    [ -z "$ONNX" ] || "$BUILD/bench_latency" --model "$ONNX" --threads "$t" --n "$N" "$DATA"
     if [ -n "$ONNX" ] && [ -n "${CX_ORT_MODULE:-}" ]; then
         [ -f "$OUT/ids.txt" ] || "$BUILD/complexity" tokenize --tokenizer "$MODEL/tokenizer" --jsonl \
             --max-length 256 < <(head -n "$N" "$DATA") > "$OUT/ids.txt"
         node bench/latency_ort.js "$CX_ORT_MODULE" "$ONNX" "$OUT/ids.txt" "$t"
     fi
 done
-"$OUT/latency" --model "$MODEL" --compare --threads 1 "$DATA"
-[ -z "$ONNX" ] || "$OUT/latency" --model "$MODEL" --int8-model "$ONNX" --compare --threads 1 "$DATA"
+"$BUILD/bench_latency" --model "$MODEL" --compare --threads 1 "$DATA"
+[ -z "$ONNX" ] || "$BUILD/bench_latency" --model "$MODEL" --int8-model "$ONNX" --compare --threads 1 "$DATA"
 # peak RSS of the CLI classifying the test prompts (INT8 files, then fp32)
 for m in "$INT8" $ONNX "$MODEL"; do
     /usr/bin/time -f "classify $(basename "$m"): peak RSS %M KB, %e s for $N prompts" \

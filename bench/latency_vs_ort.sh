@@ -15,17 +15,15 @@ SHARED=${CX_SHARED_DIR:-../shared}
 DATA=$SHARED/reference-data/test.jsonl
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-gcc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -fopenmp -Iinclude $(pkg-config --cflags libcjson) \
-    -o "$OUT/latency" bench/latency.c "$BUILD/libcomplexity.a" \
-    $(pkg-config --libs libcjson libutf8proc libpcre2-8 yaml-0.1 openblas libcurl libprotobuf-c) -lm -lpthread
+ninja -C "$BUILD" bench_latency > /dev/null
 head -n "$N" "$DATA" > "$OUT/data.jsonl"
 "$BUILD/complexity" tokenize --tokenizer "$TOK" --jsonl --max-length 256 < "$OUT/data.jsonl" > "$OUT/ids.txt"
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 echo "prompts: $N, mean $(awk '{s += NF} END {printf "%.1f", s / NR}' "$OUT/ids.txt") tokens"
-export OMP_WAIT_POLICY=PASSIVE
+export GOMP_SPINCOUNT=30000 # what the CLI sets (cli/main.c)
 for r in $(seq "$ROUNDS"); do
     echo "round $r"
-    "$OUT/latency" --model "$ONNX" --threads "$THREADS" --n "$N" "$OUT/data.jsonl"
-    "$OUT/latency" --model "$ONNX" --kernel avx512vnni --threads "$THREADS" --n "$N" "$OUT/data.jsonl"
+    "$BUILD/bench_latency" --model "$ONNX" --threads "$THREADS" --n "$N" "$OUT/data.jsonl"
+    "$BUILD/bench_latency" --model "$ONNX" --kernel avx512vnni --threads "$THREADS" --n "$N" "$OUT/data.jsonl"
     node bench/latency_ort.js "$CX_ORT_MODULE" "$ONNX" "$OUT/ids.txt" "$THREADS"
 done

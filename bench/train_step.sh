@@ -14,16 +14,10 @@ trap 'rm -rf "$OUT"' EXIT
 awk 'NR % 375 == 1' "$SHARED/reference-data/train.jsonl" > "$OUT/batch.jsonl"
 "$BUILD/complexity" tokenize --tokenizer "$SHARED/vocab/mbert-cased" --jsonl --max-length 256 \
     < "$OUT/batch.jsonl" > "$OUT/ids.txt"
-# the model sources only: the bench must not depend on the rest of the tree
-gcc -std=c11 -O3 -DNDEBUG -D_POSIX_C_SOURCE=200809L -DCX_VERSION='"bench"' -fopenmp \
-    -Iinclude -Isrc $(pkg-config --cflags libcjson openblas) -o "$OUT/train_step" \
-    bench/train_step.c src/nn/*.c src/model/config.c src/model/params.c src/model/model.c \
-    src/model/workspace.c src/model/encoder.c src/model/heads.c src/model/run.c \
-    src/model/safetensors.c src/model/checkpoint.c src/util/*.c \
-    $(pkg-config --libs libcjson openblas) -lm
+ninja -C "$BUILD" bench_train_step > /dev/null
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%FT%TZ)"
 # idle OpenMP threads sleep, and OpenBLAS workers stop spinning right after a GEMM:
 # otherwise the two pools spin on the cores the other one is computing on
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=4
-"$OUT/train_step" "$OUT/ids.txt" --threads 2 --freeze 4 --steps "$STEPS" ${CX_BENCH_HF:+--hf "$CX_BENCH_HF"}
+"$BUILD/bench_train_step" "$OUT/ids.txt" --threads 2 --freeze 4 --steps "$STEPS" ${CX_BENCH_HF:+--hf "$CX_BENCH_HF"}
 /usr/bin/python3 bench/train_step_torch.py "$OUT/ids.txt" --threads 2 --freeze 4 --steps "$STEPS"

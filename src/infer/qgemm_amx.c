@@ -2,8 +2,8 @@
  * tile of A (up to 16 rows x 64 uint8) with a tile of B (16 rows of 4 inputs
  * x 16 columns, int8) into 16 x 16 exact int32 sums. Our packed layout (16
  * columns x 4 inputs per 64-byte row) is the B-tile layout, so a block's
- * weights load as tiles directly. Tiles: C0, C1 (two column blocks), A, B0,
- * B1. Needs K % 64 == 0 and OC % 16 == 0 (qgemm falls back otherwise), and
+ * weights load as tiles directly. Two row tiles x two column blocks at a time (four
+ * C tiles, two A, two B: all eight tiles). Needs K % 64 == 0 and OC % 16 == 0 (qgemm falls back otherwise), and
  * the kernel's permission to use the tile state (requested once per process
  * by qgemm_amx_usable). */
 #define _DEFAULT_SOURCE /* syscall */
@@ -35,36 +35,78 @@ typedef struct tile_config {
     uint8_t rows[16];
 } tile_config;
 
-AMX static void configure(int m) {
+/* Tiles 0-3: C for (row tile a, b) x (column block 0, 1); 4, 5: A rows of
+ * tiles a and b; 6, 7: B of column blocks 0 and 1. ma, mb: rows of the two
+ * row tiles (mb 0: only tile a). */
+AMX static void configure(int ma, int mb) {
     tile_config tc;
     memset(&tc, 0, sizeof tc);
     tc.palette = 1;
-    for (int t = 0; t < 5; t++) tc.colsb[t] = 64;
-    tc.rows[0] = tc.rows[1] = tc.rows[2] = (uint8_t)m; /* C0, C1, A */
-    tc.rows[3] = tc.rows[4] = 16;                      /* B0, B1: 16 groups of 4 inputs */
+    static const int tiles_a[3] = {0, 2, 4}, tiles_b[3] = {1, 3, 5};
+    for (int i = 0; i < 3; i++) {
+        tc.colsb[tiles_a[i]] = 64;
+        tc.rows[tiles_a[i]] = (uint8_t)ma;
+        if (mb) {
+            tc.colsb[tiles_b[i]] = 64;
+            tc.rows[tiles_b[i]] = (uint8_t)mb;
+        }
+    }
+    tc.colsb[6] = tc.colsb[7] = 64;
+    tc.rows[6] = tc.rows[7] = 16; /* 16 groups of 4 inputs */
     _tile_loadconfig(&tc);
+}
+
+/* Column blocks ob, ob+1 (W0, W1) for the row tiles at m0 (and m0 + 16 when
+ * two). Both row tiles share each loaded weight tile: a prompt's weights
+ * stream through once per 32 rows, not once per 16. */
+AMX static void block_pair(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t k64,
+                           const int8_t *W0, const int8_t *W1, int two_cols, int two_rows) {
+    const uint8_t *A1 = A + 16 * lda;
+    _tile_zero(0);
+    _tile_zero(2);
+    if (two_rows) {
+        _tile_zero(1);
+        _tile_zero(3);
+    }
+    for (size_t kc = 0; kc < k64; kc++) { /* 64 inputs per step */
+        _tile_loadd(6, W0 + kc * 1024, 64);
+        _tile_loadd(7, W1 + kc * 1024, 64);
+        _tile_loadd(4, A + kc * 64, (long)lda);
+        _tile_dpbusd(0, 4, 6);
+        _tile_dpbusd(2, 4, 7);
+        if (two_rows) {
+            _tile_loadd(5, A1 + kc * 64, (long)lda);
+            _tile_dpbusd(1, 5, 6);
+            _tile_dpbusd(3, 5, 7);
+        }
+    }
+    const long ld = (long)(ldc * sizeof *C);
+    _tile_stored(0, C, ld);
+    if (two_cols) _tile_stored(2, C + 16, ld);
+    if (two_rows) {
+        _tile_stored(1, C + 16 * ldc, ld);
+        if (two_cols) _tile_stored(3, C + 16 * ldc + 16, ld);
+    }
 }
 
 AMX void qgemm_amx_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                           const qgemm_weight *w, int b0, int b1) {
     const size_t k4n = (size_t)w->Kp / 4, bstride = k4n * QGEMM_COL_BLOCK * 4;
-    for (size_t m0 = 0; m0 < N; m0 += 16) {
-        int m = N - m0 < 16 ? (int)(N - m0) : 16;
-        configure(m);
-        for (int ob = b0; ob < b1; ob += 2) {
-            const int8_t *W0 = w->packed + (size_t)ob * bstride;
-            const int8_t *W1 = ob + 1 < b1 ? W0 + bstride : W0;
-            _tile_zero(0);
-            _tile_zero(1);
-            for (size_t kc = 0; kc < k4n / 16; kc++) { /* 64 inputs per step */
-                _tile_loadd(2, A + m0 * lda + kc * 64, (long)lda);
-                _tile_loadd(3, W0 + kc * 1024, 64);
-                _tile_loadd(4, W1 + kc * 1024, 64);
-                _tile_dpbusd(0, 2, 3);
-                _tile_dpbusd(1, 2, 4);
+    int cur_a = -1, cur_b = -1;
+    for (int ob = b0; ob < b1; ob += 2) {
+        const int8_t *W0 = w->packed + (size_t)ob * bstride;
+        const int two_cols = ob + 1 < b1;
+        const int8_t *W1 = two_cols ? W0 + bstride : W0;
+        for (size_t m0 = 0; m0 < N; m0 += 32) {
+            const int ma = N - m0 < 16 ? (int)(N - m0) : 16;
+            const int mb = N - m0 > 16 ? (N - m0 - 16 < 16 ? (int)(N - m0 - 16) : 16) : 0;
+            if (ma != cur_a || mb != cur_b) { /* at most twice per block pair */
+                configure(ma, mb);
+                cur_a = ma;
+                cur_b = mb;
             }
-            _tile_stored(0, C + m0 * ldc + (size_t)ob * 16, (long)(ldc * sizeof *C));
-            if (ob + 1 < b1) _tile_stored(1, C + m0 * ldc + (size_t)(ob + 1) * 16, (long)(ldc * sizeof *C));
+            block_pair(C + m0 * ldc + (size_t)ob * 16, ldc, A + m0 * lda, lda, k4n / 16, W0, W1,
+                       two_cols, mb > 0);
         }
     }
     _tile_release();
