@@ -218,10 +218,11 @@ static void fp32_forward(const cx_model *m, const int32_t *ids, int n, float out
     cx_ws_free(ws);
 }
 
-static void engine_forward(const cx_engine *e, const char *kernel, const int32_t *ids, int n, float out[19]) {
+static void engine_forward_threads(const cx_engine *e, const char *kernel, int threads, const int32_t *ids, int n,
+                                   float out[19]) {
     cx_engine_ctx *c;
     cx_error err = {0};
-    cx_engine_options o = {0, 1, kernel};
+    cx_engine_options o = {0, threads, kernel};
     assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_OK);
     cx_engine_output eo;
     assert_int_equal(cx_engine_forward(c, ids, n, &eo, &err), CX_OK);
@@ -230,6 +231,10 @@ static void engine_forward(const cx_engine *e, const char *kernel, const int32_t
     memcpy(out + 6, eo.domain_logits, 5 * 4);
     memcpy(out + 11, eo.intent_logits, 8 * 4);
     cx_engine_ctx_free(c);
+}
+
+static void engine_forward(const cx_engine *e, const char *kernel, const int32_t *ids, int n, float out[19]) {
+    engine_forward_threads(e, kernel, 1, ids, n, out);
 }
 
 static double max_abs_diff(const float *a, const float *b, int n) {
@@ -261,6 +266,10 @@ static void test_engine_matches_fp32(void **state) {
             engine_forward(e, qgemm_kernel_name((qgemm_kernel)k), ids, lens[i], k0);
             assert_memory_equal(k0, got, sizeof got);
         }
+        /* two threads (GEMM columns and attention heads split; 40 tokens
+         * cross the attention's threshold): the same bits */
+        engine_forward_threads(e, NULL, 2, ids, lens[i], k0);
+        assert_memory_equal(k0, got, sizeof got);
     }
     printf("engine vs fp32: worst |diff| %.4g (another model differs by %.3g)\n", worst, spread);
     assert_true(worst < 0.05);

@@ -26,14 +26,14 @@ static inline void dot8x4(float out[4], const float *a0, const float *a1, const 
     out[3] = dot8(a3, b, n);
 }
 
-/* att rows [0, nq) = softmax(q k^T / sqrt(hd)) v per head, over n keys;
- * q, k, v, att: (rows, D), heads side by side; s: scratch (vec.h). Each
- * score is q . k_j summed over d in order, times the scale. */
+/* att rows [0, nq) = softmax(q k^T / sqrt(hd)) v for heads [h0, h1), over n
+ * keys; q, k, v, att: (rows, D), heads side by side; s: scratch (vec.h).
+ * Each score is q . k_j summed over d in order, times the scale. */
 #define ATTENTION_BODY(PREP, SCORES, WSUM)                                                                       \
     const int hd = D / H;                                                                            \
     const float scale = 1.0f / sqrtf((float)hd);                                                     \
     float *kt = s + n; /* PREP's per-head copy of the keys, if any */                            \
-    for (int h = 0; h < H; h++) {                                                                    \
+    for (int h = h0; h < h1; h++) {                                                                  \
         PREP(kt, k + h * hd, n, (size_t)D, hd);                                                      \
         for (int i = 0; i < nq; i++) {                                                               \
             const float *qi = q + (size_t)i * D + h * hd;                                            \
@@ -84,7 +84,7 @@ static inline void wsum(float *o, const float *s, float inv, const float *v, int
     }
 
 void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D,
-                   int H) {
+                   int H, int h0, int h1) {
     ATTENTION_BODY(prep_none, scores_plain, wsum)
 }
 
@@ -175,7 +175,7 @@ AVX512 static inline void scores_kt(float *s, const float *q, const float *k, co
 }
 
 AVX512 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq,
-                                 int n, int D, int H) {
+                                 int n, int D, int H, int h0, int h1) {
     ATTENTION_BODY(prep_kt, scores_kt, wsum_avx)
 }
 
@@ -184,7 +184,7 @@ AVX512 void eng_matvec_avx512(float *y, const float *W, const float *b, const fl
 }
 #else
 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n,
-                          int D, int H) {
+                          int D, int H, int h0, int h1) {
     ATTENTION_BODY(prep_none, scores_plain, wsum)
 }
 

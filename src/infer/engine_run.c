@@ -1,6 +1,7 @@
 /* Running the INT8 engine on one sequence: the DistilBERT encoder with int8
  * Linears, then the fp32 heads on [CLS]. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,9 @@
 #include "infer/quant.h"
 #include "infer/vec.h"
 #include "util/error.h"
+
+/* nq x n scores below which attention stays on one thread */
+enum { ATTN_PARALLEL_MIN = 256 };
 
 struct cx_engine_ctx {
     const cx_engine *e;
@@ -20,7 +24,7 @@ struct cx_engine_ctx {
     float *att;          /* (T, D) heads side by side */
     float *h1;           /* (T, D) sa_layer_norm output */
     float *ff;           /* (T, F) lin1 output, GELU in place */
-    float *scores;       /* ENG_ATTN_SCRATCH(T, D): one attention row + keys transposed */
+    float *scores;       /* ENG_ATTN_SCRATCH(T, D) per thread: one attention row + keys transposed */
     uint8_t *aq;         /* (Tp, lda) quantized activations */
     float *a_scale;      /* (T) */
     int32_t *a_zp;       /* (T) */
@@ -65,7 +69,7 @@ int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_
     x->att = zalloc(T * D * sizeof(float));
     x->h1 = zalloc(T * D * sizeof(float));
     x->ff = zalloc(T * F * sizeof(float));
-    x->scores = zalloc(ENG_ATTN_SCRATCH(T, D) * sizeof(float));
+    x->scores = zalloc(ENG_ATTN_SCRATCH(T, D) * (size_t)x->threads * sizeof(float));
     x->aq = zalloc(Tp * x->lda);
     x->a_scale = zalloc(T * sizeof(float));
     x->a_zp = zalloc(T * sizeof(int32_t));
@@ -109,6 +113,23 @@ static void embed(cx_engine_ctx *c, const int32_t *ids, int n) {
     layernorm_rows(c->x, c->x, e->emb_ln_w, e->emb_ln_b, (size_t)n, D, e->cfg.ln_eps);
 }
 
+/* Attention over the heads, split across the threads (each with its own
+ * scratch) when the prompt is long enough to repay waking them. */
+static void attention(cx_engine_ctx *c, int nq, int n) {
+    const int D = c->e->cfg.dim, H = c->e->cfg.n_heads;
+    const size_t scratch = ENG_ATTN_SCRATCH(c->max_len, D);
+    if (c->threads <= 1 || (size_t)nq * (size_t)n < ATTN_PARALLEL_MIN) {
+        c->ops.attention(c->att, c->scores, c->q, c->k, c->v, nq, n, D, H, 0, H);
+        return;
+    }
+#pragma omp parallel num_threads(c->threads)
+    {
+        const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        c->ops.attention(c->att, c->scores + (size_t)t * scratch, c->q, c->k, c->v, nq, n, D, H, H * t / nt,
+                         H * (t + 1) / nt);
+    }
+}
+
 /* One post-LN block; rows [0, nq) of the output are computed (nq = n, or 1
  * in the last layer, where only [CLS] reaches the heads). */
 static void layer(cx_engine_ctx *c, const eng_layer *L, int n, int nq) {
@@ -124,7 +145,7 @@ static void layer(cx_engine_ctx *c, const eng_layer *L, int n, int nq) {
     c->ops.dequant_rows(c->v, c->acc, c->a_scale, c->a_zp, lv->w.col_sum, lv->scale, lv->bias, NULL, (size_t)n, D);
     qgemm(c->kernel, c->acc, (size_t)D, c->aq, c->lda, (size_t)nq, &lq->w, c->threads);
     c->ops.dequant_rows(c->q, c->acc, c->a_scale, c->a_zp, lq->w.col_sum, lq->scale, lq->bias, NULL, (size_t)nq, D);
-    c->ops.attention(c->att, c->scores, c->q, c->k, c->v, nq, n, D, c->e->cfg.n_heads);
+    attention(c, nq, n);
     /* h1 = sa_layer_norm(x + out_lin(att)) */
     linear(c, c->h1, c->att, c->x, (size_t)nq, &L->lin[ENG_O]);
     layernorm_rows(c->h1, c->h1, L->ln1_w, L->ln1_b, (size_t)nq, D, eps);

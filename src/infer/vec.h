@@ -16,10 +16,10 @@ typedef struct eng_vec_ops {
                          const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N,
                          int OC);
     void (*gelu)(float *x, size_t n);
-    /* attn.c: fp32 attention rows [0, nq) over n keys (s: scratch of
-     * ENG_ATTN_SCRATCH(n_max, D) floats), and y = W x + b */
+    /* attn.c: fp32 attention rows [0, nq) over n keys, heads [h0, h1) (s:
+     * scratch of ENG_ATTN_SCRATCH(n_max, D) floats), and y = W x + b */
     void (*attention)(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D,
-                      int H);
+                      int H, int h0, int h1);
     void (*matvec)(float *y, const float *W, const float *b, const float *x, int OC, int C);
 } eng_vec_ops;
 
@@ -31,9 +31,10 @@ void dequant_rows_avx512(float *out, const int32_t *acc, const float *a_scale, c
                          const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N,
                          int OC);
 void gelu_avx512(float *x, size_t n);
-void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D, int H);
+void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D, int H,
+                   int h0, int h1);
 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D,
-                          int H);
+                          int H, int h0, int h1);
 void eng_matvec(float *y, const float *W, const float *b, const float *x, int OC, int C);
 void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C);
 
