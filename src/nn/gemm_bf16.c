@@ -6,13 +6,16 @@
  * Three matmul primitives cover a linear layer's forward and backward. Their
  * dimensions and strides are "runtime" values, so one primitive serves every
  * batch shape and nothing is created per step. */
-#include <immintrin.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/nn.h"
 #include "util/error.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 enum { G_FWD, G_BWD_DATA, G_BWD_WEIGHT, G_COUNT };
 enum { MAX_WEIGHTS = 64 };
@@ -36,9 +39,15 @@ struct nn_gemm {
     uint64_t version;     /* bumped by nn_gemm_weights_changed */
 };
 
+/* oneDNN's ISA values are nested bit sets: AMX and later include every bit
+ * of avx512_core_bf16. (ONEDNN_MAX_CPU_ISA lowers what it reports.) */
 int nn_bf16_supported(void) {
-    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
-    return isa == dnnl_cpu_isa_avx512_core_bf16 || isa == dnnl_cpu_isa_avx512_core_amx;
+#if defined(__x86_64__)
+    const unsigned bf16 = (unsigned)dnnl_cpu_isa_avx512_core_bf16;
+    return ((unsigned)dnnl_get_effective_cpu_isa() & bf16) == bf16;
+#else
+    return 0; /* the conversion below is x86's vcvtneps2bf16 */
+#endif
 }
 
 /* Round to nearest even; NaN stays NaN (a quiet one). */
@@ -51,6 +60,7 @@ static uint16_t bf16_of(float f) {
 
 /* vcvtneps2bf16: the same rounding, 16 at a time. Every CPU that passes
  * nn_bf16_supported has it. */
+#if defined(__x86_64__)
 __attribute__((target("avx512f,avx512bf16"))) static void to_bf16_run(uint16_t *dst, const float *src,
                                                                        size_t n) {
     size_t i = 0;
@@ -60,6 +70,11 @@ __attribute__((target("avx512f,avx512bf16"))) static void to_bf16_run(uint16_t *
     }
     for (; i < n; i++) dst[i] = bf16_of(src[i]);
 }
+#else
+static void to_bf16_run(uint16_t *dst, const float *src, size_t n) {
+    for (size_t i = 0; i < n; i++) dst[i] = bf16_of(src[i]);
+}
+#endif
 
 static void to_bf16(uint16_t *dst, const float *src, size_t n) {
     enum { CHUNK = 1 << 15 };
