@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "infer/vec.h"
+#include "util/fastexp.h"
 
 /* Eight partial sums (vectorizable without reassociating one chain). */
 static inline float dot8(const float *a, const float *b, int n) {
@@ -28,35 +29,41 @@ static inline void dot8x4(float out[4], const float *a0, const float *a1, const 
 
 /* att rows [0, nq) = softmax(q k^T / sqrt(hd)) v for heads [h0, h1), over n
  * keys; q, k, v, att: (rows, D), heads side by side; s: scratch (vec.h).
- * Each score is q . k_j summed over d in order, times the scale. */
-#define ATTENTION_BODY(PREP, SCORES, WSUM)                                                                       \
-    const int hd = D / H;                                                                            \
-    const float scale = 1.0f / sqrtf((float)hd);                                                     \
-    float *kt = s + n; /* PREP's per-head copy of the keys, if any */                            \
-    for (int h = h0; h < h1; h++) {                                                                  \
-        PREP(kt, k + h * hd, n, (size_t)D, hd);                                                      \
-        for (int i = 0; i < nq; i++) {                                                               \
-            const float *qi = q + (size_t)i * D + h * hd;                                            \
-            float mx = -INFINITY;                                                                    \
-            SCORES(s, qi, k + h * hd, kt, n, (size_t)D, hd, scale);                                  \
-            for (int j = 0; j < n; j++) mx = s[j] > mx ? s[j] : mx;                                  \
-            float sum = 0.0f;                                                                        \
-            for (int j = 0; j < n; j++) sum += s[j] = expf(s[j] - mx); /* max first: no overflow */ \
-            float inv = 1.0f / sum, *o = att + (size_t)i * D + h * hd;                               \
-            WSUM(o, s, inv, v + h * hd, n, (size_t)D, hd);                                           \
-        }                                                                                            \
+ * SCORES fills the scores of up to QB queries at once (row r at s + r n):
+ * each score is q . k_j summed over d in order, times the scale. The
+ * softmax's exp is cx_exp_nonpositive (vectorizes), its sum in key order. */
+#define ATTENTION_BODY(PREP, SCORES, QB, WSUM)                                                         \
+    const int hd = D / H;                                                                              \
+    const float scale = 1.0f / sqrtf((float)hd);                                                       \
+    float *kt = s + (size_t)(QB) * n; /* PREP's per-head copy of the keys, if any */                   \
+    for (int h = h0; h < h1; h++) {                                                                    \
+        PREP(kt, k + h * hd, n, (size_t)D, hd);                                                        \
+        for (int i0 = 0; i0 < nq; i0 += (QB)) {                                                        \
+            const int m = nq - i0 < (QB) ? nq - i0 : (QB);                                             \
+            SCORES(s, q + (size_t)i0 * D + h * hd, m, k + h * hd, kt, n, (size_t)D, hd, scale);       \
+            for (int r = 0; r < m; r++) {                                                              \
+                float *sr = s + (size_t)r * n, mx = -INFINITY, sum = 0.0f;                             \
+                for (int j = 0; j < n; j++) mx = sr[j] > mx ? sr[j] : mx;                              \
+                for (int j = 0; j < n; j++) sr[j] = cx_exp_nonpositive(sr[j] - mx); /* max first */   \
+                for (int j = 0; j < n; j++) sum += sr[j];                                              \
+                float inv = 1.0f / sum, *o = att + (size_t)(i0 + r) * D + h * hd;                      \
+                WSUM(o, sr, inv, v + h * hd, n, (size_t)D, hd);                                        \
+            }                                                                                          \
+        }                                                                                              \
     }
 
-/* s[j] = (sum over d, in order, of q[d] k_j[d]) * scale */
-static inline void scores_plain(float *s, const float *q, const float *k, const float *kt, int n, size_t D, int hd,
-                                float scale) {
+/* s[r n + j] = (sum over d, in order, of q_r[d] k_j[d]) * scale for the m
+ * queries from q (row stride D) */
+static inline void scores_plain(float *s, const float *q, int m, const float *k, const float *kt, int n, size_t D,
+                                int hd, float scale) {
     (void)kt;
-    for (int j = 0; j < n; j++) {
-        const float *kj = k + (size_t)j * D;
-        float acc = 0.0f;
-        for (int d = 0; d < hd; d++) acc += q[d] * kj[d];
-        s[j] = acc * scale;
-    }
+    for (int r = 0; r < m; r++)
+        for (int j = 0; j < n; j++) {
+            const float *kj = k + (size_t)j * D, *qr = q + (size_t)r * D;
+            float acc = 0.0f;
+            for (int d = 0; d < hd; d++) acc += qr[d] * kj[d];
+            s[(size_t)r * n + j] = acc * scale;
+        }
 }
 
 static inline void prep_none(float *kt, const float *k, int n, size_t D, int hd) {
@@ -85,7 +92,7 @@ static inline void wsum(float *o, const float *s, float inv, const float *v, int
 
 void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D,
                    int H, int h0, int h1) {
-    ATTENTION_BODY(prep_none, scores_plain, wsum)
+    ATTENTION_BODY(prep_none, scores_plain, 1, wsum)
 }
 
 void eng_matvec(float *y, const float *W, const float *b, const float *x, int OC, int C) { MATVEC_BODY(dot8x4) }
@@ -158,25 +165,33 @@ AVX512 static inline void prep_kt(float *kt, const float *k, int n, size_t D, in
 }
 
 /* scores_plain's twin: 16 keys per vector, each lane one key's sum over d in
- * order (mul then add, as the scalar code). */
-AVX512 static inline void scores_kt(float *s, const float *q, const float *k, const float *kt, int n, size_t D,
-                                    int hd, float scale) {
-    (void)k, (void)D;
+ * order (mul then add, as the scalar code); up to four queries at once, four
+ * independent chains instead of one waiting on each add. */
+AVX512 static inline void scores_kt(float *s, const float *q, int m, const float *k, const float *kt, int n,
+                                    size_t D, int hd, float scale) {
+    (void)k;
     const int np = (n + 15) / 16 * 16;
     const __m512 sc = _mm512_set1_ps(scale);
+    const float *q0 = q, *q1 = q + (m > 1 ? D : 0), *q2 = q + (m > 2 ? 2 * D : 0), *q3 = q + (m > 3 ? 3 * D : 0);
     for (int j0 = 0; j0 < np; j0 += 16) {
-        __m512 acc = _mm512_setzero_ps();
-        for (int d = 0; d < hd; d++)
-            acc = _mm512_add_ps(acc, _mm512_mul_ps(_mm512_set1_ps(q[d]), _mm512_loadu_ps(kt + (size_t)d * np + j0)));
-        int left = n - j0;
-        __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-        _mm512_mask_storeu_ps(s + j0, m, _mm512_mul_ps(acc, sc));
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int d = 0; d < hd; d++) {
+            const __m512 kd = _mm512_loadu_ps(kt + (size_t)d * np + j0);
+            a0 = _mm512_add_ps(a0, _mm512_mul_ps(_mm512_set1_ps(q0[d]), kd));
+            a1 = _mm512_add_ps(a1, _mm512_mul_ps(_mm512_set1_ps(q1[d]), kd));
+            a2 = _mm512_add_ps(a2, _mm512_mul_ps(_mm512_set1_ps(q2[d]), kd));
+            a3 = _mm512_add_ps(a3, _mm512_mul_ps(_mm512_set1_ps(q3[d]), kd));
+        }
+        const int left = n - j0;
+        const __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+        const __m512 out[4] = {a0, a1, a2, a3};
+        for (int r = 0; r < m; r++) _mm512_mask_storeu_ps(s + (size_t)r * n + j0, mk, _mm512_mul_ps(out[r], sc));
     }
 }
 
 AVX512 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq,
                                  int n, int D, int H, int h0, int h1) {
-    ATTENTION_BODY(prep_kt, scores_kt, wsum_avx)
+    ATTENTION_BODY(prep_kt, scores_kt, 4, wsum_avx)
 }
 
 AVX512 void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C) {
@@ -185,7 +200,7 @@ AVX512 void eng_matvec_avx512(float *y, const float *W, const float *b, const fl
 #else
 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n,
                           int D, int H, int h0, int h1) {
-    ATTENTION_BODY(prep_none, scores_plain, wsum)
+    ATTENTION_BODY(prep_none, scores_plain, 1, wsum)
 }
 
 void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C) {

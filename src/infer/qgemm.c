@@ -87,28 +87,29 @@ static blocks_fn kernel_fn(qgemm_kernel k) {
     }
 }
 
-void qgemm(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-           const qgemm_weight *w, int threads) {
+void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                const qgemm_weight *w, int t, int nt) {
     if (N == 0) return;
     /* k is available: checked once by the caller (cx_engine_ctx_open), not per
      * call (the AMX check is a cpuid and a system call) */
     if (k == QGEMM_AMX && (w->K % 64 || w->OC % QGEMM_COL_BLOCK)) k = QGEMM_AVX512VNNI; /* full tiles only */
-    blocks_fn fn = kernel_fn(k);
     const int nb = w->OCp / QGEMM_COL_BLOCK;
-    if (threads <= 1 || nb < 2) {
-        fn(C, ldc, A, lda, N, w, 0, nb);
+    /* pairs of blocks per part: the vector kernels work on two at a time */
+    const int pairs = (nb + 1) / 2;
+    const int p0 = pairs * t / nt, p1 = pairs * (t + 1) / nt;
+    const int b0 = 2 * p0, b1 = 2 * p1 < nb ? 2 * p1 : nb;
+    if (b0 < b1) kernel_fn(k)(C, ldc, A, lda, N, w, b0, b1);
+}
+
+void qgemm(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+           const qgemm_weight *w, int threads) {
+    if (threads <= 1 || w->OCp / QGEMM_COL_BLOCK < 2) {
+        qgemm_part(k, C, ldc, A, lda, N, w, 0, 1);
         return;
     }
     /* each thread owns whole column blocks: no two write the same element */
 #pragma omp parallel num_threads(threads)
-    {
-        int t = omp_get_thread_num(), n = omp_get_num_threads();
-        /* pairs of blocks per chunk: the vector kernels work on two at a time */
-        int pairs = (nb + 1) / 2;
-        int p0 = pairs * t / n, p1 = pairs * (t + 1) / n;
-        int b0 = 2 * p0, b1 = 2 * p1 < nb ? 2 * p1 : nb;
-        if (b0 < b1) fn(C, ldc, A, lda, N, w, b0, b1);
-    }
+    qgemm_part(k, C, ldc, A, lda, N, w, omp_get_thread_num(), omp_get_num_threads());
 }
 
 int qgemm_kernel_available(qgemm_kernel k) {

@@ -39,6 +39,11 @@ size_t qgemm_lda(int K);
 void qgemm(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
            const qgemm_weight *w, int threads);
 
+/* Thread t's share of qgemm (of nt, whole column blocks each), for callers
+ * already inside a parallel region. */
+void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                const qgemm_weight *w, int t, int nt);
+
 /* The oracle: plain loops over the unpacked W (OC, K). */
 void qgemm_naive(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const int8_t *W,
                  int OC, int K);

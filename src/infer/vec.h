@@ -7,8 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Scratch floats of the attention kernels: scores + transposed keys. */
-#define ENG_ATTN_SCRATCH(n_max, D) ((size_t)(n_max) + (size_t)(D) * (((size_t)(n_max) + 15) / 16 * 16))
+/* Scratch floats of the attention kernels: scores of up to 4 queries +
+ * transposed keys. */
+#define ENG_ATTN_SCRATCH(n_max, D) (4 * (size_t)(n_max) + (size_t)(D) * (((size_t)(n_max) + 15) / 16 * 16))
 
 typedef struct eng_vec_ops {
     void (*quant_rows)(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N, int K);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "util/fastexp.h"
 #include "util/hot.h"
 
 #define INV_SQRT2 0.70710678118654752440f
@@ -28,30 +29,8 @@ static inline float erf_approx(float x) {
     return x * p / q;
 }
 
-/* exp(x) for x <= 0 (the normal density's exponent), Cephes' expf: x = n ln2
- * + r, e^r by a polynomial, 2^n built in the exponent bits. Relative error
- * ~1e-7; results below ~1e-38 come out as that floor, not 0. */
-static inline float exp_nonpositive(float x) {
-    x = x < -87.0f ? -87.0f : x;
-    /* floorf, not an int cast, keeps the loop vectorizable (GCC 12) */
-    const int n = (int)floorf(x * 1.44269504088896341f + 0.5f);
-    const float fn = (float)n;
-    const float r = (x - fn * 0.693359375f) + fn * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    const float e = p * r * r + r + 1.0f;
-    const uint32_t bits = (uint32_t)(n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return e * scale;
-}
-
 float nn_erf(float x) { return erf_approx(x); }
-float nn_exp_nonpositive(float x) { return exp_nonpositive(x); }
+float nn_exp_nonpositive(float x) { return cx_exp_nonpositive(x); }
 
 CX_HOT static void gelu_forward_run(float *restrict out, const float *restrict inp, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -66,7 +45,7 @@ CX_HOT static void gelu_backward_run(float *restrict dinp, const float *restrict
     for (size_t i = 0; i < n; i++) {
         const float x = inp[i];
         const float cdf = 0.5f * (1.0f + erf_approx(x * INV_SQRT2));
-        const float pdf = INV_SQRT_2PI * exp_nonpositive(-0.5f * x * x);
+        const float pdf = INV_SQRT_2PI * cx_exp_nonpositive(-0.5f * x * x);
         dinp[i] += dout[i] * (cdf + x * pdf);
     }
 }
