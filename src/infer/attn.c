@@ -27,6 +27,20 @@ static inline void dot8x4(float out[4], const float *a0, const float *a1, const 
     out[3] = dot8(a3, b, n);
 }
 
+/* The largest of x[0..n): sixteen running maxima (one vector), then theirs.
+ * max is exact, so any order gives the same value. */
+static inline float row_max(const float *x, int n) {
+    float m[16];
+    for (int l = 0; l < 16; l++) m[l] = -INFINITY;
+    int j = 0;
+    for (; j + 16 <= n; j += 16)
+        for (int l = 0; l < 16; l++) m[l] = x[j + l] > m[l] ? x[j + l] : m[l];
+    for (; j < n; j++) m[0] = x[j] > m[0] ? x[j] : m[0];
+    float mx = m[0];
+    for (int l = 1; l < 16; l++) mx = m[l] > mx ? m[l] : mx;
+    return mx;
+}
+
 /* att rows [0, nq) = softmax(q k^T / sqrt(hd)) v for heads [h0, h1), over n
  * keys; q, k, v, att: (rows, D), heads side by side; s: scratch (vec.h).
  * SCORES fills the scores of up to QB queries at once (row r at s + r n):
@@ -42,8 +56,7 @@ static inline void dot8x4(float out[4], const float *a0, const float *a1, const 
             const int m = nq - i0 < (QB) ? nq - i0 : (QB);                                             \
             SCORES(s, q + (size_t)i0 * D + h * hd, m, k + h * hd, kt, n, (size_t)D, hd, scale);       \
             for (int r = 0; r < m; r++) {                                                              \
-                float *sr = s + (size_t)r * n, mx = -INFINITY, sum = 0.0f;                             \
-                for (int j = 0; j < n; j++) mx = sr[j] > mx ? sr[j] : mx;                              \
+                float *sr = s + (size_t)r * n, mx = row_max(sr, n), sum = 0.0f;                        \
                 for (int j = 0; j < n; j++) sr[j] = cx_exp_nonpositive(sr[j] - mx); /* max first */   \
                 for (int j = 0; j < n; j++) sum += sr[j];                                              \
                 float inv = 1.0f / sum, *o = att + (size_t)(i0 + r) * D + h * hd;                      \
