@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "infer/quant.h"
+#include "util/hot.h"
 
 float quant_weight_sym(int8_t *q, const float *w, size_t n) {
     float mx = 0.0f;
@@ -79,16 +80,43 @@ void gelu_fast(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erf_poly(x[i] * 0.70710678118654752f));
 }
 
-void layernorm_rows(float *out, const float *x, const float *w, const float *b, size_t N, int D,
-                    float eps) {
+/* Sums in sixteen float lanes, then the lanes pairwise: they vectorize, and
+ * the order is fixed, so every compilation gives the same bits (short partial
+ * sums also lose fewer digits than one long chain). */
+static inline float fold16(float acc[16]) {
+    for (int w = 8; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    return acc[0];
+}
+
+/* sum of x[0..n) */
+static inline float sum16(const float *x, int n) {
+    float acc[16] = {0};
+    int c = 0;
+    for (; c + 16 <= n; c += 16)
+        for (int l = 0; l < 16; l++) acc[l] += x[c + l];
+    for (; c < n; c++) acc[0] += x[c];
+    return fold16(acc);
+}
+
+/* sum of (x - m)^2 over x[0..n) */
+static inline float sqdev16(const float *x, int n, float m) {
+    float acc[16] = {0};
+    int c = 0;
+    for (; c + 16 <= n; c += 16)
+        for (int l = 0; l < 16; l++) acc[l] += (x[c + l] - m) * (x[c + l] - m);
+    for (; c < n; c++) acc[0] += (x[c] - m) * (x[c] - m);
+    return fold16(acc);
+}
+
+CX_HOT void layernorm_rows(float *out, const float *x, const float *w, const float *b, size_t N, int D,
+                           float eps) {
     for (size_t i = 0; i < N; i++) {
         const float *r = x + i * (size_t)D;
         float *o = out + i * (size_t)D;
-        double m = 0.0, v = 0.0;
-        for (int c = 0; c < D; c++) m += r[c];
-        m /= D;
-        for (int c = 0; c < D; c++) v += (r[c] - m) * (r[c] - m);
-        float mean = (float)m, rs = (float)(1.0 / sqrt(v / D + eps));
+        const float mean = sum16(r, D) / (float)D;
+        const float var = sqdev16(r, D, mean) / (float)D;
+        const float rs = 1.0f / sqrtf(var + eps);
         for (int c = 0; c < D; c++) o[c] = (r[c] - mean) * rs * w[c] + b[c];
     }
 }
