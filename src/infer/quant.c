@@ -109,8 +109,8 @@ static inline float sqdev16(const float *x, int n, float m) {
     return fold16(acc);
 }
 
-CX_HOT void layernorm_rows(float *out, const float *x, const float *w, const float *b, size_t N, int D,
-                           float eps) {
+CX_HOT static void layernorm_run(float *out, const float *x, const float *w, const float *b, size_t N, int D,
+                                 float eps) {
     for (size_t i = 0; i < N; i++) {
         const float *r = x + i * (size_t)D;
         float *o = out + i * (size_t)D;
@@ -119,4 +119,10 @@ CX_HOT void layernorm_rows(float *out, const float *x, const float *w, const flo
         const float rs = 1.0f / sqrtf(var + eps);
         for (int c = 0; c < D; c++) o[c] = (r[c] - mean) * rs * w[c] + b[c];
     }
+}
+
+/* (Clang 14 gives a target_clones function no plain external symbol: the
+ * clones stay static behind this.) */
+void layernorm_rows(float *out, const float *x, const float *w, const float *b, size_t N, int D, float eps) {
+    layernorm_run(out, x, w, b, N, D, eps);
 }

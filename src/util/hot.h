@@ -2,8 +2,9 @@
  * picking one when the program loads (GCC and Clang target_clones). The
  * build targets baseline x86-64 so that one binary runs everywhere; this is
  * how the few loops that carry training time still get wide vectors. Keep
- * the marked functions free of OpenMP pragmas: call them from the parallel
- * loop, one chunk at a time. */
+ * the marked functions static (Clang 14 gives an external one no plain
+ * symbol) and free of OpenMP pragmas: call them from the parallel loop, one
+ * chunk at a time. */
 #ifndef CX_UTIL_HOT_H
 #define CX_UTIL_HOT_H
 
