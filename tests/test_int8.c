@@ -222,7 +222,7 @@ static void engine_forward_threads(const cx_engine *e, const char *kernel, int t
                                    float out[19]) {
     cx_engine_ctx *c;
     cx_error err = {0};
-    cx_engine_options o = {0, threads, kernel};
+    cx_engine_options o = {0, threads, kernel, 0};
     assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_OK);
     cx_engine_output eo;
     assert_int_equal(cx_engine_forward(c, ids, n, &eo, &err), CX_OK);
@@ -241,6 +241,48 @@ static double max_abs_diff(const float *a, const float *b, int n) {
     double d = 0;
     for (int i = 0; i < n; i++) d = fmax(d, fabs((double)a[i] - b[i]));
     return d;
+}
+
+/* A packed batch gives every sequence the bits it gets alone, with one and
+ * two threads; a batch over max_tokens is refused. */
+static void test_engine_batch(void **state) {
+    (void)state;
+    cx_model *m = random_model(5);
+    cx_engine *e;
+    cx_error err = {0};
+    assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
+    static const int lens[] = {7, 1, 40, 2, 13, 33};
+    enum { B = 6 };
+    int32_t ids[96];
+    size_t tok = 0;
+    float alone[B][19];
+    for (int b = 0; b < B; b++) {
+        ids_of(ids + tok, lens[b], 70 + (uint64_t)b);
+        engine_forward(e, NULL, ids + tok, lens[b], alone[b]);
+        tok += (size_t)lens[b];
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+        cx_engine_ctx *c;
+        cx_engine_options o = {40, threads, NULL, tok};
+        assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_OK);
+        cx_engine_output out[B];
+        assert_int_equal(cx_engine_forward_batch(c, ids, lens, B, out, &err), CX_OK);
+        for (int b = 0; b < B; b++) {
+            float got[19];
+            got[0] = out[b].score;
+            memcpy(got + 1, out[b].tier_logits, 5 * 4);
+            memcpy(got + 6, out[b].domain_logits, 5 * 4);
+            memcpy(got + 11, out[b].intent_logits, 8 * 4);
+            assert_memory_equal(got, alone[b], sizeof got);
+        }
+        /* one token more than the context holds */
+        int over[3] = {40, 40, (int)tok - 79};
+        assert_int_equal(cx_engine_forward_batch(c, ids, over, 3, out, &err), CX_ERR_INVALID);
+        assert_non_null(strstr(err.msg, "max_tokens"));
+        cx_engine_ctx_free(c);
+    }
+    cx_engine_free(e);
+    cx_model_free(m);
 }
 
 static void test_engine_matches_fp32(void **state) {
@@ -276,7 +318,7 @@ static void test_engine_matches_fp32(void **state) {
     assert_true(spread > 0.5); /* the tolerance separates right from wrong */
     /* misuse and bad input */
     cx_engine_ctx *c;
-    cx_engine_options o = {8, 1, "sse9"};
+    cx_engine_options o = {8, 1, "sse9", 0};
     assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_ERR_INVALID);
     assert_non_null(strstr(err.msg, "sse9"));
     o.kernel = NULL;
@@ -446,6 +488,7 @@ int main(void) {
         cmocka_unit_test(test_erf_and_quant_rows),
         cmocka_unit_test(test_vec_twins_identical),
         cmocka_unit_test(test_engine_matches_fp32),
+        cmocka_unit_test(test_engine_batch),
         cmocka_unit_test(test_engine_file_round_trip),
         cmocka_unit_test(test_engine_file_damaged),
         cmocka_unit_test(test_classifier_int8),

@@ -48,6 +48,7 @@ typedef struct cx_engine_options {
     int max_len;          /* longest sequence (<= max_positions); 0: 512 capped by the model */
     int threads;          /* threads for the GEMMs; 0 or 1: one (the fastest on a busy machine) */
     const char *kernel;   /* "portable", "avx2", "avx512vnni", "amx"; NULL: the best this CPU runs */
+    size_t max_tokens;    /* tokens of one cx_engine_forward_batch call; 0 (or < max_len): max_len */
 } cx_engine_options;
 
 /* Per-thread state. Borrows e, which must outlive it. Fails when the named
@@ -70,6 +71,12 @@ typedef struct cx_engine_output {
  * attention output and FFN (the heads read nothing else). */
 int cx_engine_forward(cx_engine_ctx *c, const int32_t *ids, int n, cx_engine_output *out,
                       cx_error *err);
+/* Several sequences at once, laid end to end in ids (sequence b has
+ * lengths[b] ids), at most max_tokens in all: every weight matrix is read
+ * once for the whole batch. out[b] is bit for bit what cx_engine_forward
+ * gives for sequence b alone. */
+int cx_engine_forward_batch(cx_engine_ctx *c, const int32_t *ids, const int *lengths, int n_seqs,
+                            cx_engine_output *out, cx_error *err);
 
 #ifdef __cplusplus
 }

@@ -21,9 +21,15 @@ struct cx_classifier {
     cx_engine *engine;     /* INT8 backend, or NULL */
     cx_engine_ctx *ectx;
     int max_length;
+    size_t batch_tokens;   /* ids capacity: one text (fp32) or one engine batch (INT8) */
     int32_t *ids;
+    int *lens;             /* (batch_tokens) INT8 batch: each text's length */
+    cx_engine_output *eout; /* (batch_tokens) INT8 batch: each text's outputs */
     char *model_path;
 };
+
+/* Tokens per INT8 batch: ~30 typical prompts share each read of the weights. */
+enum { ENGINE_BATCH_TOKENS = 1024 };
 
 static int is_dir(const char *path) {
     struct stat st;
@@ -88,7 +94,8 @@ static int open_engine(cx_classifier *c, const cx_classifier_options *o, const c
     if (rc) return rc;
     const cx_model_config *cfg = cx_engine_config(c->engine);
     if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
-    cx_engine_options eo = {c->max_length, o ? o->threads : 0, eng ? eng->kernel : NULL};
+    c->batch_tokens = ENGINE_BATCH_TOKENS > (size_t)c->max_length ? ENGINE_BATCH_TOKENS : (size_t)c->max_length;
+    cx_engine_options eo = {c->max_length, o ? o->threads : 0, eng ? eng->kernel : NULL, c->batch_tokens};
     return cx_engine_ctx_open(&c->ectx, c->engine, &eo, err);
 }
 
@@ -124,7 +131,10 @@ int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o
             rc = cx_error_set(err, CX_ERR_FORMAT, "%s: %zu tokens but the model %s has only %d embeddings", tok_dir,
                               cx_tokenizer_vocab_size(c->tok), c->model_path, cfg->vocab_size);
     }
-    if (rc == CX_OK && !(c->ids = malloc((size_t)c->max_length * sizeof *c->ids)))
+    if (!c->ectx) c->batch_tokens = (size_t)c->max_length;
+    if (rc == CX_OK && (!(c->ids = malloc(c->batch_tokens * sizeof *c->ids)) ||
+                        (c->ectx && (!(c->lens = malloc(c->batch_tokens * sizeof *c->lens)) ||
+                                     !(c->eout = malloc(c->batch_tokens * sizeof *c->eout))))))
         rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     free(tok_dir);
     if (rc) {
@@ -142,6 +152,8 @@ void cx_classifier_free(cx_classifier *c) {
     cx_engine_ctx_free(c->ectx);
     cx_engine_free(c->engine);
     cx_tokenizer_free(c->tok);
+    free(c->lens);
+    free(c->eout);
     free(c->ids);
     free(c->model_path);
     free(c);
@@ -174,15 +186,19 @@ typedef struct raw_outputs {
     float score, tier[CX_N_TIERS], domain[CX_N_DOMAINS], intent[CX_N_INTENTS];
 } raw_outputs;
 
+static void raw_of_engine(const cx_engine_output *eo, raw_outputs *r) {
+    r->score = eo->score;
+    memcpy(r->tier, eo->tier_logits, sizeof r->tier);
+    memcpy(r->domain, eo->domain_logits, sizeof r->domain);
+    memcpy(r->intent, eo->intent_logits, sizeof r->intent);
+}
+
 static int run_model(cx_classifier *c, int n, raw_outputs *r, cx_error *err) {
     if (c->ectx) {
         cx_engine_output eo;
         int rc = cx_engine_forward(c->ectx, c->ids, n, &eo, err);
         if (rc) return rc;
-        r->score = eo.score;
-        memcpy(r->tier, eo.tier_logits, sizeof r->tier);
-        memcpy(r->domain, eo.domain_logits, sizeof r->domain);
-        memcpy(r->intent, eo.intent_logits, sizeof r->intent);
+        raw_of_engine(&eo, r);
         return CX_OK;
     }
     int lengths[1] = {n};
@@ -197,12 +213,8 @@ static int run_model(cx_classifier *c, int n, raw_outputs *r, cx_error *err) {
     return CX_OK;
 }
 
-int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_prediction *p, cx_error *err) {
-    size_t n;
-    int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, c->ids, NULL, (size_t)c->max_length, &n, err);
-    if (rc) return rc;
-    raw_outputs r;
-    if ((rc = run_model(c, (int)n, &r, err))) return rc;
+static void prediction_of(const raw_outputs *rp, cx_prediction *p) {
+    const raw_outputs r = *rp;
     memset(p, 0, sizeof *p);
     p->score = r.score;
     p->tier = softmax_argmax(r.tier, CX_N_TIERS, p->tier_probs);
@@ -211,11 +223,50 @@ int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_pre
         p->domain_scores[d] = 1.0 / (1.0 + exp(-(double)r.domain[d]));
         if (p->domain_scores[d] > 0.5) p->domains |= 1u << d;
     }
+}
+
+int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_prediction *p, cx_error *err) {
+    size_t n;
+    int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, c->ids, NULL, (size_t)c->max_length, &n, err);
+    if (rc) return rc;
+    raw_outputs r;
+    if ((rc = run_model(c, (int)n, &r, err))) return rc;
+    prediction_of(&r, p);
+    return CX_OK;
+}
+
+/* INT8: texts packed end to end, as many as fit in batch_tokens, through the
+ * engine at once (each weight read once per batch; every text's outputs are
+ * those it gets alone). */
+static int predict_engine_batch(cx_classifier *c, const char *const *texts, const size_t *lens, size_t n,
+                                cx_prediction *out, cx_error *err) {
+    const size_t L = (size_t)c->max_length;
+    for (size_t i = 0; i < n;) {
+        size_t tok = 0;
+        int B = 0;
+        while (i + (size_t)B < n && c->batch_tokens - tok >= L) {
+            size_t len;
+            int rc = cx_tokenizer_encode(c->tok, texts[i + (size_t)B], lens[i + (size_t)B], L, c->ids + tok, NULL, L,
+                                         &len, err);
+            if (rc) return cx_error_prefix(err, "text %zu", i + (size_t)B);
+            c->lens[B++] = (int)len;
+            tok += len;
+        }
+        int rc = cx_engine_forward_batch(c->ectx, c->ids, c->lens, B, c->eout, err);
+        if (rc) return cx_error_prefix(err, "texts %zu..%zu", i, i + (size_t)B - 1);
+        for (int b = 0; b < B; b++) {
+            raw_outputs r;
+            raw_of_engine(&c->eout[b], &r);
+            prediction_of(&r, &out[i + (size_t)b]);
+        }
+        i += (size_t)B;
+    }
     return CX_OK;
 }
 
 int cx_classifier_predict_batch(cx_classifier *c, const char *const *texts, const size_t *lens, size_t n,
                                 cx_prediction *out, cx_error *err) {
+    if (c->ectx) return predict_engine_batch(c, texts, lens, n, out, err);
     for (size_t i = 0; i < n; i++) {
         int rc = cx_classifier_predict(c, texts[i], lens[i], &out[i], err);
         if (rc) return cx_error_prefix(err, "text %zu", i);

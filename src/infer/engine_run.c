@@ -1,5 +1,6 @@
-/* Running the INT8 engine on one sequence: the DistilBERT encoder with int8
- * Linears, then the fp32 heads on [CLS]. */
+/* Running the INT8 engine on a packed batch of sequences (one, or several
+ * laid end to end): the DistilBERT encoder with int8 Linears, then the fp32
+ * heads on each [CLS]. */
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -13,6 +14,10 @@
 struct cx_engine_ctx {
     const cx_engine *e;
     int max_len, threads;
+    size_t max_tokens;   /* rows of every buffer: the tokens of one call */
+    size_t *off;         /* (max_tokens + 1) the current batch: sequence b is rows [off[b], off[b+1]) */
+    int *pos;            /* (max_tokens) position of each row in its sequence */
+    float *xc;           /* (max_tokens, D) last layer: the [CLS] rows of its input */
     qgemm_kernel kernel;
     eng_vec_ops ops;     /* element-wise kernels: AVX-512 along with the VNNI or AMX GEMM */
     size_t lda;          /* row stride of aq: covers max(D, F) */
@@ -21,12 +26,15 @@ struct cx_engine_ctx {
     float *att;          /* (T, D) heads side by side */
     float *h1;           /* (T, D) sa_layer_norm output */
     float *ff;           /* (T, F) lin1 output, GELU in place */
-    float *scores;       /* ENG_ATTN_SCRATCH(T, D) per thread: one attention row + keys transposed */
+    float *scores;       /* ENG_ATTN_SCRATCH(max_len, D) per thread: attention rows + keys transposed */
     uint8_t *aq;         /* (Tp, lda) quantized activations */
     float *a_scale;      /* (T) */
     int32_t *a_zp;       /* (T) */
     int32_t *acc;        /* (T, max(F, 3D)) int32 GEMM output */
     float head[1024 + 4 * 256]; /* shared output and head hidden layer (checked at open) */
+    /* the current call */
+    int B;
+    size_t N;
 };
 
 static void *zalloc(size_t n) { return calloc(1, n ? n : 1); }
@@ -56,7 +64,8 @@ int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_
     x->threads = o.threads > 1 ? o.threads : 1;
     x->kernel = kernel;
     x->ops = eng_vec_select(kernel == QGEMM_AVX512VNNI || kernel == QGEMM_AMX);
-    const size_t T = (size_t)max_len, D = (size_t)c->dim, F = (size_t)c->ffn_dim;
+    x->max_tokens = o.max_tokens > (size_t)max_len ? o.max_tokens : (size_t)max_len;
+    const size_t T = x->max_tokens, D = (size_t)c->dim, F = (size_t)c->ffn_dim;
     const size_t Tp = (T + QGEMM_ROW_TILE - 1) / QGEMM_ROW_TILE * QGEMM_ROW_TILE;
     x->lda = qgemm_lda(c->ffn_dim > c->dim ? c->ffn_dim : c->dim);
     x->x = zalloc(T * D * sizeof(float));
@@ -66,13 +75,16 @@ int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_
     x->att = zalloc(T * D * sizeof(float));
     x->h1 = zalloc(T * D * sizeof(float));
     x->ff = zalloc(T * F * sizeof(float));
-    x->scores = zalloc(ENG_ATTN_SCRATCH(T, D) * (size_t)x->threads * sizeof(float));
+    x->scores = zalloc(ENG_ATTN_SCRATCH(max_len, D) * (size_t)x->threads * sizeof(float));
+    x->off = zalloc((T + 1) * sizeof *x->off);
+    x->pos = zalloc(T * sizeof *x->pos);
+    x->xc = zalloc(T * D * sizeof(float));
     x->aq = zalloc(Tp * x->lda);
     x->a_scale = zalloc(T * sizeof(float));
     x->a_zp = zalloc(T * sizeof(int32_t));
     x->acc = zalloc(T * (F > 3 * D ? F : 3 * D) * sizeof(int32_t)); /* k, v, q slices at once */
     if (!x->x || !x->q || !x->k || !x->v || !x->att || !x->h1 || !x->ff || !x->scores || !x->aq ||
-        !x->a_scale || !x->a_zp || !x->acc) {
+        !x->a_scale || !x->a_zp || !x->acc || !x->off || !x->pos || !x->xc) {
         cx_engine_ctx_free(x);
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     }
@@ -84,67 +96,22 @@ void cx_engine_ctx_free(cx_engine_ctx *c) {
     if (!c) return;
     free(c->x); free(c->q); free(c->k); free(c->v); free(c->att); free(c->h1); free(c->ff);
     free(c->scores); free(c->aq); free(c->a_scale); free(c->a_zp); free(c->acc);
+    free(c->off); free(c->pos); free(c->xc);
     free(c);
 }
 
 const char *cx_engine_ctx_kernel(const cx_engine_ctx *c) { return qgemm_kernel_name(c->kernel); }
 
-/* out (N, OC) = lin(inp (N, K)) (+ res): quantize rows, int8 GEMM, dequantize. */
-static void linear(cx_engine_ctx *c, float *out, const float *inp, const float *res, size_t N,
-                   const eng_linear *L) {
-    c->ops.quant_rows(c->aq, c->lda, c->a_scale, c->a_zp, inp, N, L->w.K);
-    qgemm(c->kernel, c->acc, (size_t)L->w.OC, c->aq, c->lda, N, &L->w, c->threads);
-    c->ops.dequant_rows(out, c->acc, c->a_scale, c->a_zp, L->w.col_sum, L->scale, L->bias, res, N, L->w.OC);
-}
-
-/* x = LN(word[id] * scale + pos[t]) */
-static void embed(cx_engine_ctx *c, const int32_t *ids, int n) {
-    const cx_engine *e = c->e;
-    const int D = e->cfg.dim;
-    for (int t = 0; t < n; t++) {
-        const int8_t *w = e->word + (size_t)ids[t] * D;
-        const float *p = e->pos + (size_t)t * D;
-        float *x = c->x + (size_t)t * D;
-        for (int i = 0; i < D; i++) x[i] = (float)w[i] * e->word_scale + p[i];
-    }
-    layernorm_rows(c->x, c->x, e->emb_ln_w, e->emb_ln_b, (size_t)n, D, e->cfg.ln_eps);
-}
-
-/* One post-LN block; rows [0, nq) of the output are computed (nq = n, or 1
- * in the last layer, where only [CLS] reaches the heads). */
-static void layer(cx_engine_ctx *c, const eng_layer *L, int n, int nq) {
-    const int D = c->e->cfg.dim, F = c->e->cfg.ffn_dim;
-    const float eps = c->e->cfg.ln_eps;
-    /* keys and values of every row; queries of the rows we keep. The
-     * quantized x is shared: quantize once, run three GEMMs. */
-    c->ops.quant_rows(c->aq, c->lda, c->a_scale, c->a_zp, c->x, (size_t)n, D);
-    const eng_linear *lk = &L->lin[ENG_K], *lv = &L->lin[ENG_V], *lq = &L->lin[ENG_Q];
-    qgemm(c->kernel, c->acc, (size_t)D, c->aq, c->lda, (size_t)n, &lk->w, c->threads);
-    c->ops.dequant_rows(c->k, c->acc, c->a_scale, c->a_zp, lk->w.col_sum, lk->scale, lk->bias, NULL, (size_t)n, D);
-    qgemm(c->kernel, c->acc, (size_t)D, c->aq, c->lda, (size_t)n, &lv->w, c->threads);
-    c->ops.dequant_rows(c->v, c->acc, c->a_scale, c->a_zp, lv->w.col_sum, lv->scale, lv->bias, NULL, (size_t)n, D);
-    qgemm(c->kernel, c->acc, (size_t)D, c->aq, c->lda, (size_t)nq, &lq->w, c->threads);
-    c->ops.dequant_rows(c->q, c->acc, c->a_scale, c->a_zp, lq->w.col_sum, lq->scale, lq->bias, NULL, (size_t)nq, D);
-    c->ops.attention(c->att, c->scores, c->q, c->k, c->v, nq, n, D, c->e->cfg.n_heads, 0, c->e->cfg.n_heads);
-    /* h1 = sa_layer_norm(x + out_lin(att)) */
-    linear(c, c->h1, c->att, c->x, (size_t)nq, &L->lin[ENG_O]);
-    layernorm_rows(c->h1, c->h1, L->ln1_w, L->ln1_b, (size_t)nq, D, eps);
-    /* x = output_layer_norm(h1 + lin2(gelu(lin1(h1)))) */
-    linear(c, c->ff, c->h1, NULL, (size_t)nq, &L->lin[ENG_FF1]);
-    c->ops.gelu(c->ff, (size_t)nq * F);
-    linear(c, c->x, c->ff, c->h1, (size_t)nq, &L->lin[ENG_FF2]);
-    layernorm_rows(c->x, c->x, L->ln2_w, L->ln2_b, (size_t)nq, D, eps);
-}
-
 static void relu(float *x, int n) {
     for (int i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-static void heads(cx_engine_ctx *c, cx_engine_output *out) {
+/* The four heads on one [CLS] hidden state. */
+static void heads(cx_engine_ctx *c, const float *cls, cx_engine_output *out) {
     const cx_engine *e = c->e;
     const int D = e->cfg.dim, S = e->cfg.shared_dim, Hh = e->cfg.head_dim;
     float *sh = c->head, *hid = c->head + 1024, logits[8];
-    c->ops.matvec(sh, e->shared_w, e->shared_b, c->x, S, D); /* [CLS] = row 0 */
+    c->ops.matvec(sh, e->shared_w, e->shared_b, cls, S, D);
     relu(sh, S);
     float *dst[ENG_N_HEADS] = {logits, out->tier_logits, out->domain_logits, out->intent_logits};
     static const int n_out[ENG_N_HEADS] = {1, 5, 5, 8};
@@ -156,12 +123,14 @@ static void heads(cx_engine_ctx *c, cx_engine_output *out) {
     out->score = (float)(1.0 / (1.0 + exp(-(double)logits[0])));
 }
 
-/* ---- the same forward on a team of threads: one parallel region for the
- * whole prompt, every step split across the threads (rows for the
- * element-wise steps, column blocks for the GEMMs, heads for attention) with a
- * barrier wherever a step reads what another thread wrote. Each row's and
- * column's arithmetic is the one-thread code's: the same bits. Waking a
- * thread once per prompt, not once per GEMM, is what makes two threads pay. */
+/* ---- the forward pass on a team of threads (one thread: a team of one; the
+ * barriers then do nothing). One parallel region per call, every step split
+ * across the threads: rows for the element-wise steps, column blocks for the
+ * GEMMs, heads for attention, with a barrier wherever a step reads what
+ * another thread wrote. Each row's and column's arithmetic is the same
+ * whatever the split, so any thread count, and any batch a sequence is part
+ * of, gives the same bits. Waking a thread once per call, not once per GEMM,
+ * is what makes two threads pay. */
 
 typedef struct team {
     cx_engine_ctx *c;
@@ -221,80 +190,138 @@ static void linear_team(const team *tm, float *out, const float *inp, const floa
     dequant_team(tm, out, c->acc, res, N, L, gelu);
 }
 
-static void embed_team(const team *tm, const int32_t *ids, int n) {
-    const cx_engine *e = tm->c->e;
+/* x = LN(word[id] * scale + pos) */
+static void embed_team(const team *tm, const int32_t *ids) {
+    cx_engine_ctx *c = tm->c;
+    const cx_engine *e = c->e;
     const int D = e->cfg.dim;
     size_t r0, r1;
-    my_rows(tm, (size_t)n, &r0, &r1);
+    my_rows(tm, c->N, &r0, &r1);
     for (size_t t = r0; t < r1; t++) {
         const int8_t *w = e->word + (size_t)ids[t] * D;
-        const float *p = e->pos + t * D;
-        float *x = tm->c->x + t * D;
+        const float *p = e->pos + (size_t)c->pos[t] * D;
+        float *x = c->x + t * D;
         for (int i = 0; i < D; i++) x[i] = (float)w[i] * e->word_scale + p[i];
     }
-    layernorm_team(tm, tm->c->x, e->emb_ln_w, e->emb_ln_b, (size_t)n);
+    layernorm_team(tm, c->x, e->emb_ln_w, e->emb_ln_b, c->N);
 }
 
-static void layer_team(const team *tm, const eng_layer *L, int n, int nq) {
+/* Attention of every sequence over its own keys, this thread's heads. q and
+ * att: row off[b] (all queries) or row b (last: the [CLS] query only). */
+static void attention_team(const team *tm, int last) {
     cx_engine_ctx *c = tm->c;
     const int D = c->e->cfg.dim, H = c->e->cfg.n_heads;
-    const size_t ND = (size_t)n * D;
-    /* k, v (every row) and q (rows we keep) from one quantized x, into three
-     * slices of acc so that no barrier separates the GEMMs */
-    quant_team(tm, c->x, (size_t)n, D);
-#pragma omp barrier
-    const eng_linear *lk = &L->lin[ENG_K], *lv = &L->lin[ENG_V], *lq = &L->lin[ENG_Q];
-    qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, (size_t)n, &lk->w, tm->t, tm->nt);
-    qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, (size_t)n, &lv->w, tm->t, tm->nt);
-    qgemm_part(c->kernel, c->acc + 2 * ND, (size_t)D, c->aq, c->lda, (size_t)nq, &lq->w, tm->t, tm->nt);
-#pragma omp barrier
-    dequant_team(tm, c->k, c->acc, NULL, (size_t)n, lk, 0);
-    dequant_team(tm, c->v, c->acc + ND, NULL, (size_t)n, lv, 0);
-    dequant_team(tm, c->q, c->acc + 2 * ND, NULL, (size_t)nq, lq, 0);
-#pragma omp barrier
-    const size_t scratch = ENG_ATTN_SCRATCH(c->max_len, D);
-    c->ops.attention(c->att, c->scores + (size_t)tm->t * scratch, c->q, c->k, c->v, nq, n, D, H,
-                     H * tm->t / tm->nt, H * (tm->t + 1) / tm->nt);
-#pragma omp barrier
-    /* h1 = sa_layer_norm(x + out_lin(att)): rows stay with their thread from
-     * the dequantization through the LayerNorm */
-    linear_team(tm, c->h1, c->att, c->x, (size_t)nq, &L->lin[ENG_O], 0);
-    layernorm_team(tm, c->h1, L->ln1_w, L->ln1_b, (size_t)nq);
-    /* x = output_layer_norm(h1 + lin2(gelu(lin1(h1)))) */
-    linear_team(tm, c->ff, c->h1, NULL, (size_t)nq, &L->lin[ENG_FF1], 1);
-    linear_team(tm, c->x, c->ff, c->h1, (size_t)nq, &L->lin[ENG_FF2], 0);
-    layernorm_team(tm, c->x, L->ln2_w, L->ln2_b, (size_t)nq);
+    const int h0 = H * tm->t / tm->nt, h1 = H * (tm->t + 1) / tm->nt;
+    float *s = c->scores + (size_t)tm->t * ENG_ATTN_SCRATCH(c->max_len, D);
+    for (int b = 0; b < c->B; b++) {
+        const size_t r = c->off[b], n = c->off[b + 1] - r, qr = last ? (size_t)b : r;
+        c->ops.attention(c->att + qr * D, s, c->q + qr * D, c->k + r * D, c->v + r * D, last ? 1 : (int)n, (int)n,
+                         D, H, h0, h1);
+    }
+}
+
+/* The rest of a block on M rows of att, with residual rows x: x = LN2(h1 +
+ * lin2(gelu(lin1(h1)))), h1 = LN1(x + out_lin(att)); output into out. */
+static void block_tail(const team *tm, const eng_layer *L, const float *x, float *out, size_t M) {
+    cx_engine_ctx *c = tm->c;
+    linear_team(tm, c->h1, c->att, x, M, &L->lin[ENG_O], 0);
+    layernorm_team(tm, c->h1, L->ln1_w, L->ln1_b, M);
+    linear_team(tm, c->ff, c->h1, NULL, M, &L->lin[ENG_FF1], 1);
+    linear_team(tm, out, c->ff, c->h1, M, &L->lin[ENG_FF2], 0);
+    layernorm_team(tm, out, L->ln2_w, L->ln2_b, M);
     /* no barrier: the next step reads only this thread's rows, then waits */
 }
 
-static void forward_team(cx_engine_ctx *c, const int32_t *ids, int n, cx_engine_output *out) {
+/* A block over every row. k, v and q come from one quantized x, into three
+ * slices of acc, so that no barrier separates the GEMMs. */
+static void layer_team(const team *tm, const eng_layer *L) {
+    cx_engine_ctx *c = tm->c;
+    const int D = c->e->cfg.dim;
+    const size_t N = c->N, ND = N * (size_t)D;
+    const eng_linear *lk = &L->lin[ENG_K], *lv = &L->lin[ENG_V], *lq = &L->lin[ENG_Q];
+    quant_team(tm, c->x, N, D);
+#pragma omp barrier
+    qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, N, &lk->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, N, &lv->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc + 2 * ND, (size_t)D, c->aq, c->lda, N, &lq->w, tm->t, tm->nt);
+#pragma omp barrier
+    dequant_team(tm, c->k, c->acc, NULL, N, lk, 0);
+    dequant_team(tm, c->v, c->acc + ND, NULL, N, lv, 0);
+    dequant_team(tm, c->q, c->acc + 2 * ND, NULL, N, lq, 0);
+#pragma omp barrier
+    attention_team(tm, 0);
+#pragma omp barrier
+    block_tail(tm, L, c->x, c->x, N);
+}
+
+/* The last block: keys and values of every row, then only the [CLS] rows
+ * (gathered into xc, one per sequence) through queries, attention output and
+ * FFN: the heads read nothing else. Its output: rows [0, B) of x. */
+static void last_layer_team(const team *tm, const eng_layer *L) {
+    cx_engine_ctx *c = tm->c;
+    const int D = c->e->cfg.dim;
+    const size_t N = c->N, B = (size_t)c->B, ND = N * (size_t)D;
+    const eng_linear *lk = &L->lin[ENG_K], *lv = &L->lin[ENG_V], *lq = &L->lin[ENG_Q];
+    quant_team(tm, c->x, N, D);
+#pragma omp barrier
+    qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, N, &lk->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, N, &lv->w, tm->t, tm->nt);
+#pragma omp barrier
+    dequant_team(tm, c->k, c->acc, NULL, N, lk, 0);
+    dequant_team(tm, c->v, c->acc + ND, NULL, N, lv, 0);
+    size_t r0, r1;
+    my_rows(tm, B, &r0, &r1);
+    for (size_t b = r0; b < r1; b++) memcpy(c->xc + b * D, c->x + c->off[b] * D, (size_t)D * sizeof(float));
+    linear_team(tm, c->q, c->xc, NULL, B, lq, 0);
+#pragma omp barrier
+    attention_team(tm, 1);
+#pragma omp barrier
+    block_tail(tm, L, c->xc, c->x, B);
+}
+
+static void forward_team(cx_engine_ctx *c, const int32_t *ids, cx_engine_output *out) {
     const int L = c->e->cfg.n_layers;
-#pragma omp parallel num_threads(c->threads)
+#pragma omp parallel num_threads(c->threads) if (c->threads > 1)
     {
         const team tm = {c, omp_get_thread_num(), omp_get_num_threads()};
-        embed_team(&tm, ids, n);
+        embed_team(&tm, ids);
+        for (int l = 0; l < L; l++) {
 #pragma omp barrier
-        for (int l = 0; l < L; l++) layer_team(&tm, &c->e->layer[l], n, l == L - 1 ? 1 : n);
-#pragma omp barrier /* [CLS]'s row may be another thread's */
-        if (tm.t == 0) heads(c, out);
+            if (l < L - 1) layer_team(&tm, &c->e->layer[l]);
+            else last_layer_team(&tm, &c->e->layer[l]);
+        }
+#pragma omp barrier /* a [CLS] row may be another thread's */
+        if (tm.t == 0)
+            for (int b = 0; b < c->B; b++) heads(c, c->x + (size_t)b * c->e->cfg.dim, &out[b]);
     }
 }
 
-int cx_engine_forward(cx_engine_ctx *c, const int32_t *ids, int n, cx_engine_output *out,
-                      cx_error *err) {
+int cx_engine_forward_batch(cx_engine_ctx *c, const int32_t *ids, const int *lengths, int n_seqs,
+                            cx_engine_output *out, cx_error *err) {
     const cx_model_config *cfg = &c->e->cfg;
-    if (n < 1 || n > c->max_len)
-        return cx_error_set(err, CX_ERR_INVALID, "sequence of %d tokens: expected 1..%d", n, c->max_len);
-    for (int t = 0; t < n; t++)
-        if (ids[t] < 0 || ids[t] >= cfg->vocab_size)
-            return cx_error_set(err, CX_ERR_INVALID, "token %d: id %d outside the vocabulary (0..%d)", t, ids[t],
-                                cfg->vocab_size - 1);
-    if (c->threads > 1) {
-        forward_team(c, ids, n, out);
-        return CX_OK;
+    if (n_seqs < 1) return cx_error_set(err, CX_ERR_INVALID, "batch of %d sequences", n_seqs);
+    size_t N = 0;
+    for (int b = 0; b < n_seqs; b++) {
+        if (lengths[b] < 1 || lengths[b] > c->max_len)
+            return cx_error_set(err, CX_ERR_INVALID, "sequence of %d tokens: expected 1..%d", lengths[b], c->max_len);
+        if (N + (size_t)lengths[b] > c->max_tokens)
+            return cx_error_set(err, CX_ERR_INVALID, "batch of more than %zu tokens (the context's max_tokens)",
+                                c->max_tokens);
+        c->off[b] = N;
+        for (int t = 0; t < lengths[b]; t++) c->pos[N + (size_t)t] = t;
+        N += (size_t)lengths[b];
     }
-    embed(c, ids, n);
-    for (int l = 0; l < cfg->n_layers; l++) layer(c, &c->e->layer[l], n, l == cfg->n_layers - 1 ? 1 : n);
-    heads(c, out);
+    c->off[n_seqs] = N;
+    for (size_t t = 0; t < N; t++)
+        if (ids[t] < 0 || ids[t] >= cfg->vocab_size)
+            return cx_error_set(err, CX_ERR_INVALID, "token %zu: id %d outside the vocabulary (0..%d)", t, ids[t],
+                                cfg->vocab_size - 1);
+    c->B = n_seqs;
+    c->N = N;
+    forward_team(c, ids, out);
     return CX_OK;
+}
+
+int cx_engine_forward(cx_engine_ctx *c, const int32_t *ids, int n, cx_engine_output *out, cx_error *err) {
+    return cx_engine_forward_batch(c, ids, &n, 1, out, err);
 }
