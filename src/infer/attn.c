@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "infer/vec.h"
-#include "util/fastexp.h"
+#include "util/fastmath.h"
 
 /* Eight partial sums (vectorizable without reassociating one chain). */
 static inline float dot8(const float *a, const float *b, int n) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "infer/quant.h"
+#include "util/fastmath.h"
 #include "util/hot.h"
 
 float quant_weight_sym(int8_t *q, const float *w, size_t n) {
@@ -56,28 +57,8 @@ void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const in
     }
 }
 
-/* erf(x) = x P(x^2) / Q(x^2) on [-4, 4] (|erf| rounds to 1 outside): the
- * rational approximation Eigen and XLA use for float. */
-static inline float erf_poly(float x) {
-    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
-    const float x2 = x * x;
-    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
-    p = x2 * p + -2.10102402082508e-06f;
-    p = x2 * p + -5.69250639462346e-05f;
-    p = x2 * p + -7.34990630326855e-04f;
-    p = x2 * p + -2.95459980854025e-03f;
-    p = x2 * p + -1.60960333262415e-02f;
-    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
-    q = x2 * q + -1.68282697438203e-03f;
-    q = x2 * q + -7.37332916720468e-03f;
-    q = x2 * q + -1.42647390514189e-02f;
-    return x * p / q;
-}
-
-float erf_fast(float x) { return erf_poly(x); }
-
 void gelu_fast(float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + erf_poly(x[i] * 0.70710678118654752f));
+    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + cx_erf(x[i] * 0.70710678118654752f));
 }
 
 /* Sums in sixteen float lanes, then the lanes pairwise: they vectorize, and

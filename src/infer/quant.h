@@ -25,7 +25,6 @@ void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const in
 
 /* GELU, erf form, with a rational erf approximation (|error| < 1e-6). */
 void gelu_fast(float *x, size_t n);
-float erf_fast(float x);
 
 /* out (N, D) = LayerNorm(x) over rows, in place allowed. */
 void layernorm_rows(float *out, const float *x, const float *w, const float *b, size_t N, int D,

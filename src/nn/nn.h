@@ -61,9 +61,6 @@ void layernorm_backward(float *dinp, float *dweight, float *dbias, const float *
 
 /* ---- activations (element-wise, n elements) */
 void gelu_forward(float *out, const float *inp, size_t n);        /* erf form */
-/* The float erf and exp (x <= 0) the GELU uses, exposed for their tests. */
-float nn_erf(float x);
-float nn_exp_nonpositive(float x);
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
 void relu_forward(float *out, const float *inp, size_t n);
 void relu_backward(float *dinp, const float *out, const float *dout, size_t n);

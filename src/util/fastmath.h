@@ -1,0 +1,53 @@
+/* erf and exp in float without libm, so that loops calling them vectorize
+ * (GELU and its gradient, softmax). Plain float operations in a fixed order:
+ * every compilation gives the same bits, which the INT8 engine's portable
+ * and AVX-512 twins rely on. tests/test_nn.c checks both against libm. */
+#ifndef CX_UTIL_FASTMATH_H
+#define CX_UTIL_FASTMATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* erf(x) = x P(x^2) / Q(x^2) on [-4, 4] (beyond it erf is +-1 in float):
+ * the rational approximation Eigen and XLA use. |error| < 1e-6. */
+static inline float cx_erf(float x) {
+    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
+    const float x2 = x * x;
+    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
+    p = x2 * p + -2.10102402082508e-06f;
+    p = x2 * p + -5.69250639462346e-05f;
+    p = x2 * p + -7.34990630326855e-04f;
+    p = x2 * p + -2.95459980854025e-03f;
+    p = x2 * p + -1.60960333262415e-02f;
+    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
+    q = x2 * q + -1.68282697438203e-03f;
+    q = x2 * q + -7.37332916720468e-03f;
+    q = x2 * q + -1.42647390514189e-02f;
+    return x * p / q;
+}
+
+/* exp(x) for x <= 0 (softmax after subtracting the max, the normal density):
+ * Cephes' expf, x = n ln2 + r, e^r by a polynomial, 2^n built in the exponent
+ * bits. Relative error ~1e-7; results below ~1e-38 come out as that floor,
+ * not 0. */
+static inline float cx_exp_nonpositive(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    /* floorf, not an int cast, keeps the loop vectorizable (GCC 12) */
+    const int n = (int)floorf(x * 1.44269504088896341f + 0.5f);
+    const float fn = (float)n;
+    const float r = (x - fn * 0.693359375f) + fn * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    const float e = p * r * r + r + 1.0f;
+    const uint32_t bits = (uint32_t)(n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return e * scale;
+}
+
+#endif
