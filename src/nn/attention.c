@@ -40,35 +40,39 @@ static inline float dot(const float *a, const float *b, int n) {
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
+/* One query row: P (T) = softmax(q . k_j scale), o (hd) = sum_j P_j (dropped)
+ * v_j. Keys and values are rows of stride ld from keys / vals. */
+static inline void attend_row(float *o, float *P, const float *q, const float *keys, const float *vals, size_t ld,
+                              size_t T, int hd, const uint8_t *mask, float keep, float scale) {
+    float mx = -INFINITY;
+    for (size_t j = 0; j < T; j++) {
+        P[j] = dot(q, keys + j * ld, hd) * scale;
+        if (P[j] > mx) mx = P[j];
+    }
+    /* subtract the max for numerical stability */
+    double sum = 0.0;
+    for (size_t j = 0; j < T; j++) {
+        P[j] = expf(P[j] - mx);
+        sum += P[j];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (size_t j = 0; j < T; j++) P[j] *= inv;
+    memset(o, 0, (size_t)hd * sizeof *o);
+    for (size_t j = 0; j < T; j++) {
+        const float w = mask ? (mask[j] ? P[j] * keep : 0.0f) : P[j];
+        const float *val = vals + j * ld;
+        for (int c = 0; c < hd; c++) o[c] += w * val[c];
+    }
+}
+
 CX_HOT static void head_forward(float *out, float *P, const float *qkv, const uint8_t *mask, float p,
-                         const head_view *v, int D) {
+                                const head_view *v, int D) {
     const float scale = 1.0f / sqrtf((float)v->hd);
     const float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-    for (size_t i = 0; i < v->T; i++) {
-        const float *q = qkv + (v->row0 + i) * v->ld + v->col;
-        float *Pi = P + i * v->T;
-        float mx = -INFINITY;
-        for (size_t j = 0; j < v->T; j++) {
-            const float *k = qkv + (v->row0 + j) * v->ld + D + v->col;
-            Pi[j] = dot(q, k, v->hd) * scale;
-            if (Pi[j] > mx) mx = Pi[j];
-        }
-        /* subtract the max for numerical stability */
-        double sum = 0.0;
-        for (size_t j = 0; j < v->T; j++) {
-            Pi[j] = expf(Pi[j] - mx);
-            sum += Pi[j];
-        }
-        float inv = (float)(1.0 / sum);
-        for (size_t j = 0; j < v->T; j++) Pi[j] *= inv;
-        float *o = out + (v->row0 + i) * (size_t)D + v->col;
-        memset(o, 0, (size_t)v->hd * sizeof *o);
-        for (size_t j = 0; j < v->T; j++) {
-            float w = mask ? (mask[i * v->T + j] ? Pi[j] * keep : 0.0f) : Pi[j];
-            const float *val = qkv + (v->row0 + j) * v->ld + 2 * (size_t)D + v->col;
-            for (int c = 0; c < v->hd; c++) o[c] += w * val[c];
-        }
-    }
+    const float *base = qkv + v->row0 * v->ld + v->col;
+    for (size_t i = 0; i < v->T; i++)
+        attend_row(out + (v->row0 + i) * (size_t)D + v->col, P + i * v->T, base + i * v->ld, base + D,
+                   base + 2 * (size_t)D, v->ld, v->T, v->hd, mask ? mask + i * v->T : NULL, keep, scale);
 }
 
 void attention_forward(float *out, float *probs, const float *qkv, const uint8_t *mask,
@@ -187,41 +191,17 @@ static size_t cls_map(const cx_seqs *s, int b, int h, int H) {
     return s->off[b] * (size_t)H + (size_t)h * (s->off[b + 1] - s->off[b]);
 }
 
-CX_HOT static void cls_head_forward(float *o, float *P, const float *q, const float *kv,
-                                    const uint8_t *mask, float p, size_t T, size_t row0, int D,
-                                    int hd, size_t col) {
-    const float scale = 1.0f / sqrtf((float)hd);
-    const float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-    const size_t ld = 2 * (size_t)D;
-    float mx = -INFINITY;
-    for (size_t j = 0; j < T; j++) {
-        P[j] = dot(q, kv + (row0 + j) * ld + col, hd) * scale;
-        if (P[j] > mx) mx = P[j];
-    }
-    double sum = 0.0;
-    for (size_t j = 0; j < T; j++) {
-        P[j] = expf(P[j] - mx);
-        sum += P[j];
-    }
-    const float inv = (float)(1.0 / sum);
-    for (size_t j = 0; j < T; j++) P[j] *= inv;
-    memset(o, 0, (size_t)hd * sizeof *o);
-    for (size_t j = 0; j < T; j++) {
-        const float w = mask ? (mask[j] ? P[j] * keep : 0.0f) : P[j];
-        const float *val = kv + (row0 + j) * ld + D + col;
-        for (int c = 0; c < hd; c++) o[c] += w * val[c];
-    }
-}
-
 void attention_cls_forward(float *out, float *probs, const float *q, const float *kv,
                            const uint8_t *mask, float p, const cx_seqs *s, int D, int H) {
     const int pairs = s->n_seqs * H, hd = D / H;
+    const float scale = 1.0f / sqrtf((float)hd), keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
 #pragma omp parallel for schedule(dynamic, 4)
     for (int t = 0; t < pairs; t++) {
         const int b = t / H, h = t % H;
         const size_t a = cls_map(s, b, h, H), col = (size_t)h * (size_t)hd;
-        cls_head_forward(out + (size_t)b * D + col, probs + a, q + (size_t)b * D + col, kv,
-                         mask ? mask + a : NULL, p, s->off[b + 1] - s->off[b], s->off[b], D, hd, col);
+        const float *keys = kv + s->off[b] * 2 * (size_t)D + col;
+        attend_row(out + (size_t)b * D + col, probs + a, q + (size_t)b * D + col, keys, keys + D, 2 * (size_t)D,
+                   s->off[b + 1] - s->off[b], hd, mask ? mask + a : NULL, keep, scale);
     }
 }
 
