@@ -1,6 +1,7 @@
 /* The INT8 engine: GEMM kernels against their naive twin (exact integers, every
  * kernel this CPU runs), quantization helpers, the engine against the fp32
  * model, its file (round trip, damaged files), and the classifier on it. */
+#include <omp.h>
 #include <stdlib.h>
 
 #include "complexity/classifier.h"
@@ -50,7 +51,10 @@ static void run_case(size_t N, int K, int OC, int extreme, uint64_t seed) {
         }
         for (int threads = 1; threads <= 2; threads++) {
             memset(got, 0x5a, N * OC * 4);
-            qgemm((qgemm_kernel)k, got, (size_t)OC, A, lda, N, &w, threads);
+            /* each thread its share of the column blocks, as the engine's team runs it */
+#pragma omp parallel num_threads(threads)
+            qgemm_part((qgemm_kernel)k, got, (size_t)OC, A, lda, N, &w, omp_get_thread_num(),
+                       omp_get_num_threads());
             if (memcmp(got, ref, N * OC * 4) != 0) {
                 for (size_t i = 0; i < N * (size_t)OC; i++)
                     if (got[i] != ref[i]) {

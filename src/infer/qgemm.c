@@ -1,6 +1,5 @@
 /* INT8 GEMM: packing, the naive oracle, the portable kernel and the run-time
  * choice among kernels. */
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,17 +98,6 @@ void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t
     const int p0 = pairs * t / nt, p1 = pairs * (t + 1) / nt;
     const int b0 = 2 * p0, b1 = 2 * p1 < nb ? 2 * p1 : nb;
     if (b0 < b1) kernel_fn(k)(C, ldc, A, lda, N, w, b0, b1);
-}
-
-void qgemm(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-           const qgemm_weight *w, int threads) {
-    if (threads <= 1 || w->OCp / QGEMM_COL_BLOCK < 2) {
-        qgemm_part(k, C, ldc, A, lda, N, w, 0, 1);
-        return;
-    }
-    /* each thread owns whole column blocks: no two write the same element */
-#pragma omp parallel num_threads(threads)
-    qgemm_part(k, C, ldc, A, lda, N, w, omp_get_thread_num(), omp_get_num_threads());
 }
 
 int qgemm_kernel_available(qgemm_kernel k) {

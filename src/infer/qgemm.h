@@ -33,14 +33,10 @@ void qgemm_weight_free(qgemm_weight *w);
 /* Bytes per row of A for K inputs (Kp rounded up to 64 for aligned loads). */
 size_t qgemm_lda(int K);
 
-/* C[i][o] for rows [0, N) and columns [0, OC), C with row stride ldc.
- * Columns are split over `threads` OpenMP threads (1: no team). k must be
- * available on this CPU (qgemm_kernel_available). */
-void qgemm(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-           const qgemm_weight *w, int threads);
-
-/* Thread t's share of qgemm (of nt, whole column blocks each), for callers
- * already inside a parallel region. */
+/* C[i][o] for rows [0, N) and columns [0, OC), C with row stride ldc: thread
+ * t's share of the column blocks (of nt threads; t = 0, nt = 1 for all of
+ * them), no two threads writing the same element. k must be available on
+ * this CPU (qgemm_kernel_available). */
 void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                 const qgemm_weight *w, int t, int nt);
 
@@ -63,7 +59,7 @@ void qgemm_avx2_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, siz
                        const qgemm_weight *w, int b0, int b1);
 void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                        const qgemm_weight *w, int b0, int b1);
-/* AMX: only for K % 64 == 0 and OC % 16 == 0 (qgemm checks, else VNNI). */
+/* AMX: only for K % 64 == 0 and OC % 16 == 0 (qgemm_part checks, else VNNI). */
 void qgemm_amx_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                       const qgemm_weight *w, int b0, int b1);
 /* CPU has AMX-INT8 and the OS granted the tile state to this process. */
