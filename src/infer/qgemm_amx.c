@@ -2,10 +2,11 @@
  * tile of A (up to 16 rows x 64 uint8) with a tile of B (16 rows of 4 inputs
  * x 16 columns, int8) into 16 x 16 exact int32 sums. Our packed layout (16
  * columns x 4 inputs per 64-byte row) is the B-tile layout, so a block's
- * weights load as tiles directly. Two row tiles x two column blocks at a time (four
- * C tiles, two A, two B: all eight tiles). Needs K % 64 == 0 and OC % 16 == 0 (qgemm_part falls back otherwise), and
- * the kernel's permission to use the tile state (requested once per process
- * by qgemm_amx_usable). */
+ * weights load as tiles directly. Two row tiles x two column blocks at a
+ * time (four C tiles, two A, two B: all eight tiles). Needs K % 64 == 0 and
+ * OC % 16 == 0 (qgemm_part falls back otherwise), and the kernel's
+ * permission to use the tile state (requested once per process by
+ * qgemm_amx_usable). */
 #define _DEFAULT_SOURCE /* syscall */
 #include <string.h>
 
