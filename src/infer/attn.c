@@ -9,22 +9,12 @@
 #include "infer/vec.h"
 #include "util/fastmath.h"
 
-/* Eight partial sums (vectorizable without reassociating one chain). */
-static inline float dot8(const float *a, const float *b, int n) {
-    float acc[8] = {0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) acc[k] += a[i + k] * b[i + k];
-    for (; i < n; i++) acc[0] += a[i] * b[i];
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
-
 static inline void dot8x4(float out[4], const float *a0, const float *a1, const float *a2, const float *a3,
                           const float *b, int n) {
-    out[0] = dot8(a0, b, n);
-    out[1] = dot8(a1, b, n);
-    out[2] = dot8(a2, b, n);
-    out[3] = dot8(a3, b, n);
+    out[0] = cx_dot8(a0, b, n);
+    out[1] = cx_dot8(a1, b, n);
+    out[2] = cx_dot8(a2, b, n);
+    out[3] = cx_dot8(a3, b, n);
 }
 
 /* The largest of x[0..n): sixteen running maxima (one vector), then theirs.
@@ -115,8 +105,8 @@ void eng_matvec(float *y, const float *W, const float *b, const float *x, int OC
 
 #define AVX512 __attribute__((target("avx512f")))
 
-/* dot8's twin: lane k of the accumulator is acc[k]; the tail goes to acc[0]
- * and the final sum has dot8's order. */
+/* cx_dot8's twin: lane k of the accumulator is acc[k]; the tail goes to acc[0]
+ * and the final sum has cx_dot8's order. */
 AVX512 static inline float reduce8(__m256 acc, const float *a, const float *b, int i, int n) {
     float c[8];
     _mm256_storeu_ps(c, acc);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "util/fastmath.h"
 #include "util/hot.h"
 
 typedef struct head_view {
@@ -28,25 +29,13 @@ static head_view view_of(const cx_seqs *s, int b, int h, int D, int H) {
     return v;
 }
 
-/* Eight partial sums: the compiler can keep them in one vector register
- * (a single float accumulator cannot be vectorized without reassociation),
- * and short sums are more accurate than one long chain. */
-static inline float dot(const float *a, const float *b, int n) {
-    float acc[8] = {0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) acc[k] += a[i + k] * b[i + k];
-    for (; i < n; i++) acc[0] += a[i] * b[i];
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
-
 /* One query row: P (T) = softmax(q . k_j scale), o (hd) = sum_j P_j (dropped)
  * v_j. Keys and values are rows of stride ld from keys / vals. */
 static inline void attend_row(float *o, float *P, const float *q, const float *keys, const float *vals, size_t ld,
                               size_t T, int hd, const uint8_t *mask, float keep, float scale) {
     float mx = -INFINITY;
     for (size_t j = 0; j < T; j++) {
-        P[j] = dot(q, keys + j * ld, hd) * scale;
+        P[j] = cx_dot8(q, keys + j * ld, hd) * scale;
         if (P[j] > mx) mx = P[j];
     }
     /* subtract the max for numerical stability */
@@ -104,7 +93,7 @@ CX_HOT static void head_backward(float *dqkv, float *dS, const float *dout, cons
             float m = mask ? (mask[i * T + j] ? keep : 0.0f) : 1.0f;
             float pd = Pi[j] * m;
             for (int c = 0; c < v->hd; c++) dval[c] += pd * d[c];
-            dSi[j] = dot(d, val, v->hd) * m; /* dP through the dropout */
+            dSi[j] = cx_dot8(d, val, v->hd) * m; /* dP through the dropout */
         }
         /* softmax: dS_ij = P_ij (dP_ij - sum_k P_ik dP_ik) */
         double acc = 0.0;
@@ -220,7 +209,7 @@ CX_HOT static void cls_head_backward(float *dq, float *dkv, float *dS, const flo
         const float m = mask ? (mask[j] ? keep : 0.0f) : 1.0f;
         const float pd = P[j] * m;
         for (int c = 0; c < hd; c++) dval[c] += pd * d[c];
-        dS[j] = dot(d, val, hd) * m;
+        dS[j] = cx_dot8(d, val, hd) * m;
         acc += P[j] * dS[j];
     }
     /* softmax, then S_j = scale q . k_j */

@@ -1,5 +1,5 @@
-/* erf and exp in float without libm, so that loops calling them vectorize
- * (GELU and its gradient, softmax). Plain float operations in a fixed order:
+/* A dot product, erf and exp in float without libm, so that loops calling
+ * them vectorize (attention scores, GELU and its gradient, softmax). Plain float operations in a fixed order:
  * every compilation gives the same bits, which the INT8 engine's portable
  * and AVX-512 twins rely on. tests/test_nn.c checks both against libm. */
 #ifndef CX_UTIL_FASTMATH_H
@@ -8,6 +8,19 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+/* a . b over n floats in eight partial sums: the compiler keeps them in one
+ * vector register (one float accumulator cannot vectorize without
+ * reassociation), and short sums are more accurate than one long chain. The
+ * INT8 engine's AVX-512 dot product reproduces this exact order. */
+static inline float cx_dot8(const float *a, const float *b, int n) {
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) acc[0] += a[i] * b[i];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
 
 /* erf(x) = x P(x^2) / Q(x^2) on [-4, 4] (beyond it erf is +-1 in float):
  * the rational approximation Eigen and XLA use. |error| < 1e-6. */
