@@ -35,7 +35,8 @@ static void run_case(size_t N, int K, int OC, int extreme, uint64_t seed) {
     cx_rng r;
     cx_rng_seed(&r, seed);
     size_t lda = qgemm_lda(K), Np = (N + 3) / 4 * 4;
-    uint8_t *A = calloc(Np * lda, 1);
+    uint8_t *A = malloc(Np * lda);
+    memset(A, 0xa5, Np * lda); /* the tile's tail rows: whatever they hold is dropped */
     int8_t *W = malloc((size_t)OC * K);
     for (size_t i = 0; i < N; i++)
         for (int k = 0; k < K; k++) A[i * lda + k] = extreme ? 255 : (uint8_t)(cx_rng_next(&r) & 255);
@@ -124,7 +125,7 @@ static void test_erf_and_quant_rows(void **state) {
     assert_int_equal(q[5], zp[0]); /* 0 is exact */
     assert_int_equal(zp[2], 0);
     assert_int_equal(q[2 * lda + K - 1], 255);
-    for (size_t j = 0; j < lda; j++) assert_int_equal(q[3 * lda + j], 0); /* the tile's tail row */
+    for (size_t j = 0; j < lda; j++) assert_int_equal(q[3 * lda + j], 0xff); /* only its rows */
     free(q);
     int8_t wq[4];
     float w[4] = {0.5f, -1.0f, 0.25f, 0.0f};
@@ -156,7 +157,7 @@ static void test_vec_twins_identical(void **state) {
     memset(q2, 2, sizeof q2);
     a.quant_rows(q1, lda, s1, z1, x, N, K);
     b.quant_rows(q2, lda, s2, z2, x, N, K);
-    for (int i = 0; i < 8; i++) assert_memory_equal(q1 + i * lda, q2 + i * lda, K);
+    for (int i = 0; i < N; i++) assert_memory_equal(q1 + i * lda, q2 + i * lda, K);
     assert_memory_equal(s1, s2, sizeof s1);
     assert_memory_equal(z1, z2, sizeof z1);
     memcpy(g1, x, sizeof x);

@@ -31,7 +31,8 @@ struct cx_engine_ctx {
     float *a_scale;      /* (T) */
     int32_t *a_zp;       /* (T) */
     int32_t *acc;        /* (T, max(F, 3D)) int32 GEMM output */
-    float head[1024 + 4 * 256]; /* shared output and head hidden layer (checked at open) */
+    float *shared;       /* (max_tokens, shared_dim) the classifier's shared layer, one row per [CLS] */
+    float *hidden;       /* (threads, head_dim) each thread's head hidden layer */
     /* the current call */
     int B;
     size_t N;
@@ -54,9 +55,6 @@ int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_
             return cx_error_set(err, CX_ERR_UNSUPPORTED, "this CPU cannot run the %s kernel", o.kernel);
         kernel = (qgemm_kernel)k;
     }
-    if (c->shared_dim > 1024 || c->head_dim > 256)
-        return cx_error_set(err, CX_ERR_UNSUPPORTED, "classifier widths %d/%d exceed 1024/256", c->shared_dim,
-                            c->head_dim);
     cx_engine_ctx *x = calloc(1, sizeof *x);
     if (!x) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     x->e = e;
@@ -79,12 +77,15 @@ int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_
     x->off = zalloc((T + 1) * sizeof *x->off);
     x->pos = zalloc(T * sizeof *x->pos);
     x->xc = zalloc(T * D * sizeof(float));
+    x->shared = zalloc(T * (size_t)c->shared_dim * sizeof(float));
+    x->hidden = zalloc((size_t)x->threads * (size_t)c->head_dim * sizeof(float));
     x->aq = zalloc(Tp * x->lda);
     x->a_scale = zalloc(T * sizeof(float));
     x->a_zp = zalloc(T * sizeof(int32_t));
     x->acc = zalloc(T * (F > 3 * D ? F : 3 * D) * sizeof(int32_t)); /* k, v, q slices at once */
     if (!x->x || !x->q || !x->k || !x->v || !x->att || !x->h1 || !x->ff || !x->scores || !x->aq ||
-        !x->a_scale || !x->a_zp || !x->acc || !x->off || !x->pos || !x->xc) {
+        !x->a_scale || !x->a_zp || !x->acc || !x->off || !x->pos || !x->xc ||
+        !x->shared || !x->hidden) {
         cx_engine_ctx_free(x);
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     }
@@ -96,7 +97,7 @@ void cx_engine_ctx_free(cx_engine_ctx *c) {
     if (!c) return;
     free(c->x); free(c->q); free(c->k); free(c->v); free(c->att); free(c->h1); free(c->ff);
     free(c->scores); free(c->aq); free(c->a_scale); free(c->a_zp); free(c->acc);
-    free(c->off); free(c->pos); free(c->xc);
+    free(c->off); free(c->pos); free(c->xc); free(c->shared); free(c->hidden);
     free(c);
 }
 
@@ -104,23 +105,6 @@ const char *cx_engine_ctx_kernel(const cx_engine_ctx *c) { return qgemm_kernel_n
 
 static void relu(float *x, int n) {
     for (int i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-}
-
-/* The four heads on one [CLS] hidden state. */
-static void heads(cx_engine_ctx *c, const float *cls, cx_engine_output *out) {
-    const cx_engine *e = c->e;
-    const int D = e->cfg.dim, S = e->cfg.shared_dim, Hh = e->cfg.head_dim;
-    float *sh = c->head, *hid = c->head + 1024, logits[8];
-    c->ops.matvec(sh, e->shared_w, e->shared_b, cls, S, D);
-    relu(sh, S);
-    float *dst[ENG_N_HEADS] = {logits, out->tier_logits, out->domain_logits, out->intent_logits};
-    static const int n_out[ENG_N_HEADS] = {1, 5, 5, 8};
-    for (int h = 0; h < ENG_N_HEADS; h++) {
-        c->ops.matvec(hid, e->head_w1[h], e->head_b1[h], sh, Hh, S);
-        relu(hid, Hh);
-        c->ops.matvec(dst[h], e->head_w2[h], e->head_b2[h], hid, n_out[h], Hh);
-    }
-    out->score = (float)(1.0 / (1.0 + exp(-(double)logits[0])));
 }
 
 /* ---- the forward pass on a team of threads (one thread: a team of one; the
@@ -137,15 +121,12 @@ typedef struct team {
     int t, nt;
 } team;
 
-/* This thread's rows of N, in whole row tiles: quant_rows zero-fills the
- * rows up to its tile boundary, which must not be another thread's. Every
- * step uses this one split, so a row stays with its thread from the
- * dequantization through LayerNorm to the next quantization. */
+/* This thread's rows of N, as even as rows go. Every step uses this one
+ * split, so a row stays with its thread from the dequantization through
+ * LayerNorm to the next quantization. */
 static void my_rows(const team *tm, size_t N, size_t *r0, size_t *r1) {
-    const size_t tiles = (N + QGEMM_ROW_TILE - 1) / QGEMM_ROW_TILE;
-    const size_t a = tiles * (size_t)tm->t / (size_t)tm->nt, b = tiles * (size_t)(tm->t + 1) / (size_t)tm->nt;
-    *r0 = a * QGEMM_ROW_TILE < N ? a * QGEMM_ROW_TILE : N;
-    *r1 = b * QGEMM_ROW_TILE < N ? b * QGEMM_ROW_TILE : N;
+    *r0 = N * (size_t)tm->t / (size_t)tm->nt;
+    *r1 = N * (size_t)(tm->t + 1) / (size_t)tm->nt;
 }
 
 static void quant_team(const team *tm, const float *inp, size_t N, int K) {
@@ -279,6 +260,34 @@ static void last_layer_team(const team *tm, const eng_layer *L) {
     block_tail(tm, L, c->xc, c->x, B);
 }
 
+/* The classifier on the [CLS] rows (rows [0, B) of x), split across the
+ * team: the shared layer by rows of its weight (multiples of 4, matvec's
+ * unit), then the (sequence, head) pairs round robin. Each output row's
+ * arithmetic is the same whatever the split. */
+static void heads_team(const team *tm, cx_engine_output *out) {
+    cx_engine_ctx *c = tm->c;
+    const cx_engine *e = c->e;
+    const int D = e->cfg.dim, S = e->cfg.shared_dim, Hh = e->cfg.head_dim, B = c->B;
+    const int groups = (S + 3) / 4, g0 = groups * tm->t / tm->nt, g1 = groups * (tm->t + 1) / tm->nt;
+    const int o0 = 4 * g0, o1 = 4 * g1 < S ? 4 * g1 : S;
+    for (int b = 0; b < B && o1 > o0; b++) {
+        float *sh = c->shared + (size_t)b * S + o0;
+        c->ops.matvec(sh, e->shared_w + (size_t)o0 * D, e->shared_b + o0, c->x + (size_t)b * D, o1 - o0, D);
+        relu(sh, o1 - o0);
+    }
+#pragma omp barrier
+    float *hid = c->hidden + (size_t)tm->t * Hh, logit;
+    static const int n_out[ENG_N_HEADS] = {1, 5, 5, 8};
+    for (int i = tm->t; i < B * ENG_N_HEADS; i += tm->nt) {
+        const int b = i / ENG_N_HEADS, h = i % ENG_N_HEADS;
+        float *dst[ENG_N_HEADS] = {&logit, out[b].tier_logits, out[b].domain_logits, out[b].intent_logits};
+        c->ops.matvec(hid, e->head_w1[h], e->head_b1[h], c->shared + (size_t)b * S, Hh, S);
+        relu(hid, Hh);
+        c->ops.matvec(dst[h], e->head_w2[h], e->head_b2[h], hid, n_out[h], Hh);
+        if (h == 0) out[b].score = (float)(1.0 / (1.0 + exp(-(double)logit)));
+    }
+}
+
 static void forward_team(cx_engine_ctx *c, const int32_t *ids, cx_engine_output *out) {
     const int L = c->e->cfg.n_layers;
 #pragma omp parallel num_threads(c->threads) if (c->threads > 1)
@@ -291,8 +300,7 @@ static void forward_team(cx_engine_ctx *c, const int32_t *ids, cx_engine_output 
             else last_layer_team(&tm, &c->e->layer[l]);
         }
 #pragma omp barrier /* a [CLS] row may be another thread's */
-        if (tm.t == 0)
-            for (int b = 0; b < c->B; b++) heads(c, c->x + (size_t)b * c->e->cfg.dim, &out[b]);
+        heads_team(&tm, out);
     }
 }
 

@@ -70,8 +70,8 @@ AMX static void block_pair(int32_t *C, size_t ldc, const uint8_t *A, size_t lda,
         _tile_zero(3);
     }
     for (size_t kc = 0; kc < k64; kc++) { /* 64 inputs per step */
-        _tile_loadd(6, W0 + kc * 1024, 64);
-        _tile_loadd(7, W1 + kc * 1024, 64);
+        _tile_stream_loadd(6, W0 + kc * 1024, 64);
+        _tile_stream_loadd(7, W1 + kc * 1024, 64);
         _tile_loadd(4, A + kc * 64, (long)lda);
         _tile_dpbusd(0, 4, 6);
         _tile_dpbusd(2, 4, 7);

@@ -39,8 +39,6 @@ void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const floa
             qr[k] = (uint8_t)(int)v;
         }
     }
-    size_t Np = (N + QGEMM_ROW_TILE - 1) / QGEMM_ROW_TILE * QGEMM_ROW_TILE;
-    if (Np > N) memset(q + N * lda, 0, (Np - N) * lda);
 }
 
 void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,

@@ -12,8 +12,9 @@
 float quant_weight_sym(int8_t *q, const float *w, size_t n);
 
 /* Activations, per row: the range [min(x,0), max(x,0)] maps onto 0..255, so 0
- * is exact: x ~ (q - zp) * scale. Rows [N, round_up(N, QGEMM_ROW_TILE)) of q
- * are zeroed (the GEMM tiles read them). q has row stride lda. */
+ * is exact: x ~ (q - zp) * scale. q has row stride lda. (The GEMM kernels
+ * read the rows up to the next row tile too, whatever they hold, and drop
+ * what they compute from them.) */
 void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N,
                    int K);
 

@@ -51,8 +51,6 @@ AVX512 void quant_rows_u8_avx512(uint8_t *q, size_t lda, float *scale, int32_t *
             _mm512_mask_cvtusepi32_storeu_epi8(qr + k, m, _mm512_cvttps_epi32(v));
         }
     }
-    size_t Np = (N + QGEMM_ROW_TILE - 1) / QGEMM_ROW_TILE * QGEMM_ROW_TILE;
-    if (Np > N) memset(q + N * lda, 0, (Np - N) * lda);
 }
 
 AVX512 void dequant_rows_avx512(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
