@@ -1,8 +1,9 @@
 /* Attention and the heads' matrix-vector products of the INT8 engine, fp32.
  * One body (a macro), compiled twice: portable, and with a target attribute
- * and an intrinsics dot product for AVX-512. Both run the same operations in
- * the same order (eight partial sums per dot, element-wise updates), so the
- * two give the same bits. */
+ * and intrinsics for AVX-512. Both run the same operations in the same order
+ * (fused multiply-adds: fmaf is exact rounding, as the vector FMA is), so the
+ * two give the same bits. The portable one has an FMA clone: without FMA
+ * hardware fmaf is a slow library call. */
 #include <math.h>
 #include <string.h>
 
@@ -31,12 +32,23 @@ static inline float row_max(const float *x, int n) {
     return mx;
 }
 
+/* The sum of x[0..n) in sixteen lanes (lane l: x[l], x[16 + l], ...), then
+ * the lanes pairwise: the AVX-512 twin's vector order. */
+static inline float row_sum16(const float *x, int n) {
+    float acc[16] = {0};
+    for (int j = 0; j < n; j++) acc[j % 16] += x[j];
+    for (int w = 8; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) acc[l] += acc[l + w];
+    return acc[0];
+}
+
 /* att rows [0, nq) = softmax(q k^T / sqrt(hd)) v for heads [h0, h1), over n
  * keys; q, k, v, att: (rows, D), heads side by side; s: scratch (vec.h).
  * SCORES fills the scores of up to QB queries at once (row r at s + r n):
- * each score is q . k_j summed over d in order, times the scale. The
- * softmax's exp is cx_exp_nonpositive (vectorizes), its sum in key order. */
-#define ATTENTION_BODY(PREP, SCORES, QB, WSUM)                                                         \
+ * each score is q . k_j, FMAs over d in order, times the scale. The
+ * softmax's exp is cx_exp_nonpositive (vectorizes), its sum row_sum16's.
+ * WSUM: the weighted sums of values of those queries. */
+#define ATTENTION_BODY(PREP, SCORES, QB, SUM, WSUM)                                                    \
     const int hd = D / H;                                                                              \
     const float scale = 1.0f / sqrtf((float)hd);                                                       \
     float *kt = s + (size_t)(QB) * n; /* PREP's per-head copy of the keys, if any */                   \
@@ -44,14 +56,14 @@ static inline float row_max(const float *x, int n) {
         PREP(kt, k + h * hd, n, (size_t)D, hd);                                                        \
         for (int i0 = 0; i0 < nq; i0 += (QB)) {                                                        \
             const int m = nq - i0 < (QB) ? nq - i0 : (QB);                                             \
+            float inv[QB];                                                                             \
             SCORES(s, q + (size_t)i0 * D + h * hd, m, k + h * hd, kt, n, (size_t)D, hd, scale);       \
             for (int r = 0; r < m; r++) {                                                              \
-                float *sr = s + (size_t)r * n, mx = row_max(sr, n), sum = 0.0f;                        \
+                float *sr = s + (size_t)r * n, mx = row_max(sr, n);                                    \
                 for (int j = 0; j < n; j++) sr[j] = cx_exp_nonpositive(sr[j] - mx); /* max first */   \
-                for (int j = 0; j < n; j++) sum += sr[j];                                              \
-                float inv = 1.0f / sum, *o = att + (size_t)(i0 + r) * D + h * hd;                      \
-                WSUM(o, sr, inv, v + h * hd, n, (size_t)D, hd);                                        \
+                inv[r] = 1.0f / SUM(sr, n);                                                            \
             }                                                                                          \
+            WSUM(att + (size_t)i0 * D + h * hd, s, inv, m, v + h * hd, n, (size_t)D, hd);              \
         }                                                                                              \
     }
 
@@ -64,7 +76,7 @@ static inline void scores_plain(float *s, const float *q, int m, const float *k,
         for (int j = 0; j < n; j++) {
             const float *kj = k + (size_t)j * D, *qr = q + (size_t)r * D;
             float acc = 0.0f;
-            for (int d = 0; d < hd; d++) acc += qr[d] * kj[d];
+            for (int d = 0; d < hd; d++) acc = fmaf(qr[d], kj[d], acc);
             s[(size_t)r * n + j] = acc * scale;
         }
 }
@@ -73,13 +85,18 @@ static inline void prep_none(float *kt, const float *k, int n, size_t D, int hd)
     (void)kt, (void)k, (void)n, (void)D, (void)hd;
 }
 
-/* o (hd) = sum over j of (s[j] inv) v[j] (rows of v with stride D), in j
- * order from 0: the weighted sum of values. */
-static inline void wsum(float *o, const float *s, float inv, const float *v, int n, size_t D, int hd) {
-    memset(o, 0, (size_t)hd * sizeof *o);
-    for (int j = 0; j < n; j++) {
-        const float *vj = v + (size_t)j * D, w = s[j] * inv;
-        for (int d = 0; d < hd; d++) o[d] += w * vj[d];
+/* o_r (hd, row r of o, stride D) = sum over j of (s_r[j] inv[r]) v[j] for
+ * the m queries (s_r = s + r n; rows of v with stride D), FMAs in j order
+ * from 0: the weighted sums of values. */
+static inline void wsum(float *o, const float *s, const float *inv, int m, const float *v, int n, size_t D,
+                        int hd) {
+    for (int r = 0; r < m; r++) {
+        float *orow = o + (size_t)r * D;
+        memset(orow, 0, (size_t)hd * sizeof *orow);
+        for (int j = 0; j < n; j++) {
+            const float *vj = v + (size_t)j * D, w = s[(size_t)r * n + j] * inv[r];
+            for (int d = 0; d < hd; d++) orow[d] = fmaf(w, vj[d], orow[d]);
+        }
     }
 }
 
@@ -93,9 +110,21 @@ static inline void wsum(float *o, const float *s, float inv, const float *v, int
         for (int t = 0; t < 4 && o + t < OC; t++) y[o + t] = d4[t] + b[o + t];                       \
     }
 
+#if defined(__x86_64__)
+#define FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define FMA_CLONES
+#endif
+
+/* (static: Clang 14 gives a target_clones function no plain external symbol) */
+FMA_CLONES static void attention_portable(float *att, float *s, const float *q, const float *k, const float *v,
+                                          int nq, int n, int D, int H, int h0, int h1) {
+    ATTENTION_BODY(prep_none, scores_plain, 1, row_sum16, wsum)
+}
+
 void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D,
                    int H, int h0, int h1) {
-    ATTENTION_BODY(prep_none, scores_plain, 1, wsum)
+    attention_portable(att, s, q, k, v, nq, n, D, H, h0, h1);
 }
 
 void eng_matvec(float *y, const float *W, const float *b, const float *x, int OC, int C) { MATVEC_BODY(dot8x4) }
@@ -132,29 +161,48 @@ AVX512 static inline void dot8x4_avx(float out[4], const float *a0, const float 
     out[3] = reduce8(c3, a3, b, i, n);
 }
 
-/* wsum's twin: the sums stay in registers (64 outputs per pass), each
- * element gets the same additions in the same order. */
-AVX512 static inline void wsum_avx(float *o, const float *s, float inv, const float *v, int n, size_t D, int hd) {
+/* wsum's twin for up to four queries at once: each value vector loaded once
+ * for all of them, sixteen independent FMA chains (64 outputs per pass). */
+AVX512 static inline void wsum_avx(float *o, const float *s, const float *inv, int m, const float *v, int n,
+                                   size_t D, int hd) {
+    const float *s1 = s + (m > 1 ? n : 0), *s2 = s + (m > 2 ? 2 * n : 0), *s3 = s + (m > 3 ? 3 * n : 0);
+    const float i1 = inv[m > 1 ? 1 : 0], i2 = inv[m > 2 ? 2 : 0], i3 = inv[m > 3 ? 3 : 0];
     for (int d0 = 0; d0 < hd; d0 += 64) {
-        __mmask16 m[4];
-        for (int q = 0; q < 4; q++) {
-            int left = hd - d0 - 16 * q;
-            m[q] = left >= 16 ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
+        __mmask16 mk[4];
+        for (int c = 0; c < 4; c++) {
+            int left = hd - d0 - 16 * c;
+            mk[c] = left >= 16 ? (__mmask16)0xffff : left > 0 ? (__mmask16)((1u << left) - 1) : 0;
         }
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        __m512 a[4][4];
+        for (int r = 0; r < 4; r++)
+            for (int c = 0; c < 4; c++) a[r][c] = _mm512_setzero_ps();
         for (int j = 0; j < n; j++) {
             const float *vj = v + (size_t)j * D + d0;
-            __m512 w = _mm512_set1_ps(s[j] * inv);
-            a0 = _mm512_add_ps(a0, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[0], vj)));
-            a1 = _mm512_add_ps(a1, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[1], vj + 16)));
-            a2 = _mm512_add_ps(a2, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[2], vj + 32)));
-            a3 = _mm512_add_ps(a3, _mm512_mul_ps(w, _mm512_maskz_loadu_ps(m[3], vj + 48)));
+            const __m512 w[4] = {_mm512_set1_ps(s[j] * inv[0]), _mm512_set1_ps(s1[j] * i1),
+                                 _mm512_set1_ps(s2[j] * i2), _mm512_set1_ps(s3[j] * i3)};
+            for (int c = 0; c < 4; c++) {
+                const __m512 x = _mm512_maskz_loadu_ps(mk[c], vj + 16 * c);
+                for (int r = 0; r < 4; r++) a[r][c] = _mm512_fmadd_ps(w[r], x, a[r][c]);
+            }
         }
-        _mm512_mask_storeu_ps(o + d0, m[0], a0);
-        _mm512_mask_storeu_ps(o + d0 + 16, m[1], a1);
-        _mm512_mask_storeu_ps(o + d0 + 32, m[2], a2);
-        _mm512_mask_storeu_ps(o + d0 + 48, m[3], a3);
+        for (int r = 0; r < m; r++)
+            for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(o + (size_t)r * D + d0 + 16 * c, mk[c], a[r][c]);
     }
+}
+
+/* row_sum16's twin: lanes of one vector, the tail masked (adding 0 is exact) */
+AVX512 static inline float row_sum_avx(const float *x, int n) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int j = 0; j < n; j += 16) {
+        const int left = n - j;
+        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1),
+                                                       x + j));
+    }
+    float a[16];
+    _mm512_storeu_ps(a, acc);
+    for (int w = 8; w > 0; w /= 2)
+        for (int l = 0; l < w; l++) a[l] += a[l + w];
+    return a[0];
 }
 
 /* kt (hd, np) = the head's keys transposed, np = n rounded up to 16, padding 0 */
@@ -167,9 +215,8 @@ AVX512 static inline void prep_kt(float *kt, const float *k, int n, size_t D, in
     }
 }
 
-/* scores_plain's twin: 16 keys per vector, each lane one key's sum over d in
- * order (mul then add, as the scalar code); up to four queries at once, four
- * independent chains instead of one waiting on each add. */
+/* scores_plain's twin: 16 keys per vector, each lane one key's FMAs over d in
+ * order; up to four queries at once, four independent chains. */
 AVX512 static inline void scores_kt(float *s, const float *q, int m, const float *k, const float *kt, int n,
                                     size_t D, int hd, float scale) {
     (void)k;
@@ -180,10 +227,10 @@ AVX512 static inline void scores_kt(float *s, const float *q, int m, const float
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         for (int d = 0; d < hd; d++) {
             const __m512 kd = _mm512_loadu_ps(kt + (size_t)d * np + j0);
-            a0 = _mm512_add_ps(a0, _mm512_mul_ps(_mm512_set1_ps(q0[d]), kd));
-            a1 = _mm512_add_ps(a1, _mm512_mul_ps(_mm512_set1_ps(q1[d]), kd));
-            a2 = _mm512_add_ps(a2, _mm512_mul_ps(_mm512_set1_ps(q2[d]), kd));
-            a3 = _mm512_add_ps(a3, _mm512_mul_ps(_mm512_set1_ps(q3[d]), kd));
+            a0 = _mm512_fmadd_ps(_mm512_set1_ps(q0[d]), kd, a0);
+            a1 = _mm512_fmadd_ps(_mm512_set1_ps(q1[d]), kd, a1);
+            a2 = _mm512_fmadd_ps(_mm512_set1_ps(q2[d]), kd, a2);
+            a3 = _mm512_fmadd_ps(_mm512_set1_ps(q3[d]), kd, a3);
         }
         const int left = n - j0;
         const __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
@@ -194,7 +241,7 @@ AVX512 static inline void scores_kt(float *s, const float *q, int m, const float
 
 AVX512 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq,
                                  int n, int D, int H, int h0, int h1) {
-    ATTENTION_BODY(prep_kt, scores_kt, 4, wsum_avx)
+    ATTENTION_BODY(prep_kt, scores_kt, 4, row_sum_avx, wsum_avx)
 }
 
 AVX512 void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C) {
@@ -203,7 +250,7 @@ AVX512 void eng_matvec_avx512(float *y, const float *W, const float *b, const fl
 #else
 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n,
                           int D, int H, int h0, int h1) {
-    ATTENTION_BODY(prep_none, scores_plain, 1, wsum)
+    eng_attention(att, s, q, k, v, nq, n, D, H, h0, h1);
 }
 
 void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C) {
