@@ -294,8 +294,9 @@ static void forward_team(cx_engine_ctx *c, const int32_t *ids, cx_engine_output 
     {
         const team tm = {c, omp_get_thread_num(), omp_get_num_threads()};
         embed_team(&tm, ids);
+        /* no barrier between layers: a layer starts on its thread's rows of
+         * x, and every GEMM ends with one, so no one still reads aq */
         for (int l = 0; l < L; l++) {
-#pragma omp barrier
             if (l < L - 1) layer_team(&tm, &c->e->layer[l]);
             else last_layer_team(&tm, &c->e->layer[l]);
         }

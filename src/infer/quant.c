@@ -55,9 +55,21 @@ void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const in
     }
 }
 
-void gelu_fast(float *x, size_t n) {
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + cx_erf(x[i] * 0.70710678118654752f));
+#if defined(__x86_64__)
+#define FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define FMA_CLONES
+#endif
+
+/* x Phi(x) = h + h erf(x / sqrt 2), h = x / 2 (exact), the last step an FMA */
+FMA_CLONES static void gelu_run(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const float h = 0.5f * x[i];
+        x[i] = fmaf(h, cx_erf_fma(x[i] * 0.70710678118654752f), h);
+    }
 }
+
+void gelu_fast(float *x, size_t n) { gelu_run(x, n); }
 
 /* Sums in sixteen float lanes, then the lanes pairwise: they vectorize, and
  * the order is fixed, so every compilation gives the same bits (short partial

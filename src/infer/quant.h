@@ -24,7 +24,8 @@ void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const in
                   const int32_t *col_sum, float w_scale, const float *bias, const float *res,
                   size_t N, int OC);
 
-/* GELU, erf form, with a rational erf approximation (|error| < 1e-6). */
+/* GELU, erf form, with a rational erf approximation (|error| < 1e-6):
+ * cx_erf_fma, so fused multiply-adds. */
 void gelu_fast(float *x, size_t n);
 
 /* out (N, D) = LayerNorm(x) over rows, in place allowed. */

@@ -7,6 +7,7 @@
 #include "infer/qgemm.h"
 #include "infer/quant.h"
 #include "infer/vec.h"
+#include "util/fastmath.h"
 
 eng_vec_ops eng_vec_select(int avx512) {
     eng_vec_ops o = {quant_rows_u8, dequant_rows, gelu_fast, eng_attention, eng_matvec};
@@ -72,30 +73,24 @@ AVX512 void dequant_rows_avx512(float *out, const int32_t *acc, const float *a_s
     }
 }
 
+/* gelu_fast's twin: cx_erf_fma's steps lane by lane */
 AVX512 void gelu_avx512(float *x, size_t n) {
-    const __m512 c = _mm512_set1_ps(0.70710678118654752f), half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+    static const float P[CX_ERF_NP] = CX_ERF_P, Q[CX_ERF_NQ] = CX_ERF_Q;
+    const __m512 c = _mm512_set1_ps(0.70710678118654752f), half = _mm512_set1_ps(0.5f);
     const __m512 lo = _mm512_set1_ps(-4.0f), hi = _mm512_set1_ps(4.0f);
-#define C(v) _mm512_set1_ps(v)
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 m = tail_mask((int)(n - i < 16 ? n - i : 16));
         __m512 v = _mm512_maskz_loadu_ps(m, x + i);
         __m512 e = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, c), lo), hi);
         __m512 e2 = _mm512_mul_ps(e, e);
-        __m512 p = _mm512_add_ps(_mm512_mul_ps(e2, C(-2.72614225801306e-10f)), C(2.77068142495902e-08f));
-        p = _mm512_add_ps(_mm512_mul_ps(e2, p), C(-2.10102402082508e-06f));
-        p = _mm512_add_ps(_mm512_mul_ps(e2, p), C(-5.69250639462346e-05f));
-        p = _mm512_add_ps(_mm512_mul_ps(e2, p), C(-7.34990630326855e-04f));
-        p = _mm512_add_ps(_mm512_mul_ps(e2, p), C(-2.95459980854025e-03f));
-        p = _mm512_add_ps(_mm512_mul_ps(e2, p), C(-1.60960333262415e-02f));
-        __m512 qv = _mm512_add_ps(_mm512_mul_ps(e2, C(-1.45660718464996e-05f)), C(-2.13374055278905e-04f));
-        qv = _mm512_add_ps(_mm512_mul_ps(e2, qv), C(-1.68282697438203e-03f));
-        qv = _mm512_add_ps(_mm512_mul_ps(e2, qv), C(-7.37332916720468e-03f));
-        qv = _mm512_add_ps(_mm512_mul_ps(e2, qv), C(-1.42647390514189e-02f));
-        __m512 erf = _mm512_div_ps(_mm512_mul_ps(e, p), qv);
-        v = _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, erf));
-        _mm512_mask_storeu_ps(x + i, m, v);
+        __m512 p = _mm512_fmadd_ps(e2, _mm512_set1_ps(P[0]), _mm512_set1_ps(P[1]));
+        for (int k = 2; k < CX_ERF_NP; k++) p = _mm512_fmadd_ps(e2, p, _mm512_set1_ps(P[k]));
+        __m512 q = _mm512_fmadd_ps(e2, _mm512_set1_ps(Q[0]), _mm512_set1_ps(Q[1]));
+        for (int k = 2; k < CX_ERF_NQ; k++) q = _mm512_fmadd_ps(e2, q, _mm512_set1_ps(Q[k]));
+        __m512 erf = _mm512_div_ps(_mm512_mul_ps(e, p), q);
+        __m512 h = _mm512_mul_ps(half, v);
+        _mm512_mask_storeu_ps(x + i, m, _mm512_fmadd_ps(h, erf, h));
     }
-#undef C
 }
 
 #else

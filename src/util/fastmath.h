@@ -23,20 +23,35 @@ static inline float cx_dot8(const float *a, const float *b, int n) {
 }
 
 /* erf(x) = x P(x^2) / Q(x^2) on [-4, 4] (beyond it erf is +-1 in float):
- * the rational approximation Eigen and XLA use. |error| < 1e-6. */
+ * the rational approximation Eigen and XLA use. |error| < 1e-6. The
+ * coefficients, highest power first, for the INT8 engine's AVX-512 twin too. */
+#define CX_ERF_P {-2.72614225801306e-10f, 2.77068142495902e-08f, -2.10102402082508e-06f, -5.69250639462346e-05f, \
+                  -7.34990630326855e-04f, -2.95459980854025e-03f, -1.60960333262415e-02f}
+#define CX_ERF_Q {-1.45660718464996e-05f, -2.13374055278905e-04f, -1.68282697438203e-03f, -7.37332916720468e-03f, \
+                  -1.42647390514189e-02f}
+enum { CX_ERF_NP = 7, CX_ERF_NQ = 5 };
+
 static inline float cx_erf(float x) {
+    static const float P[CX_ERF_NP] = CX_ERF_P, Q[CX_ERF_NQ] = CX_ERF_Q;
     x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
     const float x2 = x * x;
-    float p = x2 * -2.72614225801306e-10f + 2.77068142495902e-08f;
-    p = x2 * p + -2.10102402082508e-06f;
-    p = x2 * p + -5.69250639462346e-05f;
-    p = x2 * p + -7.34990630326855e-04f;
-    p = x2 * p + -2.95459980854025e-03f;
-    p = x2 * p + -1.60960333262415e-02f;
-    float q = x2 * -1.45660718464996e-05f + -2.13374055278905e-04f;
-    q = x2 * q + -1.68282697438203e-03f;
-    q = x2 * q + -7.37332916720468e-03f;
-    q = x2 * q + -1.42647390514189e-02f;
+    float p = x2 * P[0] + P[1], q = x2 * Q[0] + Q[1];
+    for (int i = 2; i < CX_ERF_NP; i++) p = x2 * p + P[i];
+    for (int i = 2; i < CX_ERF_NQ; i++) q = x2 * q + Q[i];
+    return x * p / q;
+}
+
+/* cx_erf with each polynomial step one fused multiply-add (fmaf: one
+ * rounding, as a vector FMA): the INT8 engine's GELU, whose AVX-512 twin
+ * must match it bit for bit. Fast only where the compiler emits FMA
+ * instructions (callers are compiled with an FMA clone). */
+static inline float cx_erf_fma(float x) {
+    static const float P[CX_ERF_NP] = CX_ERF_P, Q[CX_ERF_NQ] = CX_ERF_Q;
+    x = x > 4.0f ? 4.0f : x < -4.0f ? -4.0f : x;
+    const float x2 = x * x;
+    float p = fmaf(x2, P[0], P[1]), q = fmaf(x2, Q[0], Q[1]);
+    for (int i = 2; i < CX_ERF_NP; i++) p = fmaf(x2, p, P[i]);
+    for (int i = 2; i < CX_ERF_NQ; i++) q = fmaf(x2, q, Q[i]);
     return x * p / q;
 }
 
