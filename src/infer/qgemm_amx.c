@@ -3,7 +3,9 @@
  * x 16 columns, int8) into 16 x 16 exact int32 sums. Our packed layout (16
  * columns x 4 inputs per 64-byte row) is the B-tile layout, so a block's
  * weights load as tiles directly. Two row tiles x two column blocks at a
- * time (four C tiles, two A, two B: all eight tiles). Needs K % 64 == 0 and
+ * time (four C tiles, two A, two B: all eight tiles); from 17 to 60 rows,
+ * two or three row tiles x one column block, so that the weights stream
+ * through once for the first 48 rows. Needs K % 64 == 0 and
  * OC % 16 == 0 (qgemm_part falls back otherwise), and the kernel's
  * permission to use the tile state (requested once per process by
  * qgemm_amx_usable). */
@@ -54,6 +56,10 @@ AMX static void configure(int ma, int mb) {
     }
     tc.colsb[6] = tc.colsb[7] = 64;
     tc.rows[6] = tc.rows[7] = 16; /* 16 groups of 4 inputs */
+    /* GCC 12 does not count _tile_loadconfig as reading all of tc and may
+     * drop the stores above (it did, inlined with constant arguments): the
+     * empty asm makes them happen first */
+    __asm__ volatile("" : : "r"(&tc) : "memory");
     _tile_loadconfig(&tc);
 }
 
@@ -90,8 +96,73 @@ AMX static void block_pair(int32_t *C, size_t ldc, const uint8_t *A, size_t lda,
     }
 }
 
-AMX void qgemm_amx_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                          const qgemm_weight *w, int b0, int b1) {
+/* mt (2 or 3) row tiles x one column block: tiles 0..mt-1 C, 4 (and 5 when
+ * three) A of the 16-row tiles, 7 A of the last (rows_last rows), 6 B. */
+AMX static void configure_tall(int mt, int rows_last) {
+    tile_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.palette = 1;
+    static const int used[7] = {0, 1, 2, 4, 5, 6, 7};
+    for (int i = 0; i < 7; i++) {
+        if (used[i] == 2 && mt < 3) continue;
+        if (used[i] == 5 && mt < 3) continue;
+        tc.colsb[used[i]] = 64;
+        tc.rows[used[i]] = 16;
+    }
+    tc.rows[mt - 1] = tc.rows[7] = (uint8_t)rows_last;
+    __asm__ volatile("" : : "r"(&tc) : "memory"); /* see configure */
+    _tile_loadconfig(&tc);
+}
+
+/* Rows [0, 16 (mt - 1) + rows_last) of column block W: each weight tile
+ * loaded once for all the row tiles (mt a constant after inlining). One
+ * column block at a time, not two: measured faster from 17 to 60 rows; from
+ * four row tiles on, the A loads per product cost more than they save
+ * (docs/PERF.md). */
+AMX static inline __attribute__((always_inline)) void block_tall(int32_t *C, size_t ldc, const uint8_t *A,
+                                                                 size_t lda, size_t k64, const int8_t *W,
+                                                                 const int mt) {
+    const uint8_t *A1 = A + 16 * lda, *A2 = A + 32 * lda;
+    _tile_zero(0);
+    _tile_zero(1);
+    if (mt == 3) _tile_zero(2);
+    for (size_t kc = 0; kc < k64; kc++) {
+        _tile_stream_loadd(6, W + kc * 1024, 64);
+        _tile_loadd(4, A + kc * 64, (long)lda);
+        _tile_dpbusd(0, 4, 6);
+        if (mt == 2) {
+            _tile_loadd(7, A1 + kc * 64, (long)lda);
+            _tile_dpbusd(1, 7, 6);
+        } else {
+            _tile_loadd(5, A1 + kc * 64, (long)lda);
+            _tile_dpbusd(1, 5, 6);
+            _tile_loadd(7, A2 + kc * 64, (long)lda);
+            _tile_dpbusd(2, 7, 6);
+        }
+    }
+    const long ld = (long)(ldc * sizeof *C);
+    _tile_stored(0, C, ld);
+    _tile_stored(1, C + 16 * ldc, ld);
+    if (mt == 3) _tile_stored(2, C + 32 * ldc, ld);
+}
+
+/* Rows [0, m), 16 < m <= 48, one pass over the weights. */
+AMX static void blocks_tall(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t m, const qgemm_weight *w,
+                            int b0, int b1) {
+    const size_t k4n = (size_t)w->Kp / 4, bstride = k4n * QGEMM_COL_BLOCK * 4;
+    const int mt = m > 32 ? 3 : 2;
+    configure_tall(mt, (int)m - 16 * (mt - 1));
+    for (int ob = b0; ob < b1; ob++) {
+        const int8_t *W = w->packed + (size_t)ob * bstride;
+        if (mt == 2) block_tall(C + (size_t)ob * 16, ldc, A, lda, k4n / 16, W, 2);
+        else block_tall(C + (size_t)ob * 16, ldc, A, lda, k4n / 16, W, 3);
+    }
+}
+
+/* Rows [0, N) by the two-by-two kernel: the weights stream through once per
+ * 32 rows. */
+AMX static void blocks_2x2(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const qgemm_weight *w,
+                           int b0, int b1) {
     const size_t k4n = (size_t)w->Kp / 4, bstride = k4n * QGEMM_COL_BLOCK * 4;
     int cur_a = -1, cur_b = -1;
     for (int ob = b0; ob < b1; ob += 2) {
@@ -109,6 +180,17 @@ AMX void qgemm_amx_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, 
             block_pair(C + m0 * ldc + (size_t)ob * 16, ldc, A + m0 * lda, lda, k4n / 16, W0, W1,
                        two_cols, mb > 0);
         }
+    }
+}
+
+AMX void qgemm_amx_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                          const qgemm_weight *w, int b0, int b1) {
+    if (N > 16 && N <= 60) { /* the first 48 rows (or all) in one pass, the rest two by two */
+        const size_t m = N < 48 ? N : 48;
+        blocks_tall(C, ldc, A, lda, m, w, b0, b1);
+        if (N > m) blocks_2x2(C + m * ldc, ldc, A + m * lda, lda, N - m, w, b0, b1);
+    } else {
+        blocks_2x2(C, ldc, A, lda, N, w, b0, b1);
     }
     _tile_release();
 }
