@@ -176,6 +176,57 @@ static void test_vec_twins_identical(void **state) {
     }
 }
 
+/* The attention twins at the real head width (64: the AVX-512 one
+ * transposes keys by 16 x 16 blocks) and a narrow one, for key counts around
+ * the 16-key blocks: the same bits, and both near a double-precision
+ * reference. */
+static void test_attention_twins(void **state) {
+    (void)state;
+    if (!qgemm_kernel_available(QGEMM_AVX512VNNI)) {
+        printf("skip: no AVX-512 on this CPU\n");
+        return;
+    }
+    eng_vec_ops a = eng_vec_select(0), b = eng_vec_select(1);
+    enum { NMAX = 40 };
+    static const int dims[][2] = {{128, 2}, {40, 4}}; /* D, H: head widths 64 and 10 */
+    static const int ns[] = {1, 7, 16, 17, 20, 33, 40};
+    cx_rng r;
+    cx_rng_seed(&r, 9);
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        const int D = dims[di][0], H = dims[di][1], hd = D / H;
+        float *q = malloc(NMAX * D * sizeof(float)), *k = malloc(NMAX * D * sizeof(float));
+        float *v = malloc(NMAX * D * sizeof(float)), *o1 = malloc(NMAX * D * sizeof(float));
+        float *o2 = malloc(NMAX * D * sizeof(float));
+        float *s = malloc(ENG_ATTN_SCRATCH(NMAX, D) * sizeof(float));
+        for (int i = 0; i < NMAX * D; i++)
+            q[i] = (float)cx_rng_normal(&r), k[i] = (float)cx_rng_normal(&r), v[i] = (float)cx_rng_normal(&r);
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+            for (int last = 0; last < 2; last++) {
+                const int n = ns[ni], nq = last ? 1 : n;
+                a.attention(o1, s, q, k, v, nq, n, D, H, 0, H);
+                b.attention(o2, s, q, k, v, nq, n, D, H, 0, H);
+                assert_memory_equal(o1, o2, (size_t)nq * D * sizeof(float));
+                for (int i = 0; i < nq; i++)
+                    for (int h = 0; h < H; h++) {
+                        double w[NMAX], mx = -1e300, sum = 0;
+                        for (int j = 0; j < n; j++) {
+                            double dot = 0;
+                            for (int d = 0; d < hd; d++) dot += (double)q[i * D + h * hd + d] * k[j * D + h * hd + d];
+                            w[j] = dot / sqrt((double)hd);
+                            mx = fmax(mx, w[j]);
+                        }
+                        for (int j = 0; j < n; j++) sum += w[j] = exp(w[j] - mx);
+                        for (int d = 0; d < hd; d++) {
+                            double want = 0;
+                            for (int j = 0; j < n; j++) want += w[j] / sum * v[j * D + h * hd + d];
+                            assert_true(fabs(o1[i * D + h * hd + d] - want) < 1e-5);
+                        }
+                    }
+            }
+        free(q); free(k); free(v); free(o1); free(o2); free(s);
+    }
+}
+
 /* ---- the engine */
 
 static cx_model_config test_cfg(void) {
@@ -493,6 +544,7 @@ static void test_classifier_int8(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qgemm_kernels_exact),
+        cmocka_unit_test(test_attention_twins),
         cmocka_unit_test(test_erf_and_quant_rows),
         cmocka_unit_test(test_vec_twins_identical),
         cmocka_unit_test(test_engine_matches_fp32),
