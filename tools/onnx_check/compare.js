@@ -1,13 +1,15 @@
 // Runs complexity's exported ONNX files with ONNX Runtime (onnxruntime-node)
 // and compares them with the native classifier (`complexity classify --jsonl`).
-// usage: node compare.js ORT_MODULE FP32.onnx INT8.onnx IDS.txt NATIVE.jsonl
+// usage: node compare.js ORT_MODULE FP32.onnx INT8.onnx IDS.txt NATIVE.jsonl [NATIVE_INT8.jsonl]
 //   IDS.txt: `complexity tokenize --jsonl` output, one prompt's ids per line.
+//   NATIVE_INT8.jsonl: our INT8 engine's `classify` of INT8.onnx itself.
 // Prints a JSON summary; exits 1 when a target is missed:
 //   fp32 max |diff| <= 1e-4 (score, probabilities), INT8 same tier and intent
-//   as native on >= 99.5% of prompts, padded batches = single prompts.
+//   as native on >= 99.5% of prompts, padded batches = single prompts; ORT's
+//   INT8 and ours on the same file: same tier and intent on >= 99.5%.
 'use strict';
 const fs = require('fs');
-const [ortPath, fp32Path, int8Path, idsPath, nativePath] = process.argv.slice(2);
+const [ortPath, fp32Path, int8Path, idsPath, nativePath, nativeInt8Path] = process.argv.slice(2);
 const ort = require(ortPath);
 
 const TIERS = ['trivial', 'simple', 'moderate', 'complex', 'expert'];
@@ -54,9 +56,15 @@ async function main() {
   const seqs = fs.readFileSync(idsPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => l.trim().split(/\s+/).map(Number));
   const native = fs.readFileSync(nativePath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
   if (seqs.length !== native.length) throw new Error(`${seqs.length} token lines but ${native.length} native predictions`);
+  // optional: our INT8 engine on the same INT8 file
+  const native8 = nativeInt8Path
+    ? fs.readFileSync(nativeInt8Path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : null;
+  if (native8 && native8.length !== seqs.length) throw new Error(`${native8.length} native INT8 predictions for ${seqs.length} prompts`);
   const r = { prompts: seqs.length, ort_version: ort.env.versions ? ort.env.versions.common : 'unknown',
     fp32_max_abs_diff: 0, fp32_worst: '', int8_tier_agree: 0, int8_intent_agree: 0, int8_mean_abs_score_diff: 0,
     int8_vs_fp32_max_abs_logit_diff: 0, padded_batch_max_abs_logit_diff: 0 };
+  if (native8) Object.assign(r, { ours_int8_tier_agree: 0, ours_int8_intent_agree: 0, ours_int8_mean_abs_score_diff: 0,
+    ours_int8_max_abs_score_diff: 0, ours_int8_max_abs_prob_diff: 0 });
   const single = [];
   for (let i = 0; i < seqs.length; i++) {
     const a = split(await fp32.run(batchFeeds([seqs[i]])), 1)[0];
@@ -74,6 +82,15 @@ async function main() {
     if (TIERS[argmax(q.tier)] === n.tier) r.int8_tier_agree++;
     if (INTENTS[argmax(q.intent)] === n.intent) r.int8_intent_agree++;
     r.int8_mean_abs_score_diff += Math.abs(q.score - n.score) / seqs.length;
+    if (native8) {
+      const m = native8[i], d = Math.abs(q.score - m.score);
+      if (TIERS[argmax(q.tier)] === m.tier) r.ours_int8_tier_agree++;
+      if (INTENTS[argmax(q.intent)] === m.intent) r.ours_int8_intent_agree++;
+      r.ours_int8_mean_abs_score_diff += d / seqs.length;
+      r.ours_int8_max_abs_score_diff = Math.max(r.ours_int8_max_abs_score_diff, d);
+      softmax(q.tier).forEach((p, k) => { r.ours_int8_max_abs_prob_diff = Math.max(r.ours_int8_max_abs_prob_diff, Math.abs(p - m.tier_probs[TIERS[k]])); });
+      softmax(q.intent).forEach((p, k) => { r.ours_int8_max_abs_prob_diff = Math.max(r.ours_int8_max_abs_prob_diff, Math.abs(p - m.intent_probs[INTENTS[k]])); });
+    }
     for (const key of ['tier', 'domain', 'intent'])
       a[key].forEach((z, k) => { r.int8_vs_fp32_max_abs_logit_diff = Math.max(r.int8_vs_fp32_max_abs_logit_diff, Math.abs(z - q[key][k])); });
   }
@@ -108,6 +125,11 @@ async function main() {
   r.int8_intent_agree_pct = (100 * r.int8_intent_agree) / seqs.length;
   r.pass = r.fp32_max_abs_diff <= 1e-4 && r.int8_tier_agree_pct >= 99.5 && r.int8_intent_agree_pct >= 99.5 &&
     r.padded_batch_max_abs_logit_diff <= 1e-4 && r.pad256_fp32_max_abs_logit_diff <= 1e-4;
+  if (native8) {
+    r.ours_int8_tier_agree_pct = (100 * r.ours_int8_tier_agree) / seqs.length;
+    r.ours_int8_intent_agree_pct = (100 * r.ours_int8_intent_agree) / seqs.length;
+    r.pass = r.pass && r.ours_int8_tier_agree_pct >= 99.5 && r.ours_int8_intent_agree_pct >= 99.5;
+  }
   console.log(JSON.stringify(r, null, 1));
   process.exit(r.pass ? 0 : 1);
 }

@@ -5,7 +5,8 @@
 #  3. onnxruntime-node (npm, installed into a temp folder) runs both files on the
 #     prompts, tokenized by `complexity tokenize`, and compares with our native
 #     classifier (`complexity classify`): fp32 max |diff| <= 1e-4, INT8 same tier and
-#     intent on >= 99.5%, padded batches equal to single prompts.
+#     intent on >= 99.5%, padded batches equal to single prompts; and ORT's INT8
+#     run against our INT8 engine on the same file: same tier and intent on >= 99.5%.
 # usage: tools/onnx_check/run.sh MODEL_DIR [PROMPTS.jsonl] [N_PROMPTS]
 # env: CX_CLI (default build/complexity), ORT_DIR (npm install folder, kept between
 # runs; default /tmp/cx_onnxruntime_node), WORK (scratch folder).
@@ -34,5 +35,8 @@ MAXLEN=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])
 head -n "$N" "$PROMPTS" > "$WORK/prompts.jsonl"
 "$CLI" tokenize --tokenizer "$MODEL/tokenizer" --jsonl --max-length "$MAXLEN" < "$WORK/prompts.jsonl" > "$WORK/ids.txt"
 "$CLI" classify --model "$MODEL" --jsonl --threads 1 < "$WORK/prompts.jsonl" > "$WORK/native.jsonl"
+# our INT8 engine on the very file ORT runs
+"$CLI" classify --model "$WORK/onnx/complexity_model_int8.onnx" --tokenizer "$MODEL/tokenizer" --jsonl --threads 1 \
+  < "$WORK/prompts.jsonl" > "$WORK/native_int8.jsonl"
 node "$HERE/compare.js" "$ORT_DIR/node_modules/onnxruntime-node" "$WORK/onnx/complexity_model.onnx" \
-  "$WORK/onnx/complexity_model_int8.onnx" "$WORK/ids.txt" "$WORK/native.jsonl"
+  "$WORK/onnx/complexity_model_int8.onnx" "$WORK/ids.txt" "$WORK/native.jsonl" "$WORK/native_int8.jsonl"
