@@ -3,9 +3,11 @@
  * MB of packed weights, far more than the caches hold) for N rows, split
  * across threads as the engine splits them (qgemm_part, a barrier after each
  * GEMM), beside its anchor: each thread reading its share of the same bytes
- * with plain vector loads, the memory bandwidth bound. Best of R runs.
+ * with plain vector loads, the memory bandwidth bound. Best of R runs. The
+ * weights sit in one huge-page allocation, as in the engine (--small-pages:
+ * one ordinary allocation each, as before).
  *
- *   gemm [--threads T] [--kernel K] [--runs R] N...   (rows per GEMM) */
+ *   gemm [--threads T] [--kernel K] [--runs R] [--small-pages] N...   (rows per GEMM) */
 #include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "infer/qgemm.h"
+#include "util/hugemem.h"
 
 enum { LAYERS = 6, PER_LAYER = 6, D = 768, F = 3072 };
 
@@ -50,11 +53,12 @@ static uint64_t read_bytes(const qgemm_weight *w, int n, int t, int nt) {
 }
 
 int main(int argc, char **argv) {
-    int threads = 2, runs = 30, nrows = 0, rows[64];
+    int threads = 2, runs = 30, nrows = 0, rows[64], small_pages = 0;
     qgemm_kernel k = qgemm_best_kernel();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--small-pages")) small_pages = 1;
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
             int kk = qgemm_kernel_from_name(argv[++i]);
             if (kk < 0 || !qgemm_kernel_available((qgemm_kernel)kk)) {
@@ -70,18 +74,22 @@ int main(int argc, char **argv) {
     }
     if (!nrows) rows[nrows++] = 20;
     qgemm_weight w[LAYERS * PER_LAYER];
-    size_t total = 0;
+    size_t total = 0, arena_len = 0, used = 0;
+    for (int i = 0; i < LAYERS * PER_LAYER; i++)
+        total += qgemm_packed_bytes(i % PER_LAYER == 4 ? F : D, i % PER_LAYER == 5 ? F : D);
+    int8_t *arena = small_pages ? NULL : cx_alloc_huge(total, &arena_len);
     uint64_t seed = 1;
     for (int i = 0; i < LAYERS * PER_LAYER; i++) {
         const int j = i % PER_LAYER, OC = j == 4 ? F : D, K = j == 5 ? F : D;
         int8_t *W = malloc((size_t)OC * K);
+        if (!W || (!small_pages && !arena)) return 1;
         for (size_t q = 0; q < (size_t)OC * K; q++) {
             seed = seed * 6364136223846793005ull + 1442695040888963407ull;
             W[q] = (int8_t)(seed >> 56);
         }
-        if (!W || qgemm_pack(&w[i], W, OC, K)) return 1;
+        if (small_pages ? qgemm_pack(&w[i], W, OC, K) : qgemm_pack_into(&w[i], W, OC, K, arena + used)) return 1;
+        used += qgemm_packed_bytes(OC, K);
         free(W);
-        total += (size_t)w[i].OCp * (size_t)w[i].Kp;
     }
     const size_t lda = qgemm_lda(F), max_rows = 512;
     uint8_t *A = aligned_alloc(64, max_rows * lda);
@@ -97,7 +105,8 @@ int main(int argc, char **argv) {
         double dt = omp_get_wtime() - t0;
         anchor = dt < anchor ? dt : anchor;
     }
-    printf("weights %.1f MB, %d threads, kernel %s\n", total / 1e6, threads, qgemm_kernel_name(k));
+    printf("weights %.1f MB (%s), %d threads, kernel %s\n", total / 1e6, small_pages ? "4 KB pages" : "huge pages",
+           threads, qgemm_kernel_name(k));
     printf("anchor (read the same bytes): %.3f ms, %.1f GB/s per thread\n", anchor * 1e3, total / anchor / threads / 1e9);
     for (int n = 0; n < nrows; n++) {
         const size_t N = (size_t)rows[n] < max_rows ? (size_t)rows[n] : max_rows;
@@ -116,6 +125,7 @@ int main(int argc, char **argv) {
                total / best / threads / 1e9, best / anchor);
     }
     for (int i = 0; i < LAYERS * PER_LAYER; i++) qgemm_weight_free(&w[i]);
+    free(arena);
     free(A);
     free(C);
     return (int)(sink & 0);

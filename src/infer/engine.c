@@ -7,6 +7,7 @@
 #include "infer/engine_int.h"
 #include "infer/quant.h"
 #include "util/error.h"
+#include "util/hugemem.h"
 
 static const char *const head_names[ENG_N_HEADS] = {"score", "tier", "domain", "intent"};
 static const int head_outputs[ENG_N_HEADS] = {1, 5, 5, 8};
@@ -74,9 +75,16 @@ size_t eng_f32_total(const eng_tensor *list, int n) {
     return total;
 }
 
-int eng_alloc_f32(cx_engine *e, const eng_tensor *list, int n, cx_error *err) {
-    size_t total = eng_f32_total(list, n);
-    if (!(e->f32 = malloc(total * sizeof *e->f32))) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+/* Slots of e->packed (on huge pages: the GEMMs run 8-10% faster, bench_gemm)
+ * start on 4 KB boundaries. */
+static size_t packed_slot(int rows, int cols) { return (qgemm_packed_bytes(rows, cols) + 4095) / 4096 * 4096; }
+
+int eng_alloc_tensors(cx_engine *e, const eng_tensor *list, int n, cx_error *err) {
+    size_t total = eng_f32_total(list, n), packed = 0;
+    for (int i = 0; i < n; i++)
+        if (list[i].lin) packed += packed_slot(list[i].rows, list[i].cols);
+    if (!(e->f32 = malloc(total * sizeof *e->f32)) || !(e->packed = cx_alloc_huge(packed, &e->packed_len)))
+        return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     size_t off = 0;
     for (int i = 0; i < n; i++)
         if (!list[i].is_int8) {
@@ -84,6 +92,14 @@ int eng_alloc_f32(cx_engine *e, const eng_tensor *list, int n, cx_error *err) {
             off += (size_t)list[i].rows * (size_t)(list[i].cols ? list[i].cols : 1);
         }
     return CX_OK;
+}
+
+int eng_pack_linear(cx_engine *e, eng_linear *lin, const int8_t *W, int rows, int cols) {
+    const size_t slot = packed_slot(rows, cols);
+    if (e->packed_used + slot > e->packed_len) return -1; /* a Linear the list did not count */
+    int rc = qgemm_pack_into(&lin->w, W, rows, cols, e->packed + e->packed_used);
+    e->packed_used += slot;
+    return rc;
 }
 
 void eng_unpack(int8_t *W, const qgemm_weight *w) {
@@ -123,7 +139,7 @@ static int quantize_tensor(cx_engine *e, const eng_tensor *t, const float *w, cx
         return CX_OK;
     }
     t->lin->scale = s;
-    int rc = qgemm_pack(&t->lin->w, q, t->rows, t->cols);
+    int rc = eng_pack_linear(e, t->lin, q, t->rows, t->cols);
     free(q);
     return rc ? cx_error_set(err, CX_ERR_NOMEM, "out of memory") : CX_OK;
 }
@@ -139,7 +155,7 @@ int cx_engine_from_model(cx_engine **out, const cx_model *m, cx_error *err) {
     if (!list) rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     else {
         eng_tensor_list(e, list);
-        rc = eng_alloc_f32(e, list, n, err);
+        rc = eng_alloc_tensors(e, list, n, err);
     }
     for (int i = 0; rc == CX_OK && i < n; i++) {
         size_t off, count, want = (size_t)list[i].rows * (size_t)(list[i].cols ? list[i].cols : 1);
@@ -165,6 +181,7 @@ void cx_engine_free(cx_engine *e) {
         for (int k = 0; k < ENG_N_LINEAR; k++) qgemm_weight_free(&e->layer[l].lin[k].w);
     free(e->word_own);
     free(e->f32);
+    free(e->packed);
     if (e->map) munmap(e->map, e->map_len);
     free(e);
 }

@@ -29,6 +29,8 @@ struct cx_engine {
     void *map;             /* the loaded file's mapping, or NULL */
     size_t map_len;
     float *f32;            /* every fp32 tensor, one allocation */
+    int8_t *packed;        /* every int8 Linear, packed, one allocation on huge pages */
+    size_t packed_len, packed_used;
     const float *pos;      /* (P, D) */
     const float *emb_ln_w, *emb_ln_b;
     eng_layer layer[CX_MODEL_MAX_LAYERS];
@@ -53,8 +55,12 @@ int eng_tensor_count(const cx_model_config *cfg);
 void eng_tensor_list(cx_engine *e, eng_tensor *list);
 /* Floats of all fp32 tensors. */
 size_t eng_f32_total(const eng_tensor *list, int n);
-/* Allocates e->f32 and points every fp32 slot into it, in list order. */
-int eng_alloc_f32(cx_engine *e, const eng_tensor *list, int n, cx_error *err);
+/* Allocates e->f32, pointing every fp32 slot into it in list order, and
+ * e->packed, where eng_pack_linear puts the int8 Linears of the list. */
+int eng_alloc_tensors(cx_engine *e, const eng_tensor *list, int n, cx_error *err);
+/* Packs W (rows, cols) int8 into lin's slot of e->packed. Returns 0, or -1
+ * when out of memory. */
+int eng_pack_linear(cx_engine *e, eng_linear *lin, const int8_t *W, int rows, int cols);
 /* cx_engine_load of an .onnx file (engine_onnx.c). */
 int eng_load_onnx(cx_engine **out, const char *path, cx_error *err);
 /* Unpacks a packed weight into W (OC, K). */

@@ -209,7 +209,7 @@ static int load_int8(cx_engine *e, const st_file *f, const eng_tensor *t, const 
         return CX_OK;
     }
     t->lin->scale = s;
-    return qgemm_pack(&t->lin->w, q, t->rows, t->cols) ? cx_error_set(err, CX_ERR_NOMEM, "out of memory") : CX_OK;
+    return eng_pack_linear(e, t->lin, q, t->rows, t->cols) ? cx_error_set(err, CX_ERR_NOMEM, "out of memory") : CX_OK;
 }
 
 static int load_tensors(cx_engine *e, const st_file *f, const char *path, cx_error *err) {
@@ -217,7 +217,7 @@ static int load_tensors(cx_engine *e, const st_file *f, const char *path, cx_err
     eng_tensor *list = calloc((size_t)n, sizeof *list);
     if (!list) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     eng_tensor_list(e, list);
-    rc = eng_alloc_f32(e, list, n, err);
+    rc = eng_alloc_tensors(e, list, n, err);
     for (int i = 0; rc == CX_OK && i < n; i++) {
         const st_tensor *t;
         if (list[i].is_int8) rc = load_int8(e, f, &list[i], path, err);

@@ -166,7 +166,8 @@ static int load_one(cx_engine *e, src *s, const eng_tensor *t) {
     if (t->lin) {
         int8_t *q = NULL;
         int rc = linear_q(s, t->name, t->rows, t->cols, &q, &t->lin->scale);
-        if (rc == CX_OK && qgemm_pack(&t->lin->w, q, t->rows, t->cols)) rc = cx_error_set(s->err, CX_ERR_NOMEM, "out of memory");
+        if (rc == CX_OK && eng_pack_linear(e, t->lin, q, t->rows, t->cols))
+            rc = cx_error_set(s->err, CX_ERR_NOMEM, "out of memory");
         return rc;
     }
     char n[160];
@@ -224,7 +225,7 @@ int eng_load_onnx(cx_engine **out, const char *path, cx_error *err) {
     if (!rc && !(list = calloc((size_t)n, sizeof *list))) rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     if (!rc) {
         eng_tensor_list(e, list);
-        rc = eng_alloc_f32(e, list, n, err);
+        rc = eng_alloc_tensors(e, list, n, err);
     }
     for (int i = 0; !rc && i < n; i++) rc = load_one(e, &s, &list[i]);
     free(list);

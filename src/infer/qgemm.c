@@ -9,28 +9,28 @@ static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
 size_t qgemm_lda(int K) { return round_up((size_t)K, 64); }
 
-int qgemm_pack(qgemm_weight *w, const int8_t *W, int OC, int K) {
+size_t qgemm_packed_bytes(int OC, int K) {
+    return round_up(round_up((size_t)OC, QGEMM_COL_BLOCK) * round_up((size_t)K, 4), 64);
+}
+
+int qgemm_pack_into(qgemm_weight *w, const int8_t *W, int OC, int K, int8_t *dst) {
     memset(w, 0, sizeof *w);
     w->OC = OC;
     w->K = K;
     w->OCp = (int)round_up((size_t)OC, QGEMM_COL_BLOCK);
     w->Kp = (int)round_up((size_t)K, 4);
-    size_t bytes = round_up((size_t)w->OCp * (size_t)w->Kp, 64);
-    w->packed = aligned_alloc(64, bytes);
+    w->packed = dst;
     w->col_sum = malloc((size_t)OC * sizeof *w->col_sum);
-    if (!w->packed || !w->col_sum) {
-        qgemm_weight_free(w);
-        return -1;
-    }
-    memset(w->packed, 0, bytes);
+    if (!w->col_sum) return -1;
+    memset(w->packed, 0, qgemm_packed_bytes(OC, K));
     const size_t k4n = (size_t)w->Kp / 4, full = (size_t)K / 4;
     for (int o = 0; o < OC; o++) {
         size_t ob = (size_t)o / QGEMM_COL_BLOCK, j = (size_t)o % QGEMM_COL_BLOCK;
         const int8_t *row = W + (size_t)o * K;
-        int8_t *dst = w->packed + (ob * k4n * QGEMM_COL_BLOCK + j) * 4;
+        int8_t *d = w->packed + (ob * k4n * QGEMM_COL_BLOCK + j) * 4;
         /* 4 consecutive k of one column are 4 consecutive bytes in both layouts */
-        for (size_t k4 = 0; k4 < full; k4++) memcpy(dst + k4 * QGEMM_COL_BLOCK * 4, row + 4 * k4, 4);
-        for (int k = (int)full * 4; k < K; k++) dst[full * QGEMM_COL_BLOCK * 4 + (size_t)k % 4] = row[k];
+        for (size_t k4 = 0; k4 < full; k4++) memcpy(d + k4 * QGEMM_COL_BLOCK * 4, row + 4 * k4, 4);
+        for (int k = (int)full * 4; k < K; k++) d[full * QGEMM_COL_BLOCK * 4 + (size_t)k % 4] = row[k];
         int32_t sum = 0;
         for (int k = 0; k < K; k++) sum += row[k];
         w->col_sum[o] = sum;
@@ -38,8 +38,20 @@ int qgemm_pack(qgemm_weight *w, const int8_t *W, int OC, int K) {
     return 0;
 }
 
+int qgemm_pack(qgemm_weight *w, const int8_t *W, int OC, int K) {
+    int8_t *dst = aligned_alloc(64, qgemm_packed_bytes(OC, K));
+    if (!dst || qgemm_pack_into(w, W, OC, K, dst)) {
+        free(dst);
+        free(w->col_sum);
+        memset(w, 0, sizeof *w);
+        return -1;
+    }
+    w->owns_packed = 1;
+    return 0;
+}
+
 void qgemm_weight_free(qgemm_weight *w) {
-    free(w->packed);
+    if (w->owns_packed) free(w->packed);
     free(w->col_sum);
     w->packed = NULL;
     w->col_sum = NULL;

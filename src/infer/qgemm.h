@@ -22,12 +22,18 @@ typedef enum { QGEMM_PORTABLE, QGEMM_AVX2, QGEMM_AVX512VNNI, QGEMM_AMX, QGEMM_N_
 typedef struct qgemm_weight {
     int OC, K;          /* logical shape (OC, K) */
     int OCp, Kp;        /* padded: multiples of 16 and 4 */
-    int8_t *packed;     /* (OCp * Kp), 64-byte aligned, owned */
+    int8_t *packed;     /* (OCp * Kp), 64-byte aligned; owned unless packed into a caller's buffer */
+    int owns_packed;
     int32_t *col_sum;   /* (OC) sum over k of W[o][k]: removes the A zero point */
 } qgemm_weight;
 
 /* Packs W (OC, K) row-major int8. Returns 0, or -1 when out of memory. */
 int qgemm_pack(qgemm_weight *w, const int8_t *W, int OC, int K);
+/* Bytes of a packed (OC, K) weight (a multiple of 64), and qgemm_pack into
+ * dst (that many bytes, 64-byte aligned, the caller's: e.g. one arena for a
+ * whole model on huge pages). */
+size_t qgemm_packed_bytes(int OC, int K);
+int qgemm_pack_into(qgemm_weight *w, const int8_t *W, int OC, int K, int8_t *dst);
 void qgemm_weight_free(qgemm_weight *w);
 
 /* Bytes per row of A for K inputs (Kp rounded up to 64 for aligned loads). */
