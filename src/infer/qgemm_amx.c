@@ -38,29 +38,30 @@ typedef struct tile_config {
     uint8_t rows[16];
 } tile_config;
 
-/* Tiles 0-3: C for (row tile a, b) x (column block 0, 1); 4, 5: A rows of
- * tiles a and b; 6, 7: B of column blocks 0 and 1. ma, mb: rows of the two
- * row tiles (mb 0: only tile a). */
-AMX static void configure(int ma, int mb) {
+/* Loads a palette-1 configuration: tile i has rows[i] rows of 64 bytes
+ * (0: unused). */
+AMX static void load_tiles(const uint8_t rows[8]) {
     tile_config tc;
     memset(&tc, 0, sizeof tc);
     tc.palette = 1;
-    static const int tiles_a[3] = {0, 2, 4}, tiles_b[3] = {1, 3, 5};
-    for (int i = 0; i < 3; i++) {
-        tc.colsb[tiles_a[i]] = 64;
-        tc.rows[tiles_a[i]] = (uint8_t)ma;
-        if (mb) {
-            tc.colsb[tiles_b[i]] = 64;
-            tc.rows[tiles_b[i]] = (uint8_t)mb;
-        }
+    for (int i = 0; i < 8; i++) {
+        tc.rows[i] = rows[i];
+        tc.colsb[i] = rows[i] ? 64 : 0;
     }
-    tc.colsb[6] = tc.colsb[7] = 64;
-    tc.rows[6] = tc.rows[7] = 16; /* 16 groups of 4 inputs */
     /* GCC 12 does not count _tile_loadconfig as reading all of tc and may
      * drop the stores above (it did, inlined with constant arguments): the
      * empty asm makes them happen first */
     __asm__ volatile("" : : "r"(&tc) : "memory");
     _tile_loadconfig(&tc);
+}
+
+/* Tiles 0-3: C for (row tile a, b) x (column block 0, 1); 4, 5: A rows of
+ * tiles a and b; 6, 7: B of column blocks 0 and 1 (16 groups of 4 inputs).
+ * ma, mb: rows of the two row tiles (mb 0: only tile a). */
+AMX static void configure(int ma, int mb) {
+    const uint8_t a = (uint8_t)ma, b = (uint8_t)mb;
+    const uint8_t rows[8] = {a, b, a, b, a, b, 16, 16};
+    load_tiles(rows);
 }
 
 /* Column blocks ob, ob+1 (W0, W1) for the row tiles at m0 (and m0 + 16 when
@@ -99,19 +100,9 @@ AMX static void block_pair(int32_t *C, size_t ldc, const uint8_t *A, size_t lda,
 /* mt (2 or 3) row tiles x one column block: tiles 0..mt-1 C, 4 (and 5 when
  * three) A of the 16-row tiles, 7 A of the last (rows_last rows), 6 B. */
 AMX static void configure_tall(int mt, int rows_last) {
-    tile_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.palette = 1;
-    static const int used[7] = {0, 1, 2, 4, 5, 6, 7};
-    for (int i = 0; i < 7; i++) {
-        if (used[i] == 2 && mt < 3) continue;
-        if (used[i] == 5 && mt < 3) continue;
-        tc.colsb[used[i]] = 64;
-        tc.rows[used[i]] = 16;
-    }
-    tc.rows[mt - 1] = tc.rows[7] = (uint8_t)rows_last;
-    __asm__ volatile("" : : "r"(&tc) : "memory"); /* see configure */
-    _tile_loadconfig(&tc);
+    const uint8_t r = (uint8_t)rows_last;
+    const uint8_t two[8] = {16, r, 0, 0, 16, 0, 16, r}, three[8] = {16, 16, r, 0, 16, 16, 16, r};
+    load_tiles(mt == 2 ? two : three);
 }
 
 /* Rows [0, 16 (mt - 1) + rows_last) of column block W: each weight tile
