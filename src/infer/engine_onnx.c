@@ -103,6 +103,14 @@ static float scale_of(const src *s, const char *base, const char *suffix) {
     return v;
 }
 
+/* dst (out, in) = the initializer's [in, out] matrix at from, elements of es
+ * bytes (copied with memcpy: the mapping gives no alignment). */
+static void transpose_in_out(void *dst, const uint8_t *from, int in, int out, size_t es) {
+    for (int i = 0; i < in; i++)
+        for (int o = 0; o < out; o++)
+            memcpy((char *)dst + ((size_t)o * in + i) * es, from + ((size_t)i * out + o) * es, es);
+}
+
 /* W (rows=out, cols=in) as int8 (*q: s->scratch, valid until the next call)
  * with its scale, from "<name>.T_quantized" or "<name>.T" (fp32, quantized here). */
 static int linear_q(src *s, const char *name, int out, int in, int8_t **q, float *scale) {
@@ -122,15 +130,12 @@ static int linear_q(src *s, const char *name, int out, int in, int8_t **q, float
     *q = s->scratch;
     if (quantized) {
         if ((*scale = scale_of(s, name, ".T_scale")) < 0) return s->err->code;
-        const int8_t *src8 = (const int8_t *)t->data;
-        for (int i = 0; i < in; i++)
-            for (int o = 0; o < out; o++) (*q)[(size_t)o * in + i] = src8[(size_t)i * out + o];
+        transpose_in_out(*q, t->data, in, out, 1);
         return CX_OK;
     }
     float *w = malloc(cnt * sizeof *w);
     if (!w) return cx_error_set(s->err, CX_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < in; i++)
-        for (int o = 0; o < out; o++) memcpy(&w[(size_t)o * in + i], t->data + ((size_t)i * out + o) * 4, 4);
+    transpose_in_out(w, t->data, in, out, sizeof *w);
     *scale = quant_weight_sym(*q, w, cnt);
     free(w);
     return CX_OK;
@@ -147,8 +152,7 @@ static int head_f32(src *s, const eng_tensor *t) {
         snprintf(n, sizeof n, "%s.T", t->name);
         const onnx_init *f = onnx_find(s->in, n);
         if (f && f->dtype == ONNX_FLOAT) /* exact fp32 values, not their quantization */
-            for (int i = 0; i < t->cols; i++)
-                for (int o = 0; o < t->rows; o++) memcpy(&dst[(size_t)o * t->cols + i], f->data + ((size_t)i * t->rows + o) * 4, 4);
+            transpose_in_out(dst, f->data, t->cols, t->rows, sizeof *dst);
         else
             for (size_t k = 0; k < (size_t)t->rows * t->cols; k++) dst[k] = q[k] * sc;
     }
