@@ -45,10 +45,11 @@ static inline float row_sum16(const float *x, int n) {
 /* att rows [0, nq) = softmax(q k^T / sqrt(hd)) v for heads [h0, h1), over n
  * keys; q, k, v, att: (rows, D), heads side by side; s: scratch (vec.h).
  * SCORES fills the scores of up to QB queries at once (row r at s + r n):
- * each score is q . k_j, FMAs over d in order, times the scale. The
- * softmax's exp is cx_exp_nonpositive (vectorizes), its sum row_sum16's.
+ * each score is q . k_j, FMAs over d in order, times the scale. SOFTMAX
+ * turns those rows into weights: e_j = exp(score_j - max) (the steps of
+ * cx_exp_nonpositive), their sum in row_sum16's order, then e_j * (1 / sum).
  * WSUM: the weighted sums of values of those queries. */
-#define ATTENTION_BODY(PREP, SCORES, QB, SUM, WSUM)                                                    \
+#define ATTENTION_BODY(PREP, SCORES, QB, SOFTMAX, WSUM)                                                \
     const int hd = D / H;                                                                              \
     const float scale = 1.0f / sqrtf((float)hd);                                                       \
     float *kt = s + (size_t)(QB) * n; /* PREP's per-head copy of the keys, if any */                   \
@@ -56,16 +57,22 @@ static inline float row_sum16(const float *x, int n) {
         PREP(kt, k + h * hd, n, (size_t)D, hd);                                                        \
         for (int i0 = 0; i0 < nq; i0 += (QB)) {                                                        \
             const int m = nq - i0 < (QB) ? nq - i0 : (QB);                                             \
-            float inv[QB];                                                                             \
             SCORES(s, q + (size_t)i0 * D + h * hd, m, k + h * hd, kt, n, (size_t)D, hd, scale);       \
-            for (int r = 0; r < m; r++) {                                                              \
-                float *sr = s + (size_t)r * n, mx = row_max(sr, n);                                    \
-                for (int j = 0; j < n; j++) sr[j] = cx_exp_nonpositive(sr[j] - mx); /* max first */   \
-                inv[r] = 1.0f / SUM(sr, n);                                                            \
-            }                                                                                          \
-            WSUM(att + (size_t)i0 * D + h * hd, s, inv, m, v + h * hd, n, (size_t)D, hd);              \
+            SOFTMAX(s, m, n);                                                                          \
+            WSUM(att + (size_t)i0 * D + h * hd, s, m, v + h * hd, n, (size_t)D, hd);                   \
         }                                                                                              \
     }
+
+/* rows [0, m) of s (n each) := their softmax weights */
+static inline void softmax_plain(float *s, int m, int n) {
+    for (int r = 0; r < m; r++) {
+        float *x = s + (size_t)r * n;
+        const float mx = row_max(x, n);
+        for (int j = 0; j < n; j++) x[j] = cx_exp_nonpositive(x[j] - mx);
+        const float inv = 1.0f / row_sum16(x, n);
+        for (int j = 0; j < n; j++) x[j] *= inv;
+    }
+}
 
 /* s[r n + j] = (sum over d, in order, of q_r[d] k_j[d]) * scale for the m
  * queries from q (row stride D) */
@@ -85,16 +92,15 @@ static inline void prep_none(float *kt, const float *k, int n, size_t D, int hd)
     (void)kt, (void)k, (void)n, (void)D, (void)hd;
 }
 
-/* o_r (hd, row r of o, stride D) = sum over j of (s_r[j] inv[r]) v[j] for
- * the m queries (s_r = s + r n; rows of v with stride D), FMAs in j order
+/* o_r (hd, row r of o, stride D) = sum over j of s_r[j] v[j] for the m
+ * queries (s_r = s + r n: weights; rows of v with stride D), FMAs in j order
  * from 0: the weighted sums of values. */
-static inline void wsum(float *o, const float *s, const float *inv, int m, const float *v, int n, size_t D,
-                        int hd) {
+static inline void wsum(float *o, const float *s, int m, const float *v, int n, size_t D, int hd) {
     for (int r = 0; r < m; r++) {
         float *orow = o + (size_t)r * D;
         memset(orow, 0, (size_t)hd * sizeof *orow);
         for (int j = 0; j < n; j++) {
-            const float *vj = v + (size_t)j * D, w = s[(size_t)r * n + j] * inv[r];
+            const float *vj = v + (size_t)j * D, w = s[(size_t)r * n + j];
             for (int d = 0; d < hd; d++) orow[d] = fmaf(w, vj[d], orow[d]);
         }
     }
@@ -119,7 +125,7 @@ static inline void wsum(float *o, const float *s, const float *inv, int m, const
 /* (static: Clang 14 gives a target_clones function no plain external symbol) */
 FMA_CLONES static void attention_portable(float *att, float *s, const float *q, const float *k, const float *v,
                                           int nq, int n, int D, int H, int h0, int h1) {
-    ATTENTION_BODY(prep_none, scores_plain, 1, row_sum16, wsum)
+    ATTENTION_BODY(prep_none, scores_plain, 1, softmax_plain, wsum)
 }
 
 void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D,
@@ -163,10 +169,8 @@ AVX512 static inline void dot8x4_avx(float out[4], const float *a0, const float 
 
 /* wsum's twin for up to four queries at once: each value vector loaded once
  * for all of them, sixteen independent FMA chains (64 outputs per pass). */
-AVX512 static inline void wsum_avx(float *o, const float *s, const float *inv, int m, const float *v, int n,
-                                   size_t D, int hd) {
+AVX512 static inline void wsum_avx(float *o, const float *s, int m, const float *v, int n, size_t D, int hd) {
     const float *s1 = s + (m > 1 ? n : 0), *s2 = s + (m > 2 ? 2 * n : 0), *s3 = s + (m > 3 ? 3 * n : 0);
-    const float i1 = inv[m > 1 ? 1 : 0], i2 = inv[m > 2 ? 2 : 0], i3 = inv[m > 3 ? 3 : 0];
     for (int d0 = 0; d0 < hd; d0 += 64) {
         __mmask16 mk[4];
         for (int c = 0; c < 4; c++) {
@@ -178,8 +182,8 @@ AVX512 static inline void wsum_avx(float *o, const float *s, const float *inv, i
             for (int c = 0; c < 4; c++) a[r][c] = _mm512_setzero_ps();
         for (int j = 0; j < n; j++) {
             const float *vj = v + (size_t)j * D + d0;
-            const __m512 w[4] = {_mm512_set1_ps(s[j] * inv[0]), _mm512_set1_ps(s1[j] * i1),
-                                 _mm512_set1_ps(s2[j] * i2), _mm512_set1_ps(s3[j] * i3)};
+            const __m512 w[4] = {_mm512_set1_ps(s[j]), _mm512_set1_ps(s1[j]), _mm512_set1_ps(s2[j]),
+                                 _mm512_set1_ps(s3[j])};
             for (int c = 0; c < 4; c++) {
                 const __m512 x = _mm512_maskz_loadu_ps(mk[c], vj + 16 * c);
                 for (int r = 0; r < 4; r++) a[r][c] = _mm512_fmadd_ps(w[r], x, a[r][c]);
@@ -190,19 +194,69 @@ AVX512 static inline void wsum_avx(float *o, const float *s, const float *inv, i
     }
 }
 
-/* row_sum16's twin: lanes of one vector, the tail masked (adding 0 is exact) */
-AVX512 static inline float row_sum_avx(const float *x, int n) {
-    __m512 acc = _mm512_setzero_ps();
-    for (int j = 0; j < n; j += 16) {
-        const int left = n - j;
-        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1),
-                                                       x + j));
+AVX512 static inline __mmask16 keys_mask(int left) {
+    return left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+}
+
+/* cx_exp_nonpositive's steps on 16 lanes (no FMA: the scalar code has none) */
+AVX512 static inline __m512 exp_nonpositive_avx(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    const __m512 t = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _mm512_set1_ps(0.5f));
+    const __m512 fn = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512i n = _mm512_cvttps_epi32(fn);
+    const __m512 r = _mm512_add_ps(_mm512_sub_ps(x, _mm512_mul_ps(fn, _mm512_set1_ps(0.693359375f))),
+                                   _mm512_mul_ps(fn, _mm512_set1_ps(2.12194440e-4f)));
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(5.0000001201e-1f));
+    const __m512 e = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), r), _mm512_set1_ps(1.0f));
+    const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(n, _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(e, _mm512_castsi512_ps(bits));
+}
+
+/* The lanes of v added pairwise, as row_sum16 folds its sixteen sums:
+ * halves of 256, 128, 64 and 32 bits. */
+AVX512 static inline float fold16_avx(__m512 v) {
+    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)); /* AVX512F only */
+    __m256 a = _mm256_add_ps(_mm512_castps512_ps256(v), hi);
+    __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    b = _mm_add_ps(b, _mm_movehl_ps(b, b));
+    return _mm_cvtss_f32(_mm_add_ss(b, _mm_movehdup_ps(b)));
+}
+
+/* softmax_plain's twin: each row's max by lanes (exact in any order); exp on
+ * whole vectors, tails masked, the rows' vectors side by side so that their
+ * long dependency chains overlap; each sum in row_sum16's lanes (masked lanes
+ * add 0: exact), folded as it folds; then the weights. */
+AVX512 static inline void softmax_avx(float *s, int m, int n) {
+    __m512 mx[4], acc[4];
+    float inv[4];
+    for (int r = 0; r < m; r++) {
+        const float *x = s + (size_t)r * n;
+        __m512 t = _mm512_set1_ps(-INFINITY);
+        for (int j = 0; j < n; j += 16) t = _mm512_mask_max_ps(t, keys_mask(n - j), t, _mm512_loadu_ps(x + j));
+        mx[r] = _mm512_set1_ps(_mm512_reduce_max_ps(t));
+        acc[r] = _mm512_setzero_ps();
     }
-    float a[16];
-    _mm512_storeu_ps(a, acc);
-    for (int w = 8; w > 0; w /= 2)
-        for (int l = 0; l < w; l++) a[l] += a[l + w];
-    return a[0];
+    for (int j = 0; j < n; j += 16) {
+        const __mmask16 k = keys_mask(n - j);
+        for (int r = 0; r < m; r++) {
+            float *x = s + (size_t)r * n + j;
+            const __m512 e = _mm512_maskz_mov_ps(k, exp_nonpositive_avx(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x), mx[r])));
+            _mm512_mask_storeu_ps(x, k, e);
+            acc[r] = _mm512_add_ps(acc[r], e);
+        }
+    }
+    for (int r = 0; r < m; r++) inv[r] = 1.0f / fold16_avx(acc[r]);
+    for (int r = 0; r < m; r++)
+        for (int j = 0; j < n; j += 16) {
+            float *x = s + (size_t)r * n + j;
+            const __mmask16 k = keys_mask(n - j);
+            _mm512_mask_storeu_ps(x, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x), _mm512_set1_ps(inv[r])));
+        }
 }
 
 /* r[i] (16 floats each) := column i of the 16 x 16 block r: unpacks within
@@ -260,33 +314,46 @@ AVX512 static inline void prep_kt(float *kt, const float *k, int n, size_t D, in
         }
 }
 
+/* Keys [j0, j0 + 16 nb) (nb 1 or 2 blocks of 16, a constant after
+ * inlining) for up to four queries: 4 nb independent FMA chains. */
+AVX512 static inline __attribute__((always_inline)) void scores_blocks(float *s, const float *const qr[4], int m,
+                                                                        const float *kt, int np, int n, int hd,
+                                                                        int j0, __m512 sc, const int nb) {
+    __m512 a[2][4];
+    for (int b = 0; b < 2; b++)
+        for (int r = 0; r < 4; r++) a[b][r] = _mm512_setzero_ps();
+    for (int d = 0; d < hd; d++) {
+        const float *kd = kt + (size_t)d * np + j0;
+        const __m512 q[4] = {_mm512_set1_ps(qr[0][d]), _mm512_set1_ps(qr[1][d]), _mm512_set1_ps(qr[2][d]),
+                             _mm512_set1_ps(qr[3][d])};
+        for (int b = 0; b < nb; b++) {
+            const __m512 kv = _mm512_loadu_ps(kd + 16 * b);
+            for (int r = 0; r < 4; r++) a[b][r] = _mm512_fmadd_ps(q[r], kv, a[b][r]);
+        }
+    }
+    for (int b = 0; b < nb; b++) {
+        const __mmask16 mk = keys_mask(n - j0 - 16 * b);
+        for (int r = 0; r < m; r++) _mm512_mask_storeu_ps(s + (size_t)r * n + j0 + 16 * b, mk, _mm512_mul_ps(a[b][r], sc));
+    }
+}
+
 /* scores_plain's twin: 16 keys per vector, each lane one key's FMAs over d in
- * order; up to four queries at once, four independent chains. */
+ * order; up to four queries and two blocks of keys at once (eight
+ * independent chains hide the FMA latency). */
 AVX512 static inline void scores_kt(float *s, const float *q, int m, const float *k, const float *kt, int n,
                                     size_t D, int hd, float scale) {
     (void)k;
     const int np = (n + 15) / 16 * 16;
     const __m512 sc = _mm512_set1_ps(scale);
-    const float *q0 = q, *q1 = q + (m > 1 ? D : 0), *q2 = q + (m > 2 ? 2 * D : 0), *q3 = q + (m > 3 ? 3 * D : 0);
-    for (int j0 = 0; j0 < np; j0 += 16) {
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int d = 0; d < hd; d++) {
-            const __m512 kd = _mm512_loadu_ps(kt + (size_t)d * np + j0);
-            a0 = _mm512_fmadd_ps(_mm512_set1_ps(q0[d]), kd, a0);
-            a1 = _mm512_fmadd_ps(_mm512_set1_ps(q1[d]), kd, a1);
-            a2 = _mm512_fmadd_ps(_mm512_set1_ps(q2[d]), kd, a2);
-            a3 = _mm512_fmadd_ps(_mm512_set1_ps(q3[d]), kd, a3);
-        }
-        const int left = n - j0;
-        const __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-        const __m512 out[4] = {a0, a1, a2, a3};
-        for (int r = 0; r < m; r++) _mm512_mask_storeu_ps(s + (size_t)r * n + j0, mk, _mm512_mul_ps(out[r], sc));
-    }
+    const float *const qr[4] = {q, q + (m > 1 ? D : 0), q + (m > 2 ? 2 * D : 0), q + (m > 3 ? 3 * D : 0)};
+    int j0 = 0;
+    for (; j0 + 32 <= np; j0 += 32) scores_blocks(s, qr, m, kt, np, n, hd, j0, sc, 2);
+    if (j0 < np) scores_blocks(s, qr, m, kt, np, n, hd, j0, sc, 1);
 }
 
 AVX512 void eng_attention_avx512(float *att, float *s, const float *q, const float *k, const float *v, int nq,
                                  int n, int D, int H, int h0, int h1) {
-    ATTENTION_BODY(prep_kt, scores_kt, 4, row_sum_avx, wsum_avx)
+    ATTENTION_BODY(prep_kt, scores_kt, 4, softmax_avx, wsum_avx)
 }
 
 AVX512 void eng_matvec_avx512(float *y, const float *W, const float *b, const float *x, int OC, int C) {
