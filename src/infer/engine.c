@@ -68,10 +68,16 @@ void eng_tensor_list(cx_engine *e, eng_tensor *t) {
         }
 }
 
+/* Floats of tensor t's slot in e->f32: whole cache lines, so that every
+ * tensor starts on one (vector loads never straddle two lines). */
+static size_t f32_slot(const eng_tensor *t) {
+    return ((size_t)t->rows * (size_t)(t->cols ? t->cols : 1) + 15) / 16 * 16;
+}
+
 size_t eng_f32_total(const eng_tensor *list, int n) {
     size_t total = 0;
     for (int i = 0; i < n; i++)
-        if (!list[i].is_int8) total += (size_t)list[i].rows * (size_t)(list[i].cols ? list[i].cols : 1);
+        if (!list[i].is_int8) total += f32_slot(&list[i]);
     return total;
 }
 
@@ -83,13 +89,14 @@ int eng_alloc_tensors(cx_engine *e, const eng_tensor *list, int n, cx_error *err
     size_t total = eng_f32_total(list, n), packed = 0;
     for (int i = 0; i < n; i++)
         if (list[i].lin) packed += packed_slot(list[i].rows, list[i].cols);
-    if (!(e->f32 = malloc(total * sizeof *e->f32)) || !(e->packed = cx_alloc_huge(packed, &e->packed_len)))
+    if (!(e->f32 = aligned_alloc(64, (total ? total : 16) * sizeof *e->f32)) ||
+        !(e->packed = cx_alloc_huge(packed, &e->packed_len)))
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     size_t off = 0;
     for (int i = 0; i < n; i++)
         if (!list[i].is_int8) {
             *list[i].f32 = e->f32 + off;
-            off += (size_t)list[i].rows * (size_t)(list[i].cols ? list[i].cols : 1);
+            off += f32_slot(&list[i]);
         }
     return CX_OK;
 }

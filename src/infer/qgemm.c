@@ -20,7 +20,7 @@ int qgemm_pack_into(qgemm_weight *w, const int8_t *W, int OC, int K, int8_t *dst
     w->OCp = (int)round_up((size_t)OC, QGEMM_COL_BLOCK);
     w->Kp = (int)round_up((size_t)K, 4);
     w->packed = dst;
-    w->col_sum = malloc((size_t)OC * sizeof *w->col_sum);
+    w->col_sum = aligned_alloc(64, round_up((size_t)OC * sizeof *w->col_sum, 64)); /* rows of 16 whole lines */
     if (!w->col_sum) return -1;
     memset(w->packed, 0, qgemm_packed_bytes(OC, K));
     const size_t k4n = (size_t)w->Kp / 4, full = (size_t)K / 4;
