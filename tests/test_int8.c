@@ -88,7 +88,7 @@ static void test_qgemm_kernels_exact(void **state) {
     static const int shapes[][3] = {{1, 4, 1}, {3, 13, 17}, {5, 64, 32}, {9, 100, 50}, {2, 3, 16},
                                     {33, 768, 48}, {6, 3072, 40}, {4, 36, 80}, {17, 768, 64}, {40, 128, 96},
                                     {16, 64, 16}, {64, 192, 32}, {48, 64, 48}, {57, 192, 64}, {50, 64, 16},
-                                    {60, 128, 32}};
+                                    {60, 128, 32}, {7, 96, 48}, {19, 256, 80}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         run_case((size_t)shapes[i][0], shapes[i][1], shapes[i][2], 0, 10 + i);
     /* 255 * -128 products everywhere: a saturating kernel (vpmaddubsw) fails here */
