@@ -236,9 +236,16 @@ static cx_model_config test_cfg(void) {
                              .attention_dropout = 0.1f, .ln_eps = 1e-12f};
 }
 
-/* A random model with weights large enough to matter (std 0.15). */
-static cx_model *random_model(uint64_t seed) {
+/* Heads 16 wide (a whole column block each), no tails. */
+static cx_model_config test_cfg_aligned(void) {
     cx_model_config c = test_cfg();
+    c.dim = 64;
+    c.ffn_dim = 96;
+    return c;
+}
+
+/* A random model with weights large enough to matter (std 0.15). */
+static cx_model *random_model_of(cx_model_config c, uint64_t seed) {
     cx_model *m;
     cx_error err = {0};
     assert_int_equal(cx_model_create(&m, &c, seed, &err), CX_OK);
@@ -253,6 +260,8 @@ static cx_model *random_model(uint64_t seed) {
     }
     return m;
 }
+
+static cx_model *random_model(uint64_t seed) { return random_model_of(test_cfg(), seed); }
 
 static void ids_of(int32_t *ids, int n, uint64_t seed) {
     cx_rng r;
@@ -304,9 +313,8 @@ static double max_abs_diff(const float *a, const float *b, int n) {
 
 /* A packed batch gives every sequence the bits it gets alone, with one and
  * two threads; a batch over max_tokens is refused. */
-static void test_engine_batch(void **state) {
-    (void)state;
-    cx_model *m = random_model(5);
+static void engine_batch_of(cx_model_config cfg) {
+    cx_model *m = random_model_of(cfg, 5);
     cx_engine *e;
     cx_error err = {0};
     assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
@@ -342,6 +350,46 @@ static void test_engine_batch(void **state) {
     }
     cx_engine_free(e);
     cx_model_free(m);
+}
+
+static void test_engine_batch(void **state) {
+    (void)state;
+    engine_batch_of(test_cfg());
+    engine_batch_of(test_cfg_aligned());
+}
+
+/* Every kernel, and 2 and 3 threads, give the bits of the portable kernel on
+ * one thread. */
+static void engine_same_bits_of(cx_model_config cfg) {
+    cx_model *m = random_model_of(cfg, 8);
+    cx_engine *e;
+    cx_error err = {0};
+    assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
+    static const int lens[] = {1, 3, 17, 40};
+    int32_t ids[40];
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        ids_of(ids, lens[i], 60 + i);
+        float want[19], got[19];
+        engine_forward(e, "portable", ids, lens[i], want);
+        for (int k = 0; k < QGEMM_N_KERNELS; k++) {
+            if (!qgemm_kernel_available((qgemm_kernel)k)) continue;
+            for (int threads = 1; threads <= 3; threads++) {
+                engine_forward_threads(e, qgemm_kernel_name((qgemm_kernel)k), threads, ids, lens[i], got);
+                if (memcmp(got, want, sizeof got))
+                    printf("FAIL dim %d, %s kernel, %d threads, %d tokens: score %.9g, portable %.9g\n", cfg.dim,
+                           qgemm_kernel_name((qgemm_kernel)k), threads, lens[i], got[0], want[0]);
+                assert_memory_equal(got, want, sizeof got);
+            }
+        }
+    }
+    cx_engine_free(e);
+    cx_model_free(m);
+}
+
+static void test_engine_kernels_threads_same_bits(void **state) {
+    (void)state;
+    engine_same_bits_of(test_cfg());
+    engine_same_bits_of(test_cfg_aligned());
 }
 
 static void test_engine_matches_fp32(void **state) {
@@ -549,6 +597,7 @@ int main(void) {
         cmocka_unit_test(test_vec_twins_identical),
         cmocka_unit_test(test_engine_matches_fp32),
         cmocka_unit_test(test_engine_batch),
+        cmocka_unit_test(test_engine_kernels_threads_same_bits),
         cmocka_unit_test(test_engine_file_round_trip),
         cmocka_unit_test(test_engine_file_damaged),
         cmocka_unit_test(test_classifier_int8),
