@@ -5,9 +5,10 @@
  * GEMM), beside its anchor: each thread reading its share of the same bytes
  * with plain vector loads, the memory bandwidth bound. Best of R runs. The
  * weights sit in one huge-page allocation, as in the engine (--small-pages:
- * one ordinary allocation each, as before).
+ * one ordinary allocation each, as before), and each GEMM is told the next
+ * one, as in the engine, so its first columns are prefetched (--no-next: not).
  *
- *   gemm [--threads T] [--kernel K] [--runs R] [--small-pages] N...   (rows per GEMM) */
+ *   gemm [--threads T] [--kernel K] [--runs R] [--small-pages] [--no-next] N...   (rows per GEMM) */
 #include <omp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,12 +54,13 @@ static uint64_t read_bytes(const qgemm_weight *w, int n, int t, int nt) {
 }
 
 int main(int argc, char **argv) {
-    int threads = 2, runs = 30, nrows = 0, rows[64], small_pages = 0;
+    int threads = 2, runs = 30, nrows = 0, rows[64], small_pages = 0, no_next = 0;
     qgemm_kernel k = qgemm_best_kernel();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--small-pages")) small_pages = 1;
+        else if (!strcmp(argv[i], "--no-next")) no_next = 1;
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
             int kk = qgemm_kernel_from_name(argv[++i]);
             if (kk < 0 || !qgemm_kernel_available((qgemm_kernel)kk)) {
@@ -68,7 +70,7 @@ int main(int argc, char **argv) {
             k = (qgemm_kernel)kk;
         } else if (nrows < 64 && atoi(argv[i]) > 0) rows[nrows++] = atoi(argv[i]);
         else {
-            fprintf(stderr, "usage: gemm [--threads T] [--kernel K] [--runs R] ROWS...\n");
+            fprintf(stderr, "usage: gemm [--threads T] [--kernel K] [--runs R] [--small-pages] [--no-next] ROWS...\n");
             return 1;
         }
     }
@@ -115,7 +117,9 @@ int main(int argc, char **argv) {
             double t0 = omp_get_wtime();
 #pragma omp parallel num_threads(threads)
             for (int i = 0; i < LAYERS * PER_LAYER; i++) {
-                qgemm_part(k, C, (size_t)w[i].OC, A, lda, N, &w[i], omp_get_thread_num(), omp_get_num_threads());
+                const qgemm_weight *next = no_next || i + 1 == LAYERS * PER_LAYER ? NULL : &w[i + 1];
+                qgemm_part(k, C, (size_t)w[i].OC, A, lda, N, &w[i], next, omp_get_thread_num(),
+                           omp_get_num_threads());
 #pragma omp barrier
             }
             double dt = omp_get_wtime() - t0;

@@ -54,7 +54,7 @@ static void run_case(size_t N, int K, int OC, int extreme, uint64_t seed) {
             memset(got, 0x5a, N * OC * 4);
             /* each thread its share of the column blocks, as the engine's team runs it */
 #pragma omp parallel num_threads(threads)
-            qgemm_part((qgemm_kernel)k, got, (size_t)OC, A, lda, N, &w, omp_get_thread_num(),
+            qgemm_part((qgemm_kernel)k, got, (size_t)OC, A, lda, N, &w, &w, omp_get_thread_num(),
                        omp_get_num_threads());
             if (memcmp(got, ref, N * OC * 4) != 0) {
                 for (size_t i = 0; i < N * (size_t)OC; i++)

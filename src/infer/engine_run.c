@@ -185,15 +185,20 @@ static void layernorm_team(const team *tm, float *x, const float *w, const float
     if (r1 > r0) layernorm_rows(x + r0 * D, x + r0 * D, w, b, r1 - r0, e->cfg.dim, e->cfg.ln_eps);
 }
 
+/* The packed weight multiplied after L's (NULL: none), for qgemm_part's
+ * prefetch. */
+static const qgemm_weight *then(const eng_linear *L) { return L ? &L->w : NULL; }
+
 /* out = lin(inp) (+ res) (then GELU): quantize, GEMM, dequantize. The
  * barriers also keep aq and acc from being rewritten while another thread
- * still reads them. On return this thread's rows of out are ready. */
+ * still reads them. On return this thread's rows of out are ready. next: the
+ * Linear multiplied after this one, or NULL. */
 static void linear_team(const team *tm, float *out, const float *inp, const float *res, size_t N,
-                        const eng_linear *L, int gelu) {
+                        const eng_linear *L, int gelu, const eng_linear *next) {
     cx_engine_ctx *c = tm->c;
     quant_team(tm, inp, N, L->w.K);
 #pragma omp barrier
-    qgemm_part(c->kernel, c->acc, (size_t)L->w.OC, c->aq, c->lda, N, &L->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc, (size_t)L->w.OC, c->aq, c->lda, N, &L->w, then(next), tm->t, tm->nt);
 #pragma omp barrier
     dequant_team(tm, out, c->acc, res, N, L, gelu);
 }
@@ -229,29 +234,31 @@ static void attention_team(const team *tm, int last) {
 }
 
 /* The rest of a block on M rows of att, with residual rows x: x = LN2(h1 +
- * lin2(gelu(lin1(h1)))), h1 = LN1(x + out_lin(att)); output into out. */
-static void block_tail(const team *tm, const eng_layer *L, const float *x, float *out, size_t M) {
+ * lin2(gelu(lin1(h1)))), h1 = LN1(x + out_lin(att)); output into out. next:
+ * the following layer, or NULL. */
+static void block_tail(const team *tm, const eng_layer *L, const float *x, float *out, size_t M,
+                       const eng_layer *next) {
     cx_engine_ctx *c = tm->c;
-    linear_team(tm, c->h1, c->att, x, M, &L->lin[ENG_O], 0);
+    linear_team(tm, c->h1, c->att, x, M, &L->lin[ENG_O], 0, &L->lin[ENG_FF1]);
     layernorm_team(tm, c->h1, L->ln1_w, L->ln1_b, M);
-    linear_team(tm, c->ff, c->h1, NULL, M, &L->lin[ENG_FF1], 1);
-    linear_team(tm, out, c->ff, c->h1, M, &L->lin[ENG_FF2], 0);
+    linear_team(tm, c->ff, c->h1, NULL, M, &L->lin[ENG_FF1], 1, &L->lin[ENG_FF2]);
+    linear_team(tm, out, c->ff, c->h1, M, &L->lin[ENG_FF2], 0, next ? &next->lin[ENG_K] : NULL);
     layernorm_team(tm, out, L->ln2_w, L->ln2_b, M);
     /* no barrier: the next step reads only this thread's rows, then waits */
 }
 
 /* A block over every row. k, v and q come from one quantized x, into three
  * slices of acc, so that no barrier separates the GEMMs. */
-static void layer_team(const team *tm, const eng_layer *L) {
+static void layer_team(const team *tm, const eng_layer *L, const eng_layer *next) {
     cx_engine_ctx *c = tm->c;
     const int D = c->e->cfg.dim;
     const size_t N = c->N, ND = N * (size_t)D;
     const eng_linear *lk = &L->lin[ENG_K], *lv = &L->lin[ENG_V], *lq = &L->lin[ENG_Q];
     quant_team(tm, c->x, N, D);
 #pragma omp barrier
-    qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, N, &lk->w, tm->t, tm->nt);
-    qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, N, &lv->w, tm->t, tm->nt);
-    qgemm_part(c->kernel, c->acc + 2 * ND, (size_t)D, c->aq, c->lda, N, &lq->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, N, &lk->w, &lv->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, N, &lv->w, &lq->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc + 2 * ND, (size_t)D, c->aq, c->lda, N, &lq->w, &L->lin[ENG_O].w, tm->t, tm->nt);
 #pragma omp barrier
     dequant_team(tm, c->k, c->acc, NULL, N, lk, 0);
     dequant_team(tm, c->v, c->acc + ND, NULL, N, lv, 0);
@@ -259,7 +266,7 @@ static void layer_team(const team *tm, const eng_layer *L) {
 #pragma omp barrier
     attention_team(tm, 0);
 #pragma omp barrier
-    block_tail(tm, L, c->x, c->x, N);
+    block_tail(tm, L, c->x, c->x, N, next);
 }
 
 /* The last block: keys and values of every row, then only the [CLS] rows
@@ -272,19 +279,19 @@ static void last_layer_team(const team *tm, const eng_layer *L) {
     const eng_linear *lk = &L->lin[ENG_K], *lv = &L->lin[ENG_V], *lq = &L->lin[ENG_Q];
     quant_team(tm, c->x, N, D);
 #pragma omp barrier
-    qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, N, &lk->w, tm->t, tm->nt);
-    qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, N, &lv->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, N, &lk->w, &lv->w, tm->t, tm->nt);
+    qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, N, &lv->w, &lq->w, tm->t, tm->nt);
 #pragma omp barrier
     dequant_team(tm, c->k, c->acc, NULL, N, lk, 0);
     dequant_team(tm, c->v, c->acc + ND, NULL, N, lv, 0);
     size_t r0, r1;
     my_rows(tm, B, &r0, &r1);
     for (size_t b = r0; b < r1; b++) memcpy(c->xc + b * D, c->x + c->off[b] * D, (size_t)D * sizeof(float));
-    linear_team(tm, c->q, c->xc, NULL, B, lq, 0);
+    linear_team(tm, c->q, c->xc, NULL, B, lq, 0, &L->lin[ENG_O]);
 #pragma omp barrier
     attention_team(tm, 1);
 #pragma omp barrier
-    block_tail(tm, L, c->xc, c->x, B);
+    block_tail(tm, L, c->xc, c->x, B, NULL);
 }
 
 /* The classifier on the [CLS] rows (rows [0, B) of x), split across the
@@ -324,7 +331,7 @@ static void forward_team(cx_engine_ctx *c, const int32_t *ids, cx_engine_output 
         /* no barrier between layers: a layer starts on its thread's rows of
          * x, and every GEMM ends with one, so no one still reads aq */
         for (int l = 0; l < L; l++) {
-            if (l < L - 1) layer_team(&tm, &c->e->layer[l]);
+            if (l < L - 1) layer_team(&tm, &c->e->layer[l], &c->e->layer[l + 1]);
             else last_layer_team(&tm, &c->e->layer[l]);
         }
 #pragma omp barrier /* a [CLS] row may be another thread's */

@@ -98,18 +98,37 @@ static blocks_fn kernel_fn(qgemm_kernel k) {
     }
 }
 
+/* Thread t's column blocks [b0, b1) of w: pairs of blocks (the vector kernels
+ * work on two at a time), as even as pairs go. */
+static void share_blocks(const qgemm_weight *w, int t, int nt, int *b0, int *b1) {
+    const int nb = w->OCp / QGEMM_COL_BLOCK, pairs = (nb + 1) / 2;
+    const int p0 = pairs * t / nt, p1 = pairs * (t + 1) / nt;
+    *b0 = 2 * p0;
+    *b1 = 2 * p1 < nb ? 2 * p1 : nb;
+}
+
 void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                const qgemm_weight *w, int t, int nt) {
+                const qgemm_weight *w, const qgemm_weight *next, int t, int nt) {
     if (N == 0) return;
     /* k is available: checked once by the caller (cx_engine_ctx_open), not per
      * call (the AMX check is a cpuid and a system call) */
     if (k == QGEMM_AMX && (w->K % 64 || w->OC % QGEMM_COL_BLOCK)) k = QGEMM_AVX512VNNI; /* full tiles only */
-    const int nb = w->OCp / QGEMM_COL_BLOCK;
-    /* pairs of blocks per part: the vector kernels work on two at a time */
-    const int pairs = (nb + 1) / 2;
-    const int p0 = pairs * t / nt, p1 = pairs * (t + 1) / nt;
-    const int b0 = 2 * p0, b1 = 2 * p1 < nb ? 2 * p1 : nb;
-    if (b0 < b1) kernel_fn(k)(C, ldc, A, lda, N, w, b0, b1);
+    int b0, b1;
+    share_blocks(w, t, nt, &b0, &b1);
+    if (b0 >= b1) return;
+    if (k != QGEMM_AVX512VNNI) {
+        kernel_fn(k)(C, ldc, A, lda, N, w, b0, b1);
+        return;
+    }
+    const int8_t *next0 = NULL, *next1 = NULL;
+    if (next) {
+        int n0, n1;
+        share_blocks(next, t, nt, &n0, &n1);
+        const size_t bstride = (size_t)next->Kp * QGEMM_COL_BLOCK;
+        next0 = n0 < n1 ? next->packed + (size_t)n0 * bstride : NULL;
+        next1 = n0 + 1 < n1 ? next0 + bstride : NULL;
+    }
+    qgemm_vnni_blocks_then(C, ldc, A, lda, N, w, b0, b1, next0, next1);
 }
 
 int qgemm_kernel_available(qgemm_kernel k) {

@@ -42,9 +42,12 @@ size_t qgemm_lda(int K);
 /* C[i][o] for rows [0, N) and columns [0, OC), C with row stride ldc: thread
  * t's share of the column blocks (of nt threads; t = 0, nt = 1 for all of
  * them), no two threads writing the same element. k must be available on
- * this CPU (qgemm_kernel_available). */
+ * this CPU (qgemm_kernel_available). next: the weight this thread multiplies
+ * after w (its share of the same split), or NULL: the VNNI kernel fetches
+ * the first columns it will read there while it finishes w, so a GEMM does
+ * not start on weights still in memory (docs/PERF.md). */
 void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                const qgemm_weight *w, int t, int nt);
+                const qgemm_weight *w, const qgemm_weight *next, int t, int nt);
 
 /* The oracle: plain loops over the unpacked W (OC, K). */
 void qgemm_naive(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const int8_t *W,
@@ -65,6 +68,10 @@ void qgemm_avx2_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, siz
                        const qgemm_weight *w, int b0, int b1);
 void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                        const qgemm_weight *w, int b0, int b1);
+/* The same, prefetching next0 and next1 (two column blocks of the next
+ * weight, or NULL) during the last block pair. */
+void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                            const qgemm_weight *w, int b0, int b1, const int8_t *next0, const int8_t *next1);
 /* AMX: only for K % 64 == 0 and OC % 16 == 0 (qgemm_part checks, else VNNI). */
 void qgemm_amx_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                       const qgemm_weight *w, int b0, int b1);

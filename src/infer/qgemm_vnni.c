@@ -44,16 +44,17 @@ VNNI static inline __m512i dpbusd(__m512i acc, __m512i a, __m512i b) {
 
 /* Rows i0..i0+R-1 (R <= MAX_ROWS, a constant after inlining: the
  * accumulators stay in registers), blocks ob and ob+1 (two == 0: block ob
- * only); pf: the next block pair's weights, prefetched while this one
- * computes (L3 / memory -> L1), or NULL. */
+ * only); pf0, pf1: the next two blocks' weights, prefetched while these
+ * compute (memory -> L1), one line of each per step, or NULL. */
 VNNI static inline __attribute__((always_inline)) void tile(int32_t *C, size_t ldc, const uint8_t *A, size_t lda,
                                                             size_t i0, const qgemm_weight *w, int ob, int two,
-                                                            const int8_t *pf, const int R) {
+                                                            const int8_t *pf0, const int8_t *pf1, const int R) {
     const size_t k4n = (size_t)w->Kp / 4, bstride = k4n * QGEMM_COL_BLOCK * 4;
     const int8_t *W0 = w->packed + (size_t)ob * bstride;
     const int8_t *W1 = two ? W0 + bstride : W0;
-    const int8_t *pf1 = pf ? pf + bstride : W1;
-    if (!pf) pf = W0; /* no branch in the loop: prefetch what is read anyway */
+    /* no branch in the loop: without a target, prefetch what is read anyway */
+    const int8_t *pf = pf0 ? pf0 : W0;
+    if (!pf1) pf1 = W1;
     const uint8_t *a = A + i0 * lda;
     __m512i c0[MAX_ROWS], c1[MAX_ROWS];
     for (int r = 0; r < R; r++) c0[r] = c1[r] = _mm512_setzero_si512();
@@ -77,20 +78,20 @@ VNNI static inline __attribute__((always_inline)) void tile(int32_t *C, size_t l
 /* One function per tile height: with all of them inlined into one body,
  * GCC 12 spilled accumulators (20 rows ran 30% slower). */
 typedef void (*tile_fn)(int32_t *, size_t, const uint8_t *, size_t, size_t, const qgemm_weight *, int, int,
-                        const int8_t *);
+                        const int8_t *, const int8_t *);
 #define TILE_OF(R)                                                                                          \
     VNNI __attribute__((noinline)) static void tile_##R(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, \
                                                         size_t i0, const qgemm_weight *w, int ob, int two,  \
-                                                        const int8_t *pf) {                                 \
-        tile(C, ldc, A, lda, i0, w, ob, two, pf, R);                                                        \
+                                                        const int8_t *pf0, const int8_t *pf1) {             \
+        tile(C, ldc, A, lda, i0, w, ob, two, pf0, pf1, R);                                                  \
     }
 TILE_OF(1) TILE_OF(2) TILE_OF(3) TILE_OF(4) TILE_OF(5) TILE_OF(6)
 TILE_OF(7) TILE_OF(8) TILE_OF(9) TILE_OF(10) TILE_OF(11) TILE_OF(12)
 static const tile_fn tiles[MAX_ROWS + 1] = {NULL,    tile_1, tile_2, tile_3,  tile_4,  tile_5, tile_6,
                                             tile_7,  tile_8, tile_9, tile_10, tile_11, tile_12};
 
-VNNI void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                            const qgemm_weight *w, int b0, int b1) {
+VNNI void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                                 const qgemm_weight *w, int b0, int b1, const int8_t *next0, const int8_t *next1) {
     if (N == 0) return;
     /* blocks outside, rows inside: a block pair's weights (K * 32 bytes) stay
      * in L1/L2 while every row tile reads them. The rows are cut into tiles
@@ -100,19 +101,36 @@ VNNI void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda
     const size_t bstride = (size_t)w->Kp / 4 * QGEMM_COL_BLOCK * 4;
     for (int ob = b0; ob < b1; ob += 2) {
         const int two = ob + 1 < b1;
-        /* the first row tile prefetches the next pair (when there is a whole one) */
-        const int8_t *pf = ob + 3 < b1 ? w->packed + (size_t)(ob + 2) * bstride : NULL;
+        /* the first row tile prefetches the next pair, or after the last
+         * one the next weight's (without software prefetch a pair takes
+         * twice as long: the hardware prefetchers start late) */
+        const int8_t *pf0 = next0, *pf1 = next1;
+        if (ob + 2 < b1) {
+            pf0 = w->packed + (size_t)(ob + 2) * bstride;
+            pf1 = ob + 3 < b1 ? pf0 + bstride : NULL;
+        }
         for (size_t t = 0; t < n_tiles; t++) {
             const size_t i0 = N * t / n_tiles, i1 = N * (t + 1) / n_tiles;
-            tiles[i1 - i0](C, ldc, A, lda, i0, w, ob, two, t ? NULL : pf);
+            tiles[i1 - i0](C, ldc, A, lda, i0, w, ob, two, t ? NULL : pf0, t ? NULL : pf1);
         }
     }
+}
+
+void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const qgemm_weight *w,
+                       int b0, int b1) {
+    qgemm_vnni_blocks_then(C, ldc, A, lda, N, w, b0, b1, NULL, NULL);
 }
 
 #else
 
 void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                        const qgemm_weight *w, int b0, int b1) {
+    qgemm_portable_blocks(C, ldc, A, lda, N, w, b0, b1);
+}
+
+void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                            const qgemm_weight *w, int b0, int b1, const int8_t *next0, const int8_t *next1) {
+    (void)next0, (void)next1;
     qgemm_portable_blocks(C, ldc, A, lda, N, w, b0, b1);
 }
 
