@@ -6,6 +6,9 @@
  *
  *   latency --model PATH [--int8] [--threads N] [--kernel K] [--n N] [--repeat R] DATA.jsonl
  *   latency --model PATH --compare [--int8-model PATH] [--threads N] DATA.jsonl
+ *   latency --model PATH --serve [--threads N] [--kernel K] DATA.jsonl
+ *     (for bench/latency_paired.js: prints "ready", then for each prompt index
+ *     read from stdin runs that prompt and prints its milliseconds)
  *     (INT8 side: --int8-model, e.g. an .onnx file, else PATH quantized at load)
  * Built by bench/latency.sh against a build's libcomplexity.a. */
 #include <cjson/cJSON.h>
@@ -136,6 +139,27 @@ static void latency(const char *model, int int8, int threads, const char *kernel
     cx_classifier_free(c);
 }
 
+/* Prompts on request, so that another engine can be timed on the same
+ * prompt right before or after (bench/latency_paired.js). */
+static void serve(const char *model, int threads, const char *kernel, sample *s, size_t n) {
+    double ms;
+    cx_classifier *c = open_or_die(model, threads, 0, kernel, &ms);
+    cx_prediction p;
+    for (size_t i = 0; i < 5 && i < n; i++) predict_or_die(c, s[i].text, &p); /* warm up */
+    printf("ready %s load=%.0f ms\n", cx_classifier_backend(c), ms);
+    fflush(stdout);
+    char line[64];
+    while (fgets(line, sizeof line, stdin)) {
+        const size_t i = (size_t)strtoul(line, NULL, 10);
+        if (i >= n) break;
+        const double t0 = now_ms();
+        predict_or_die(c, s[i].text, &p);
+        printf("%.4f\n", now_ms() - t0);
+        fflush(stdout);
+    }
+    cx_classifier_free(c);
+}
+
 static void compare(const char *model, const char *int8_model, int threads, sample *s, size_t n) {
     double ms;
     cx_classifier *a = open_or_die(model, threads, 0, NULL, &ms);
@@ -164,12 +188,13 @@ static void compare(const char *model, const char *int8_model, int threads, samp
 
 int main(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *kernel = NULL, *int8_model = NULL;
-    int int8 = 0, threads = 1, cmp = 0, repeat = 1;
+    int int8 = 0, threads = 1, cmp = 0, repeat = 1, serving = 0;
     size_t max = 1500;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--int8")) int8 = 1;
         else if (!strcmp(argv[i], "--compare")) cmp = 1;
+        else if (!strcmp(argv[i], "--serve")) serving = 1;
         else if (!strcmp(argv[i], "--int8-model") && i + 1 < argc) int8_model = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) kernel = argv[++i];
@@ -178,13 +203,14 @@ int main(int argc, char **argv) {
         else data = argv[i];
     }
     if (!model || !data) {
-        fprintf(stderr, "usage: latency --model PATH [--int8|--compare] [--threads N] [--kernel K] [--n N] [--repeat R] DATA.jsonl\n");
+        fprintf(stderr, "usage: latency --model PATH [--int8|--compare|--serve] [--threads N] [--kernel K] [--n N] [--repeat R] DATA.jsonl\n");
         return 2;
     }
     sample *s;
     size_t n = read_samples(data, &s, max);
     if (n == 0) { fprintf(stderr, "%s: no prompts\n", data); return 1; }
-    if (cmp) compare(model, int8_model, threads, s, n);
+    if (serving) serve(model, threads, kernel, s, n);
+    else if (cmp) compare(model, int8_model, threads, s, n);
     else latency(model, int8, threads, kernel, s, n, repeat > 1 ? repeat : 1);
     for (size_t i = 0; i < n; i++) free(s[i].text);
     free(s);
