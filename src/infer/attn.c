@@ -189,8 +189,9 @@ AVX512 static inline void wsum_avx(float *o, const float *s, int m, const float 
                 for (int r = 0; r < 4; r++) a[r][c] = _mm512_fmadd_ps(w[r], x, a[r][c]);
             }
         }
-        for (int r = 0; r < m; r++)
-            for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(o + (size_t)r * D + d0 + 16 * c, mk[c], a[r][c]);
+        for (int r = 0; r < 4; r++) /* r < 4, not m: constant indices keep a[][] in registers under GCC */
+            if (r < m)
+                for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(o + (size_t)r * D + d0 + 16 * c, mk[c], a[r][c]);
     }
 }
 
@@ -232,9 +233,13 @@ AVX512 static inline float fold16_avx(__m512 v) {
  * long dependency chains overlap; each sum in row_sum16's lanes (masked lanes
  * add 0: exact), folded as it folds; then the weights. */
 AVX512 static inline void softmax_avx(float *s, int m, int n) {
+    /* rows r < 4 with r < m inside: GCC keeps arrays indexed by a bound known
+     * only at run time in memory, loading and storing them at every step */
     __m512 mx[4], acc[4];
-    float inv[4];
-    for (int r = 0; r < m; r++) {
+    float inv[4] = {0};
+    for (int r = 0; r < 4; r++) mx[r] = acc[r] = _mm512_setzero_ps();
+    for (int r = 0; r < 4; r++) {
+        if (r >= m) break;
         const float *x = s + (size_t)r * n;
         __m512 t = _mm512_set1_ps(-INFINITY);
         for (int j = 0; j < n; j += 16) t = _mm512_mask_max_ps(t, keys_mask(n - j), t, _mm512_loadu_ps(x + j));
@@ -243,14 +248,16 @@ AVX512 static inline void softmax_avx(float *s, int m, int n) {
     }
     for (int j = 0; j < n; j += 16) {
         const __mmask16 k = keys_mask(n - j);
-        for (int r = 0; r < m; r++) {
+        for (int r = 0; r < 4; r++) {
+            if (r >= m) break;
             float *x = s + (size_t)r * n + j;
             const __m512 e = _mm512_maskz_mov_ps(k, exp_nonpositive_avx(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x), mx[r])));
             _mm512_mask_storeu_ps(x, k, e);
             acc[r] = _mm512_add_ps(acc[r], e);
         }
     }
-    for (int r = 0; r < m; r++) inv[r] = 1.0f / fold16_avx(acc[r]);
+    for (int r = 0; r < 4; r++)
+        if (r < m) inv[r] = 1.0f / fold16_avx(acc[r]);
     for (int r = 0; r < m; r++)
         for (int j = 0; j < n; j += 16) {
             float *x = s + (size_t)r * n + j;
@@ -333,7 +340,8 @@ AVX512 static inline __attribute__((always_inline)) void scores_blocks(float *s,
     }
     for (int b = 0; b < nb; b++) {
         const __mmask16 mk = keys_mask(n - j0 - 16 * b);
-        for (int r = 0; r < m; r++) _mm512_mask_storeu_ps(s + (size_t)r * n + j0 + 16 * b, mk, _mm512_mul_ps(a[b][r], sc));
+        for (int r = 0; r < 4; r++) /* constant indices, as in wsum_avx */
+            if (r < m) _mm512_mask_storeu_ps(s + (size_t)r * n + j0 + 16 * b, mk, _mm512_mul_ps(a[b][r], sc));
     }
 }
 
