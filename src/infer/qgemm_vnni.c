@@ -101,9 +101,11 @@ VNNI void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_
     const size_t bstride = (size_t)w->Kp / 4 * QGEMM_COL_BLOCK * 4;
     for (int ob = b0; ob < b1; ob += 2) {
         const int two = ob + 1 < b1;
-        /* the first row tile prefetches the next pair, or after the last
-         * one the next weight's (without software prefetch a pair takes
-         * twice as long: the hardware prefetchers start late) */
+        /* the next pair is prefetched meanwhile, or after the last one the
+         * next weight's (without software prefetch a pair takes twice as
+         * long: the hardware prefetchers start late): a block by each of the
+         * first two row tiles, or both by the only one (spread over two
+         * tiles, 16 rows run 10% faster than with both in the first) */
         const int8_t *pf0 = next0, *pf1 = next1;
         if (ob + 2 < b1) {
             pf0 = w->packed + (size_t)(ob + 2) * bstride;
@@ -111,7 +113,8 @@ VNNI void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_
         }
         for (size_t t = 0; t < n_tiles; t++) {
             const size_t i0 = N * t / n_tiles, i1 = N * (t + 1) / n_tiles;
-            tiles[i1 - i0](C, ldc, A, lda, i0, w, ob, two, t ? NULL : pf0, t ? NULL : pf1);
+            const int8_t *p0 = t == 0 ? pf0 : NULL, *p1 = t == (n_tiles > 1) ? pf1 : NULL;
+            tiles[i1 - i0](C, ldc, A, lda, i0, w, ob, two, p0, p1);
         }
     }
 }
