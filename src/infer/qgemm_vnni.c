@@ -111,10 +111,10 @@ VNNI void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_
             pf0 = w->packed + (size_t)(ob + 2) * bstride;
             pf1 = ob + 3 < b1 ? pf0 + bstride : NULL;
         }
+        const size_t t_pf1 = n_tiles > 1 ? 1 : 0; /* the tile that prefetches pf1 */
         for (size_t t = 0; t < n_tiles; t++) {
             const size_t i0 = N * t / n_tiles, i1 = N * (t + 1) / n_tiles;
-            const int8_t *p0 = t == 0 ? pf0 : NULL, *p1 = t == (n_tiles > 1) ? pf1 : NULL;
-            tiles[i1 - i0](C, ldc, A, lda, i0, w, ob, two, p0, p1);
+            tiles[i1 - i0](C, ldc, A, lda, i0, w, ob, two, t == 0 ? pf0 : NULL, t == t_pf1 ? pf1 : NULL);
         }
     }
 }
