@@ -27,7 +27,7 @@ static void usage(FILE *out) {
             "  --threads N       CPU threads (default 1: one prompt is too little work to split)\n"
             "  --int8            run the INT8 engine, quantizing fp32 weights at load (.onnx and\n"
             "                    `complexity quantize` files always run on it)\n"
-            "  --kernel NAME     INT8 GEMM kernel: portable, avx2, avx512vnni, amx (default: best)\n");
+            "  --kernel NAME     INT8 GEMM kernel: portable, avx2, avxvnni, avx512vnni, amx (default: best)\n");
 }
 
 static int classify_one(cx_classifier *c, const char *text, size_t len) {

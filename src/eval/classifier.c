@@ -162,7 +162,7 @@ void cx_classifier_free(cx_classifier *c) {
 const char *cx_classifier_model_path(const cx_classifier *c) { return c->model_path; }
 
 const char *cx_classifier_backend(const cx_classifier *c) {
-    static const char *const names[] = {"int8/portable", "int8/avx2", "int8/avx512vnni", "int8/amx"};
+    static const char *const names[] = {"int8/portable", "int8/avx2", "int8/avxvnni", "int8/avx512vnni", "int8/amx"};
     if (!c->ectx) return "fp32";
     const char *k = cx_engine_ctx_kernel(c->ectx);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

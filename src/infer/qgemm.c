@@ -92,6 +92,7 @@ typedef void (*blocks_fn)(int32_t *, size_t, const uint8_t *, size_t, size_t, co
 static blocks_fn kernel_fn(qgemm_kernel k) {
     switch (k) {
     case QGEMM_AVX2: return qgemm_avx2_blocks;
+    case QGEMM_AVXVNNI: return qgemm_avxvnni_blocks;
     case QGEMM_AVX512VNNI: return qgemm_vnni_blocks;
     case QGEMM_AMX: return qgemm_amx_blocks;
     default: return qgemm_portable_blocks;
@@ -131,11 +132,22 @@ void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t
     qgemm_vnni_blocks_then(C, ldc, A, lda, N, w, b0, b1, next0, next1);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+/* CPUID leaf 7, subleaf 1, EAX bit 4 (Clang 14's __builtin_cpu_supports does
+ * not know "avxvnni"); the OS's support of the ymm state is avx2's check. */
+static int has_avxvnni(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a >> 4 & 1);
+}
+#endif
+
 int qgemm_kernel_available(qgemm_kernel k) {
     switch (k) {
     case QGEMM_PORTABLE: return 1;
 #if defined(__x86_64__) || defined(__i386__)
     case QGEMM_AVX2: return __builtin_cpu_supports("avx2");
+    case QGEMM_AVXVNNI: return __builtin_cpu_supports("avx2") && has_avxvnni();
     case QGEMM_AVX512VNNI:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vnni");
@@ -148,11 +160,12 @@ int qgemm_kernel_available(qgemm_kernel k) {
 qgemm_kernel qgemm_best_kernel(void) {
     if (qgemm_kernel_available(QGEMM_AMX)) return QGEMM_AMX;
     if (qgemm_kernel_available(QGEMM_AVX512VNNI)) return QGEMM_AVX512VNNI;
+    if (qgemm_kernel_available(QGEMM_AVXVNNI)) return QGEMM_AVXVNNI;
     if (qgemm_kernel_available(QGEMM_AVX2)) return QGEMM_AVX2;
     return QGEMM_PORTABLE;
 }
 
-static const char *const kernel_names[QGEMM_N_KERNELS] = {"portable", "avx2", "avx512vnni", "amx"};
+static const char *const kernel_names[QGEMM_N_KERNELS] = {"portable", "avx2", "avx512vnni", "amx", "avxvnni"};
 
 const char *qgemm_kernel_name(qgemm_kernel k) {
     return k >= 0 && k < QGEMM_N_KERNELS ? kernel_names[k] : "?";

@@ -17,7 +17,7 @@
 
 enum { QGEMM_COL_BLOCK = 16, QGEMM_ROW_TILE = 4 };
 
-typedef enum { QGEMM_PORTABLE, QGEMM_AVX2, QGEMM_AVX512VNNI, QGEMM_AMX, QGEMM_N_KERNELS } qgemm_kernel;
+typedef enum { QGEMM_PORTABLE, QGEMM_AVX2, QGEMM_AVX512VNNI, QGEMM_AMX, QGEMM_AVXVNNI, QGEMM_N_KERNELS } qgemm_kernel;
 
 typedef struct qgemm_weight {
     int OC, K;          /* logical shape (OC, K) */
@@ -57,7 +57,7 @@ void qgemm_naive(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
 int qgemm_kernel_available(qgemm_kernel k);
 qgemm_kernel qgemm_best_kernel(void);
 const char *qgemm_kernel_name(qgemm_kernel k);
-/* The kernel named s ("portable", "avx2", "avx512vnni", "amx"); -1 when unknown. */
+/* The kernel named s ("portable", "avx2", "avx512vnni", "amx", "avxvnni"); -1 when unknown. */
 int qgemm_kernel_from_name(const char *s);
 
 /* Per-kernel bodies (qgemm_*.c): rows [0, N) (N a multiple of the row tile),
@@ -66,6 +66,8 @@ void qgemm_portable_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda,
                            const qgemm_weight *w, int b0, int b1);
 void qgemm_avx2_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                        const qgemm_weight *w, int b0, int b1);
+void qgemm_avxvnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                          const qgemm_weight *w, int b0, int b1);
 void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                        const qgemm_weight *w, int b0, int b1);
 /* The same, prefetching next0 and next1 (two column blocks of the next

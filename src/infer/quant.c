@@ -17,8 +17,16 @@ float quant_weight_sym(int8_t *q, const float *w, size_t n) {
     return s;
 }
 
-void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N,
-                   int K) {
+#if defined(__x86_64__)
+/* AVX2 builds of the loops below (the AVX-512 kernels have their own twins,
+ * vec_avx512.c): element by element the same operations, so the same bits */
+#define AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define AVX2_CLONES
+#endif
+
+AVX2_CLONES static void quant_rows_run(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N,
+                                       int K) {
     for (size_t i = 0; i < N; i++) {
         const float *r = x + i * (size_t)K;
         float lo = 0.0f, hi = 0.0f;
@@ -41,9 +49,13 @@ void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const floa
     }
 }
 
-void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
-                  const int32_t *col_sum, float w_scale, const float *bias, const float *res,
-                  size_t N, int OC) {
+void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N, int K) {
+    quant_rows_run(q, lda, scale, zp, x, N, K);
+}
+
+AVX2_CLONES static void dequant_rows_run(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
+                                         const int32_t *col_sum, float w_scale, const float *bias, const float *res,
+                                         size_t N, int OC) {
     for (size_t i = 0; i < N; i++) {
         const int32_t *a = acc + i * (size_t)OC;
         float *o = out + i * (size_t)OC;
@@ -53,6 +65,11 @@ void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const in
         if (res)
             for (int c = 0; c < OC; c++) o[c] += res[i * (size_t)OC + c];
     }
+}
+
+void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
+                  const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N, int OC) {
+    dequant_rows_run(out, acc, a_scale, zp, col_sum, w_scale, bias, res, N, OC);
 }
 
 #if defined(__x86_64__)
