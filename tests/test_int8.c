@@ -134,6 +134,10 @@ static void test_erf_and_quant_rows(void **state) {
     float ws = quant_weight_sym(wq, w, 4);
     assert_true(fabsf(ws - 1.0f / 127) < 1e-9f);
     assert_true(wq[0] == 64 && wq[1] == -127 && wq[2] == 32 && wq[3] == 0);
+    w[2] = NAN; /* a file's NaN or infinity is refused, not converted (undefined behaviour) */
+    assert_true(quant_weight_sym(wq, w, 4) < 0);
+    w[2] = -INFINITY;
+    assert_true(quant_weight_sym(wq, w, 4) < 0);
 }
 
 /* The AVX-512 element-wise twins give the portable kernels' bits. */

@@ -209,7 +209,7 @@ AVX512 static inline __mmask16 keys_mask(int left) {
 
 /* cx_exp_nonpositive's steps on 16 lanes (no FMA: the scalar code has none) */
 AVX512 static inline __m512 exp_nonpositive_avx(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_setzero_ps());
     const __m512 t = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _mm512_set1_ps(0.5f));
     const __m512 fn = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     const __m512i n = _mm512_cvttps_epi32(fn);

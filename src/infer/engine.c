@@ -139,6 +139,10 @@ static int quantize_tensor(cx_engine *e, const eng_tensor *t, const float *w, cx
     int8_t *q = malloc(n);
     if (!q) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     float s = quant_weight_sym(q, w, n);
+    if (s < 0) {
+        free(q);
+        return cx_error_set(err, CX_ERR_FORMAT, "tensor %s: a value is not finite (NaN or infinity)", t->name);
+    }
     if (!t->lin) {
         e->word_own = q;
         e->word = q;

@@ -138,6 +138,9 @@ static int linear_q(src *s, const char *name, int out, int in, int8_t **q, float
     transpose_in_out(w, t->data, in, out, sizeof *w);
     *scale = quant_weight_sym(*q, w, cnt);
     free(w);
+    if (*scale < 0)
+        return cx_error_set(s->err, CX_ERR_FORMAT, "%s: '%s' has a value that is not finite (NaN or infinity)",
+                            s->path, n);
     return CX_OK;
 }
 
@@ -194,6 +197,9 @@ static int load_one(cx_engine *e, src *s, const eng_tensor *t) {
     e->word_scale = quant_weight_sym(e->word_own, w, cnt);
     e->word = e->word_own;
     free(w);
+    if (e->word_scale < 0)
+        return cx_error_set(s->err, CX_ERR_FORMAT, "%s: '%s' has a value that is not finite (NaN or infinity)",
+                            s->path, t->name);
     return CX_OK;
 }
 

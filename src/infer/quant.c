@@ -8,7 +8,10 @@
 
 float quant_weight_sym(int8_t *q, const float *w, size_t n) {
     float mx = 0.0f;
-    for (size_t i = 0; i < n; i++) mx = fabsf(w[i]) > mx ? fabsf(w[i]) : mx;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(w[i])) return -1.0f; /* converting NaN or inf to int8 is undefined */
+        mx = fabsf(w[i]) > mx ? fabsf(w[i]) : mx;
+    }
     float s = mx > 0.0f ? mx / 127.0f : 1.0f, inv = 1.0f / s;
     for (size_t i = 0; i < n; i++) {
         float v = nearbyintf(w[i] * inv);
@@ -36,14 +39,14 @@ AVX2_CLONES static void quant_rows_run(uint8_t *q, size_t lda, float *scale, int
         }
         float s = hi > lo ? (hi - lo) / 255.0f : 1.0f, inv = 1.0f / s;
         float z = nearbyintf(-lo * inv);
-        z = z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z;
+        z = z >= 0.0f ? (z <= 255.0f ? z : 255.0f) : 0.0f; /* NaN (a file's inf or NaN upstream) -> 0 */
         scale[i] = s;
         zp[i] = (int32_t)z;
         uint8_t *qr = q + i * lda;
         /* x >= lo, so x * inv + z + 0.5 > -0.5 ... truncation is floor after the clamp */
         for (int k = 0; k < K; k++) {
             float v = r[k] * inv + z + 0.5f;
-            v = v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v;
+            v = v >= 0.0f ? (v <= 255.0f ? v : 255.0f) : 0.0f; /* NaN -> 0, as max_ps in the twin */
             qr[k] = (uint8_t)(int)v;
         }
     }

@@ -8,7 +8,8 @@
 #include "infer/qgemm.h"
 
 /* Symmetric per-tensor int8: q = round(w / s), s = max|w| / 127 (1 when all
- * zero). Returns s. */
+ * zero). Returns s, or -1 when a value is NaN or infinite (q is then left
+ * unspecified). */
 float quant_weight_sym(int8_t *q, const float *w, size_t n);
 
 /* Activations, per row: the range [min(x,0), max(x,0)] maps onto 0..255, so 0

@@ -38,7 +38,7 @@ AVX512 void quant_rows_u8_avx512(uint8_t *q, size_t lda, float *scale, int32_t *
         float l = _mm512_reduce_min_ps(lo), h = _mm512_reduce_max_ps(hi);
         float s = h > l ? (h - l) / 255.0f : 1.0f, inv = 1.0f / s;
         float z = nearbyintf(-l * inv);
-        z = z < 0.0f ? 0.0f : z > 255.0f ? 255.0f : z;
+        z = z >= 0.0f ? (z <= 255.0f ? z : 255.0f) : 0.0f; /* NaN -> 0 */
         scale[i] = s;
         zp[i] = (int32_t)z;
         const __m512 vinv = _mm512_set1_ps(inv), vz = _mm512_set1_ps(z), half = _mm512_set1_ps(0.5f);

@@ -60,7 +60,10 @@ static inline float cx_erf_fma(float x) {
  * bits. Relative error ~1e-7; results below ~1e-38 come out as that floor,
  * not 0. */
 static inline float cx_exp_nonpositive(float x) {
-    x = x < -87.0f ? -87.0f : x;
+    /* [-87, 0], NaN -> -87 (as the vector max, whose NaN gives its second
+     * operand): no input makes the int conversion below undefined */
+    x = x >= -87.0f ? x : -87.0f;
+    x = x <= 0.0f ? x : 0.0f;
     /* floorf, not an int cast, keeps the loop vectorizable (GCC 12) */
     const int n = (int)floorf(x * 1.44269504088896341f + 0.5f);
     const float fn = (float)n;
