@@ -2,12 +2,10 @@
  * 32767), so both operands are widened to int16 and multiplied with vpmaddwd,
  * whose int32 pair sums are exact. A tile is 2 rows x 1 column block; each
  * int32 lane holds half the sum of one column until the final horizontal add. */
-#include <string.h>
-
 #include "infer/qgemm.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "infer/qgemm_x86.h"
 
 #define AVX2 __attribute__((target("avx2")))
 
@@ -17,20 +15,8 @@ AVX2 static __m256i fold(__m256i lo, __m256i hi) {
 }
 
 AVX2 static __m256i bcast4(const uint8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    __m128i x = _mm_cvtepu8_epi16(_mm_cvtsi32_si128(v));
+    __m128i x = _mm_cvtepu8_epi16(_mm_cvtsi32_si128(qgemm_load4(p)));
     return _mm256_broadcastq_epi64(x);
-}
-
-AVX2 static void store8(int32_t *dst, int n, __m256i v) {
-    if (n >= 8) {
-        _mm256_storeu_si256((__m256i *)dst, v);
-        return;
-    }
-    int32_t tmp[8];
-    _mm256_storeu_si256((__m256i *)tmp, v);
-    if (n > 0) memcpy(dst, tmp, (size_t)n * sizeof *tmp);
 }
 
 AVX2 static void tile(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, size_t i0,
@@ -51,11 +37,11 @@ AVX2 static void tile(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size
     }
     int n = w->OC - ob * QGEMM_COL_BLOCK;
     int32_t *c0 = C + i0 * ldc + (size_t)ob * QGEMM_COL_BLOCK;
-    store8(c0, n, fold(acc0[0], acc0[1]));
-    store8(c0 + 8, n - 8, fold(acc0[2], acc0[3]));
+    qgemm_store8(c0, n, fold(acc0[0], acc0[1]));
+    qgemm_store8(c0 + 8, n - 8, fold(acc0[2], acc0[3]));
     if (i0 + 1 < N) {
-        store8(c0 + ldc, n, fold(acc1[0], acc1[1]));
-        store8(c0 + ldc + 8, n - 8, fold(acc1[2], acc1[3]));
+        qgemm_store8(c0 + ldc, n, fold(acc1[0], acc1[1]));
+        qgemm_store8(c0 + ldc + 8, n - 8, fold(acc1[2], acc1[3]));
     }
 }
 

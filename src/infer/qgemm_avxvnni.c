@@ -6,18 +6,11 @@
 #include "infer/qgemm.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#include <string.h>
+#include "infer/qgemm_x86.h"
 
 #define AVXVNNI __attribute__((target("avx2,avxvnni")))
 
 enum { MAX_ROWS = 6 };
-
-static int32_t load4(const uint8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
 
 /* acc + the four-byte dot products of a (uint8) and b (int8) per lane. In asm
  * for GCC, which otherwise kept the accumulators on the stack (as in the
@@ -29,17 +22,6 @@ AVXVNNI static inline __m256i dpbusd(__m256i acc, __m256i a, __m256i b) {
     __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b)); /* %{ %}: a literal brace */
     return acc;
 #endif
-}
-
-/* Stores columns [0, n) of the 8 lanes of v (n may be <= 0: nothing). */
-AVXVNNI static inline void store8(int32_t *dst, int n, __m256i v) {
-    if (n >= 8) {
-        _mm256_storeu_si256((__m256i *)dst, v);
-        return;
-    }
-    int32_t tmp[8];
-    _mm256_storeu_si256((__m256i *)tmp, v);
-    if (n > 0) memcpy(dst, tmp, (size_t)n * sizeof *tmp);
 }
 
 /* Rows i0..i0+R-1 (R <= MAX_ROWS, a constant after inlining), block ob; pf:
@@ -58,7 +40,7 @@ AVXVNNI static inline __attribute__((always_inline)) void tile(int32_t *C, size_
         const __m256i w1 = _mm256_load_si256((const __m256i *)(Wb + k4 * 64 + 32));
         _mm_prefetch((const char *)(pf + k4 * 64), _MM_HINT_T0);
         for (int r = 0; r < R; r++) {
-            const __m256i x = _mm256_set1_epi32(load4(a + r * lda + 4 * k4));
+            const __m256i x = _mm256_set1_epi32(qgemm_load4(a + r * lda + 4 * k4));
             lo[r] = dpbusd(lo[r], x, w0);
             hi[r] = dpbusd(hi[r], x, w1);
         }
@@ -66,8 +48,8 @@ AVXVNNI static inline __attribute__((always_inline)) void tile(int32_t *C, size_
     const int n = w->OC - ob * QGEMM_COL_BLOCK;
     for (int r = 0; r < R; r++) {
         int32_t *c = C + (i0 + (size_t)r) * ldc + (size_t)ob * QGEMM_COL_BLOCK;
-        store8(c, n, lo[r]);
-        store8(c + 8, n - 8, hi[r]);
+        qgemm_store8(c, n, lo[r]);
+        qgemm_store8(c + 8, n - 8, hi[r]);
     }
 }
 

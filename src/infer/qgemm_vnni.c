@@ -7,8 +7,7 @@
 #include "infer/qgemm.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#include <string.h>
+#include "infer/qgemm_x86.h"
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
 
@@ -20,12 +19,6 @@ VNNI static inline void store_block(int32_t *C, size_t ldc, size_t i, int ob, in
     const int n = OC - ob * QGEMM_COL_BLOCK;
     if (n >= QGEMM_COL_BLOCK) _mm512_storeu_si512((void *)dst, v);
     else _mm512_mask_storeu_epi32(dst, (__mmask16)((1u << n) - 1), v);
-}
-
-static int32_t load4(const uint8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
 }
 
 /* acc + the four-byte dot products of a (uint8) and b (int8) per lane. In asm
@@ -64,7 +57,7 @@ VNNI static inline __attribute__((always_inline)) void tile(int32_t *C, size_t l
         _mm_prefetch((const char *)(pf + k4 * 64), _MM_HINT_T0);
         _mm_prefetch((const char *)(pf1 + k4 * 64), _MM_HINT_T0);
         for (int r = 0; r < R; r++) {
-            const __m512i x = _mm512_set1_epi32(load4(a + r * lda + 4 * k4));
+            const __m512i x = _mm512_set1_epi32(qgemm_load4(a + r * lda + 4 * k4));
             c0[r] = dpbusd(c0[r], x, w0);
             c1[r] = dpbusd(c1[r], x, w1);
         }
