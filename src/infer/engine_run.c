@@ -219,12 +219,20 @@ static void embed_team(const team *tm, const int32_t *ids) {
     layernorm_team(tm, c->x, e->emb_ln_w, e->emb_ln_b, c->N);
 }
 
+/* This thread's attention heads [h0, h1). */
+static void my_heads(const team *tm, int *h0, int *h1) {
+    const int H = tm->c->e->cfg.n_heads;
+    *h0 = H * tm->t / tm->nt;
+    *h1 = H * (tm->t + 1) / tm->nt;
+}
+
 /* Attention of every sequence over its own keys, this thread's heads. q and
  * att: row off[b] (all queries) or row b (last: the [CLS] query only). */
 static void attention_team(const team *tm, int last) {
     cx_engine_ctx *c = tm->c;
     const int D = c->e->cfg.dim, H = c->e->cfg.n_heads;
-    const int h0 = H * tm->t / tm->nt, h1 = H * (tm->t + 1) / tm->nt;
+    int h0, h1;
+    my_heads(tm, &h0, &h1);
     float *s = c->scores + (size_t)tm->t * ENG_ATTN_SCRATCH(c->max_len, D);
     for (int b = 0; b < c->B; b++) {
         const size_t r = c->off[b], n = c->off[b + 1] - r, qr = last ? (size_t)b : r;
@@ -247,6 +255,39 @@ static void block_tail(const team *tm, const eng_layer *L, const float *x, float
     /* no barrier: the next step reads only this thread's rows, then waits */
 }
 
+/* Keys, values and queries of every row for this thread's heads, and their
+ * attention: when a head is whole column blocks (and the kernel takes any
+ * range of them: not AMX), the thread multiplies and dequantizes the columns
+ * of its own heads, so attention reads only what this thread wrote: two
+ * barriers a layer fewer, and no int32 results read from the other core
+ * (1.1-1.3% a prompt in paired A/B, docs/PERF.md). Returns 0 when the shapes
+ * do not allow it. */
+static int qkv_attention_by_heads(const team *tm, const eng_layer *L) {
+    cx_engine_ctx *c = tm->c;
+    const int D = c->e->cfg.dim, hd = D / c->e->cfg.n_heads;
+    if (hd % QGEMM_COL_BLOCK || c->kernel == QGEMM_AMX) return 0;
+    int h0, h1;
+    my_heads(tm, &h0, &h1);
+    const int b0 = h0 * hd / QGEMM_COL_BLOCK, b1 = h1 * hd / QGEMM_COL_BLOCK, c0 = h0 * hd, nc = (h1 - h0) * hd;
+    const size_t N = c->N, ND = N * (size_t)D;
+    static const int which[3] = {ENG_K, ENG_V, ENG_Q};
+    float *const outs[3] = {c->k, c->v, c->q};
+    for (int m = 0; m < 3; m++) {
+        const eng_linear *lin = &L->lin[which[m]];
+        const qgemm_weight *next = m < 2 ? &L->lin[which[m + 1]].w : &L->lin[ENG_O].w;
+        qgemm_range(c->kernel, c->acc + (size_t)m * ND, (size_t)D, c->aq, c->lda, N, &lin->w, next, b0, b1);
+    }
+    if (nc > 0)
+        for (int m = 0; m < 3; m++) {
+            const eng_linear *lin = &L->lin[which[m]];
+            for (size_t i = 0; i < N; i++) /* row by row: the columns [c0, c0 + nc) of each */
+                c->ops.dequant_rows(outs[m] + i * D + c0, c->acc + (size_t)m * ND + i * D + c0, c->a_scale + i,
+                                    c->a_zp + i, lin->w.col_sum + c0, lin->scale, lin->bias + c0, NULL, 1, nc);
+        }
+    attention_team(tm, 0);
+    return 1;
+}
+
 /* A block over every row. k, v and q come from one quantized x, into three
  * slices of acc, so that no barrier separates the GEMMs. */
 static void layer_team(const team *tm, const eng_layer *L, const eng_layer *next) {
@@ -256,6 +297,11 @@ static void layer_team(const team *tm, const eng_layer *L, const eng_layer *next
     const eng_linear *lk = &L->lin[ENG_K], *lv = &L->lin[ENG_V], *lq = &L->lin[ENG_Q];
     quant_team(tm, c->x, N, D);
 #pragma omp barrier
+    if (qkv_attention_by_heads(tm, L)) {
+#pragma omp barrier
+        block_tail(tm, L, c->x, c->x, N, next);
+        return;
+    }
     qgemm_part(c->kernel, c->acc, (size_t)D, c->aq, c->lda, N, &lk->w, &lv->w, tm->t, tm->nt);
     qgemm_part(c->kernel, c->acc + ND, (size_t)D, c->aq, c->lda, N, &lv->w, &lq->w, tm->t, tm->nt);
     qgemm_part(c->kernel, c->acc + 2 * ND, (size_t)D, c->aq, c->lda, N, &lq->w, &L->lin[ENG_O].w, tm->t, tm->nt);

@@ -108,28 +108,37 @@ static void share_blocks(const qgemm_weight *w, int t, int nt, int *b0, int *b1)
     *b1 = 2 * p1 < nb ? 2 * p1 : nb;
 }
 
-void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                const qgemm_weight *w, const qgemm_weight *next, int t, int nt) {
-    if (N == 0) return;
+/* Blocks [b0, b1) of w; n0, n1: next's blocks this thread reads next. */
+static void blocks_then(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                        const qgemm_weight *w, int b0, int b1, const qgemm_weight *next, int n0, int n1) {
+    if (N == 0 || b0 >= b1) return;
     /* k is available: checked once by the caller (cx_engine_ctx_open), not per
      * call (the AMX check is a cpuid and a system call) */
     if (k == QGEMM_AMX && (w->K % 64 || w->OC % QGEMM_COL_BLOCK)) k = QGEMM_AVX512VNNI; /* full tiles only */
-    int b0, b1;
-    share_blocks(w, t, nt, &b0, &b1);
-    if (b0 >= b1) return;
     if (k != QGEMM_AVX512VNNI) {
         kernel_fn(k)(C, ldc, A, lda, N, w, b0, b1);
         return;
     }
     const int8_t *next0 = NULL, *next1 = NULL;
     if (next) {
-        int n0, n1;
-        share_blocks(next, t, nt, &n0, &n1);
         const size_t bstride = (size_t)next->Kp * QGEMM_COL_BLOCK;
         next0 = n0 < n1 ? next->packed + (size_t)n0 * bstride : NULL;
         next1 = n0 + 1 < n1 ? next0 + bstride : NULL;
     }
     qgemm_vnni_blocks_then(C, ldc, A, lda, N, w, b0, b1, next0, next1);
+}
+
+void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                const qgemm_weight *w, const qgemm_weight *next, int t, int nt) {
+    int b0, b1, n0 = 0, n1 = 0;
+    share_blocks(w, t, nt, &b0, &b1);
+    if (next) share_blocks(next, t, nt, &n0, &n1);
+    blocks_then(k, C, ldc, A, lda, N, w, b0, b1, next, n0, n1);
+}
+
+void qgemm_range(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                 const qgemm_weight *w, const qgemm_weight *next, int b0, int b1) {
+    blocks_then(k, C, ldc, A, lda, N, w, b0, b1, next, b0, b1);
 }
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -49,6 +49,12 @@ size_t qgemm_lda(int K);
 void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                 const qgemm_weight *w, const qgemm_weight *next, int t, int nt);
 
+/* The same for the column blocks [b0, b1), any range (another split than
+ * qgemm_part's); next's blocks [b0, b1) are the ones prefetched. Not for
+ * the AMX kernel, whose tiles pair blocks by qgemm_part's split. */
+void qgemm_range(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
+                 const qgemm_weight *w, const qgemm_weight *next, int b0, int b1);
+
 /* The oracle: plain loops over the unpacked W (OC, K). */
 void qgemm_naive(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const int8_t *W,
                  int OC, int K);
