@@ -86,6 +86,7 @@ void qgemm_portable_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda,
     }
 }
 
+/* The kernels without a prefetch of the next weight (VNNI has one: blocks_then). */
 typedef void (*blocks_fn)(int32_t *, size_t, const uint8_t *, size_t, size_t, const qgemm_weight *,
                           int, int);
 
@@ -93,7 +94,6 @@ static blocks_fn kernel_fn(qgemm_kernel k) {
     switch (k) {
     case QGEMM_AVX2: return qgemm_avx2_blocks;
     case QGEMM_AVXVNNI: return qgemm_avxvnni_blocks;
-    case QGEMM_AVX512VNNI: return qgemm_vnni_blocks;
     case QGEMM_AMX: return qgemm_amx_blocks;
     default: return qgemm_portable_blocks;
     }
@@ -125,7 +125,7 @@ static void blocks_then(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A
         next0 = n0 < n1 ? next->packed + (size_t)n0 * bstride : NULL;
         next1 = n0 + 1 < n1 ? next0 + bstride : NULL;
     }
-    qgemm_vnni_blocks_then(C, ldc, A, lda, N, w, b0, b1, next0, next1);
+    qgemm_vnni_blocks(C, ldc, A, lda, N, w, b0, b1, next0, next1);
 }
 
 void qgemm_part(qgemm_kernel k, int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,

@@ -74,12 +74,10 @@ void qgemm_avx2_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, siz
                        const qgemm_weight *w, int b0, int b1);
 void qgemm_avxvnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                           const qgemm_weight *w, int b0, int b1);
-void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                       const qgemm_weight *w, int b0, int b1);
-/* The same, prefetching next0 and next1 (two column blocks of the next
- * weight, or NULL) during the last block pair. */
-void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                            const qgemm_weight *w, int b0, int b1, const int8_t *next0, const int8_t *next1);
+/* VNNI: also prefetches next0 and next1 (two column blocks of the weight
+ * multiplied next, or NULL) during the last block pair. */
+void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const qgemm_weight *w,
+                       int b0, int b1, const int8_t *next0, const int8_t *next1);
 /* AMX: only for K % 64 == 0 and OC % 16 == 0 (qgemm_part checks, else VNNI). */
 void qgemm_amx_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
                       const qgemm_weight *w, int b0, int b1);

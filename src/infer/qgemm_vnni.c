@@ -83,8 +83,8 @@ TILE_OF(7) TILE_OF(8) TILE_OF(9) TILE_OF(10) TILE_OF(11) TILE_OF(12)
 static const tile_fn tiles[MAX_ROWS + 1] = {NULL,    tile_1, tile_2, tile_3,  tile_4,  tile_5, tile_6,
                                             tile_7,  tile_8, tile_9, tile_10, tile_11, tile_12};
 
-VNNI void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                                 const qgemm_weight *w, int b0, int b1, const int8_t *next0, const int8_t *next1) {
+VNNI void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const qgemm_weight *w,
+                            int b0, int b1, const int8_t *next0, const int8_t *next1) {
     if (N == 0) return;
     /* blocks outside, rows inside: a block pair's weights (K * 32 bytes) stay
      * in L1/L2 while every row tile reads them. The rows are cut into tiles
@@ -112,20 +112,10 @@ VNNI void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_
     }
 }
 
-void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const qgemm_weight *w,
-                       int b0, int b1) {
-    qgemm_vnni_blocks_then(C, ldc, A, lda, N, w, b0, b1, NULL, NULL);
-}
-
 #else
 
-void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                       const qgemm_weight *w, int b0, int b1) {
-    qgemm_portable_blocks(C, ldc, A, lda, N, w, b0, b1);
-}
-
-void qgemm_vnni_blocks_then(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N,
-                            const qgemm_weight *w, int b0, int b1, const int8_t *next0, const int8_t *next1) {
+void qgemm_vnni_blocks(int32_t *C, size_t ldc, const uint8_t *A, size_t lda, size_t N, const qgemm_weight *w,
+                       int b0, int b1, const int8_t *next0, const int8_t *next1) {
     (void)next0, (void)next1;
     qgemm_portable_blocks(C, ldc, A, lda, N, w, b0, b1);
 }
