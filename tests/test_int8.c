@@ -174,9 +174,19 @@ static void test_vec_twins_identical(void **state) {
     for (int i = 0; i < N * K; i++) acc[i] = (int32_t)(cx_rng_next(&r) % 2000001) - 1000000;
     for (int i = 0; i < K; i++) cs[i] = (int32_t)(cx_rng_next(&r) % 20001) - 10000;
     for (int with_res = 0; with_res < 2; with_res++) {
-        a.dequant_rows(d1, acc, s1, z1, cs, 0.01f, bias, with_res ? res : NULL, N, K);
-        b.dequant_rows(d2, acc, s1, z1, cs, 0.01f, bias, with_res ? res : NULL, N, K);
+        a.dequant_rows(d1, acc, s1, z1, cs, 0.01f, bias, with_res ? res : NULL, N, K, K);
+        b.dequant_rows(d2, acc, s1, z1, cs, 0.01f, bias, with_res ? res : NULL, N, K, K);
         assert_memory_equal(d1, d2, sizeof d1);
+        /* a range of columns (row stride K): the same bits there, nothing written elsewhere */
+        const float *r5 = with_res ? res + 5 : NULL;
+        for (int i = 0; i < N * K; i++) g1[i] = g2[i] = -3.0f;
+        a.dequant_rows(g1 + 5, acc + 5, s1, z1, cs + 5, 0.01f, bias + 5, r5, N, 37, K);
+        b.dequant_rows(g2 + 5, acc + 5, s1, z1, cs + 5, 0.01f, bias + 5, r5, N, 37, K);
+        assert_memory_equal(g1, g2, sizeof g1);
+        for (int i = 0; i < N; i++) {
+            assert_memory_equal(g1 + i * K + 5, d1 + i * K + 5, 37 * sizeof(float));
+            assert_true(g1[i * K + 4] == -3.0f && g1[i * K + 42] == -3.0f);
+        }
     }
 }
 

@@ -173,7 +173,7 @@ static void dequant_team(const team *tm, float *out, const int32_t *acc, const f
     my_rows(tm, N, &r0, &r1);
     if (r1 == r0) return;
     c->ops.dequant_rows(out + r0 * OC, acc + r0 * OC, c->a_scale + r0, c->a_zp + r0, L->w.col_sum, L->scale,
-                        L->bias, res ? res + r0 * OC : NULL, r1 - r0, L->w.OC);
+                        L->bias, res ? res + r0 * OC : NULL, r1 - r0, L->w.OC, OC);
     if (gelu) c->ops.gelu(out + r0 * OC, (r1 - r0) * OC);
 }
 
@@ -278,11 +278,10 @@ static int qkv_attention_by_heads(const team *tm, const eng_layer *L) {
         qgemm_range(c->kernel, c->acc + (size_t)m * ND, (size_t)D, c->aq, c->lda, N, &lin->w, next, b0, b1);
     }
     if (nc > 0)
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < 3; m++) { /* the columns [c0, c0 + nc) of every row */
             const eng_linear *lin = &L->lin[which[m]];
-            for (size_t i = 0; i < N; i++) /* row by row: the columns [c0, c0 + nc) of each */
-                c->ops.dequant_rows(outs[m] + i * D + c0, c->acc + (size_t)m * ND + i * D + c0, c->a_scale + i,
-                                    c->a_zp + i, lin->w.col_sum + c0, lin->scale, lin->bias + c0, NULL, 1, nc);
+            c->ops.dequant_rows(outs[m] + c0, c->acc + (size_t)m * ND + c0, c->a_scale, c->a_zp, lin->w.col_sum + c0,
+                                lin->scale, lin->bias + c0, NULL, N, nc, (size_t)D);
         }
     attention_team(tm, 0);
     return 1;

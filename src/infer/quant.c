@@ -58,21 +58,22 @@ void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const floa
 
 AVX2_CLONES static void dequant_rows_run(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
                                          const int32_t *col_sum, float w_scale, const float *bias, const float *res,
-                                         size_t N, int OC) {
+                                         size_t N, int OC, size_t ld) {
     for (size_t i = 0; i < N; i++) {
-        const int32_t *a = acc + i * (size_t)OC;
-        float *o = out + i * (size_t)OC;
+        const int32_t *a = acc + i * ld;
+        float *o = out + i * ld;
         const float s = a_scale[i] * w_scale;
         const int32_t z = zp[i];
         for (int c = 0; c < OC; c++) o[c] = (float)(a[c] - z * col_sum[c]) * s + bias[c];
         if (res)
-            for (int c = 0; c < OC; c++) o[c] += res[i * (size_t)OC + c];
+            for (int c = 0; c < OC; c++) o[c] += res[i * ld + c];
     }
 }
 
 void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
-                  const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N, int OC) {
-    dequant_rows_run(out, acc, a_scale, zp, col_sum, w_scale, bias, res, N, OC);
+                  const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N, int OC,
+                  size_t ld) {
+    dequant_rows_run(out, acc, a_scale, zp, col_sum, w_scale, bias, res, N, OC, ld);
 }
 
 #if defined(__x86_64__)

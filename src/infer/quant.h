@@ -20,10 +20,11 @@ void quant_rows_u8(uint8_t *q, size_t lda, float *scale, int32_t *zp, const floa
                    int K);
 
 /* out[i][o] = (acc[i][o] - zp[i] col_sum[o]) * a_scale[i] * w_scale + bias[o]
- * (+ res[i][o] when res is non-NULL). out, res: row stride OC. */
+ * (+ res[i][o] when res is non-NULL) for columns [0, OC); out, acc and res
+ * have row stride ld (OC for whole rows, more for a range of columns). */
 void dequant_rows(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
                   const int32_t *col_sum, float w_scale, const float *bias, const float *res,
-                  size_t N, int OC);
+                  size_t N, int OC, size_t ld);
 
 /* GELU, erf form, with a rational erf approximation (|error| < 1e-6):
  * cx_erf_fma, so fused multiply-adds. */

@@ -15,7 +15,7 @@ typedef struct eng_vec_ops {
     void (*quant_rows)(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N, int K);
     void (*dequant_rows)(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
                          const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N,
-                         int OC);
+                         int OC, size_t ld);
     void (*gelu)(float *x, size_t n);
     /* attn.c: fp32 attention rows [0, nq) over n keys, heads [h0, h1) (s:
      * scratch of ENG_ATTN_SCRATCH(n_max, D) floats), and y = W x + b */
@@ -30,7 +30,7 @@ eng_vec_ops eng_vec_select(int avx512);
 void quant_rows_u8_avx512(uint8_t *q, size_t lda, float *scale, int32_t *zp, const float *x, size_t N, int K);
 void dequant_rows_avx512(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
                          const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N,
-                         int OC);
+                         int OC, size_t ld);
 void gelu_avx512(float *x, size_t n);
 void eng_attention(float *att, float *s, const float *q, const float *k, const float *v, int nq, int n, int D, int H,
                    int h0, int h1);

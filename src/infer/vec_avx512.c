@@ -56,10 +56,10 @@ AVX512 void quant_rows_u8_avx512(uint8_t *q, size_t lda, float *scale, int32_t *
 
 AVX512 void dequant_rows_avx512(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
                                 const int32_t *col_sum, float w_scale, const float *bias, const float *res,
-                                size_t N, int OC) {
+                                size_t N, int OC, size_t ld) {
     for (size_t i = 0; i < N; i++) {
-        const int32_t *a = acc + i * (size_t)OC;
-        float *o = out + i * (size_t)OC;
+        const int32_t *a = acc + i * ld;
+        float *o = out + i * ld;
         const __m512 s = _mm512_set1_ps(a_scale[i] * w_scale);
         const __m512i z = _mm512_set1_epi32(zp[i]);
         for (int c = 0; c < OC; c += 16) {
@@ -67,7 +67,7 @@ AVX512 void dequant_rows_avx512(float *out, const int32_t *acc, const float *a_s
             __m512i v = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(m, a + c),
                                          _mm512_mullo_epi32(z, _mm512_maskz_loadu_epi32(m, col_sum + c)));
             __m512 f = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v), s), _mm512_maskz_loadu_ps(m, bias + c));
-            if (res) f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(m, res + i * (size_t)OC + c));
+            if (res) f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(m, res + i * ld + c));
             _mm512_mask_storeu_ps(o + c, m, f);
         }
     }
@@ -100,8 +100,8 @@ void quant_rows_u8_avx512(uint8_t *q, size_t lda, float *scale, int32_t *zp, con
 }
 void dequant_rows_avx512(float *out, const int32_t *acc, const float *a_scale, const int32_t *zp,
                          const int32_t *col_sum, float w_scale, const float *bias, const float *res, size_t N,
-                         int OC) {
-    dequant_rows(out, acc, a_scale, zp, col_sum, w_scale, bias, res, N, OC);
+                         int OC, size_t ld) {
+    dequant_rows(out, acc, a_scale, zp, col_sum, w_scale, bias, res, N, OC, ld);
 }
 void gelu_avx512(float *x, size_t n) { gelu_fast(x, n); }
 
