@@ -6,10 +6,10 @@
  *
  *   latency --model PATH [--int8] [--threads N] [--kernel K] [--n N] [--repeat R] DATA.jsonl
  *   latency --model PATH --compare [--int8-model PATH] [--threads N] DATA.jsonl
+ *     (INT8 side: --int8-model, e.g. an .onnx file, else PATH quantized at load)
  *   latency --model PATH --serve [--threads N] [--kernel K] DATA.jsonl
  *     (for bench/latency_paired.js: prints "ready", then for each prompt index
  *     read from stdin runs that prompt and prints its milliseconds)
- *     (INT8 side: --int8-model, e.g. an .onnx file, else PATH quantized at load)
  * Built by bench/latency.sh against a build's libcomplexity.a. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
