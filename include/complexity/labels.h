@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-enum { CX_N_TIERS = 5, CX_N_DOMAINS = 5, CX_N_INTENTS = 8, CX_N_LANGS = 3 };
+enum { CX_N_TIERS = 5, CX_N_DOMAINS = 5, CX_N_INTENTS = 8, CX_N_LANGS = 4 };
 
 typedef enum { CX_TRIVIAL, CX_SIMPLE, CX_MODERATE, CX_COMPLEX, CX_EXPERT } cx_tier;
 typedef enum { CX_DOM_CODE, CX_DOM_MATH, CX_DOM_DATA, CX_DOM_SYSTEM, CX_DOM_CREATIVE } cx_domain;
@@ -17,9 +17,9 @@ typedef enum {
     CX_GREETING, CX_QUESTION, CX_CODE_GEN, CX_ANALYSIS,
     CX_DEBUG, CX_PLANNING, CX_CREATIVE, CX_MULTI_STEP
 } cx_intent;
-typedef enum { CX_LANG_EN, CX_LANG_ZH, CX_LANG_MIXED } cx_lang;
+typedef enum { CX_LANG_EN, CX_LANG_ZH, CX_LANG_MIXED, CX_LANG_OTHER } cx_lang;
 
-/* Names in contract order: "trivial".., "code".., "greeting".., "en","zh","mixed". */
+/* Names in contract order: "trivial".., "code".., "greeting".., "en","zh","mixed","other" (LABELING.md). */
 extern const char *const cx_tier_names[CX_N_TIERS];
 extern const char *const cx_domain_names[CX_N_DOMAINS];
 extern const char *const cx_intent_names[CX_N_INTENTS];

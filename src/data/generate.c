@@ -61,7 +61,7 @@ static void tier_counts(const double weight[CX_N_TIERS], size_t count, cx_rng *r
 
 /* The default share of each language (en, zh, mixed): Kuro's users write
  * Traditional Chinese and English about equally, and switch between them. */
-static const double default_lang_mix[CX_N_LANGS] = {0.45, 0.40, 0.15};
+static const double default_lang_mix[CX_N_LANGS] = {0.45, 0.40, 0.15, 0.0};
 
 /* Each family's drawing weight: its own weight inside its (tier, language)
  * group, times the language's share, renormalised over the languages the

@@ -6,7 +6,7 @@ const char *const cx_tier_names[CX_N_TIERS] = {"trivial", "simple", "moderate", 
 const char *const cx_domain_names[CX_N_DOMAINS] = {"code", "math", "data", "system", "creative"};
 const char *const cx_intent_names[CX_N_INTENTS] = {"greeting", "question", "code_gen", "analysis",
                                                    "debug", "planning", "creative", "multi_step"};
-const char *const cx_lang_names[CX_N_LANGS] = {"en", "zh", "mixed"};
+const char *const cx_lang_names[CX_N_LANGS] = {"en", "zh", "mixed", "other"};
 
 const double cx_tier_score_lo[CX_N_TIERS] = {0.00, 0.15, 0.38, 0.62, 0.86};
 const double cx_tier_score_hi[CX_N_TIERS] = {0.12, 0.32, 0.58, 0.82, 0.98};

@@ -234,8 +234,9 @@ static void header(sbuf *b, const cx_eval_result *r, const cx_eval_page_info *in
     sbuf_puts(b, "</dd><dt>model</dt><dd>");
     if (info && info->model) esc(b, info->model);
     else sbuf_puts(b, "none (heuristic only)");
-    sbuf_printf(b, "</dd><dt>samples</dt><dd>%zu (en %zu, zh %zu, mixed %zu)</dd>", r->n, r->lang_count[CX_LANG_EN],
-                r->lang_count[CX_LANG_ZH], r->lang_count[CX_LANG_MIXED]);
+    sbuf_printf(b, "</dd><dt>samples</dt><dd>%zu (en %zu, zh %zu, mixed %zu, other %zu)</dd>", r->n,
+                r->lang_count[CX_LANG_EN], r->lang_count[CX_LANG_ZH], r->lang_count[CX_LANG_MIXED],
+                r->lang_count[CX_LANG_OTHER]);
     const double *tb = r->config.tier_boundaries;
     sbuf_printf(b, "<dt>estimator</dt><dd>tier boundaries %.2f / %.2f / %.2f / %.2f; ambiguous zone %.2f&#8211;%.2f</dd>"
                    "</dl></header>",
