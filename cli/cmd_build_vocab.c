@@ -12,8 +12,9 @@ static const char *const CMD = "build-vocab";
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity build-vocab --data FILE [FILE...] --size N -o DIR\n"
-            "                              [--min-frequency K] [--heldout FILE]\n\n"
-            "Learns a cased WordPiece vocabulary of about N tokens from the \"text\" fields of\n"
+            "                              [--min-frequency K] [--heldout FILE] [--lowercase]\n\n"
+            "Learns a cased (with --lowercase: uncased, as bert-base-uncased: texts lower-cased and\n"
+            "accents stripped) WordPiece vocabulary of about N tokens from the \"text\" fields of\n"
             "labelled JSONL files and writes DIR/vocab.txt, tokenizer.json, tokenizer_config.json\n"
             "and special_tokens_map.json. Ids: [PAD]=0, [unused1..99]=1..99, [UNK]=100, [CLS]=101,\n"
             "[SEP]=102, [MASK]=103, then every character seen (never [UNK] later), then merged\n"
@@ -92,12 +93,13 @@ int cmd_build_vocab(int argc, char **argv) {
                                              {"output", required_argument, 0, 'o'},
                                              {"min-frequency", required_argument, 0, 'f'},
                                              {"heldout", required_argument, 0, 'e'},
+                                             {"lowercase", no_argument, 0, 'l'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *out_dir = NULL, *heldout = NULL;
     const char *data[256];
     size_t n_data = 0, size = 0, min_freq = 2;
-    int c;
+    int c, lowercase = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -113,6 +115,7 @@ int cmd_build_vocab(int argc, char **argv) {
             if (cli_parse_size(CMD, "--min-frequency", optarg, 1, &min_freq)) return CLI_USAGE;
             break;
         case 'e': heldout = optarg; break;
+        case 'l': lowercase = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         default: return cli_usage_error(CMD, "unknown option (see --help)");
         }
@@ -130,7 +133,7 @@ int cmd_build_vocab(int argc, char **argv) {
     cx_tokenizer *tok = NULL;
     cx_error err = {0, ""};
     if (rc == CLI_OK) {
-        cx_vocab_build_options opt = {size, min_freq};
+        cx_vocab_build_options opt = {.vocab_size = size, .min_frequency = min_freq, .lowercase = lowercase};
         if (cx_tokenizer_build(corp.texts, corp.lens, corp.n, &opt, &tok, &err) ||
             cx_tokenizer_save(tok, out_dir, &err))
             rc = cli_fail_err(CMD, &err);

@@ -26,7 +26,7 @@ static cx_tokenizer *build_from(const cx_dataset *ds, size_t size) {
         texts[i] = cx_dataset_get(ds, i)->text;
         lens[i] = cx_dataset_get(ds, i)->text_len;
     }
-    cx_vocab_build_options opt = {size, 2};
+    cx_vocab_build_options opt = {.vocab_size = size, .min_frequency = 2};
     cx_tokenizer *tok;
     cx_error err;
     assert_int_equal(cx_tokenizer_build(texts, lens, n, &opt, &tok, &err), CX_OK);
@@ -110,7 +110,7 @@ static void test_deterministic_and_saved(void **state) {
 static void test_small_corpus_merges(void **state) {
     (void)state;
     const char *texts[] = {"low low low low lower lower newest newest newest widest", "low, lowest!"};
-    cx_vocab_build_options opt = {200, 2};
+    cx_vocab_build_options opt = {.vocab_size = 200, .min_frequency = 2};
     cx_tokenizer *tok;
     cx_error err;
     assert_int_equal(cx_tokenizer_build(texts, NULL, 2, &opt, &tok, &err), CX_OK);

@@ -99,6 +99,8 @@ int cx_tokenizer_save(const cx_tokenizer *tok, const char *dir, cx_error *err);
 typedef struct cx_vocab_build_options {
     size_t vocab_size;     /* target size, including specials */
     size_t min_frequency;  /* a merge needs a pair seen this often (>= 1) */
+    int lowercase;         /* 1: an uncased vocabulary (texts lower-cased and accents
+                              stripped, by the tokenizer it returns too) */
 } cx_vocab_build_options;
 
 int cx_tokenizer_build(const char *const *texts, const size_t *lens, size_t n_texts,

@@ -247,6 +247,7 @@ int cx_tokenizer_build(const char *const *texts, const size_t *lens, size_t n_te
                             BV_N_SPECIAL + 1, 1u << 22);
     static const char *const unk_only[1] = {"[UNK]"};
     cx_tokenizer_options topt = cx_tokenizer_default_options();
+    topt.lowercase = opt->lowercase != 0;
     cx_tokenizer *pre;
     int rc = tok_create(unk_only, 1, &topt, NULL, NULL, &pre, err);
     if (rc) return rc;
