@@ -66,8 +66,10 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static cx_classifier *open_or_die(const char *model, int threads, int int8, const char *kernel, double *ms) {
-    cx_classifier_options o = {NULL, NULL, 0, threads};
+/* ngram: "" = the neural model alone; NULL = the n-gram part beside the model when present (classifier.h). */
+static cx_classifier *open_or_die(const char *model, const char *ngram, int threads, int int8, const char *kernel,
+                                  double *ms) {
+    cx_classifier_options o = {.threads = threads, .ngram = ngram};
     cx_classifier_engine e = {int8, kernel};
     cx_classifier *c;
     cx_error err = {0, ""};
@@ -100,10 +102,10 @@ static void summary(char *buf, size_t len, double *ms, size_t n) {
  * first pass gives the usual figures, and the best of the passes per prompt
  * gives a second set that a neighbour's burst on a shared machine hardly
  * moves (for A/B comparisons). */
-static void latency(const char *model, int int8, int threads, const char *kernel, sample *s, size_t n,
-                    int repeat) {
+static void latency(const char *model, const char *ngram, int int8, int threads, const char *kernel, sample *s,
+                    size_t n, int repeat) {
     double load_ms;
-    cx_classifier *c = open_or_die(model, threads, int8, kernel, &load_ms);
+    cx_classifier *c = open_or_die(model, ngram, threads, int8, kernel, &load_ms);
     cx_prediction p;
     for (size_t i = 0; i < 5 && i < n; i++) predict_or_die(c, s[i].text, &p); /* warm up */
     double *ms = malloc(n * sizeof *ms), *best = malloc(n * sizeof *best);
@@ -143,7 +145,7 @@ static void latency(const char *model, int int8, int threads, const char *kernel
  * prompt right before or after (bench/latency_paired.js). */
 static void serve(const char *model, int threads, const char *kernel, sample *s, size_t n) {
     double ms;
-    cx_classifier *c = open_or_die(model, threads, 0, kernel, &ms);
+    cx_classifier *c = open_or_die(model, NULL, threads, 0, kernel, &ms);
     cx_prediction p;
     for (size_t i = 0; i < 5 && i < n; i++) predict_or_die(c, s[i].text, &p); /* warm up */
     printf("ready %s load=%.0f ms\n", cx_classifier_backend(c), ms);
@@ -162,8 +164,8 @@ static void serve(const char *model, int threads, const char *kernel, sample *s,
 
 static void compare(const char *model, const char *int8_model, int threads, sample *s, size_t n) {
     double ms;
-    cx_classifier *a = open_or_die(model, threads, 0, NULL, &ms);
-    cx_classifier *b = open_or_die(int8_model ? int8_model : model, threads, 1, NULL, &ms);
+    cx_classifier *a = open_or_die(model, NULL, threads, 0, NULL, &ms);
+    cx_classifier *b = open_or_die(int8_model ? int8_model : model, NULL, threads, 1, NULL, &ms);
     size_t same_tier = 0, same_intent = 0, ok_a[2] = {0}, ok_b[2] = {0};
     double dscore = 0, dmax = 0;
     for (size_t i = 0; i < n; i++) {
@@ -187,7 +189,7 @@ static void compare(const char *model, const char *int8_model, int threads, samp
 }
 
 int main(int argc, char **argv) {
-    const char *model = NULL, *data = NULL, *kernel = NULL, *int8_model = NULL;
+    const char *model = NULL, *data = NULL, *kernel = NULL, *int8_model = NULL, *ngram = NULL;
     int int8 = 0, threads = 1, cmp = 0, repeat = 1, serving = 0;
     size_t max = 1500;
     for (int i = 1; i < argc; i++) {
@@ -200,10 +202,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) kernel = argv[++i];
         else if (!strcmp(argv[i], "--n") && i + 1 < argc) max = (size_t)atol(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-ngram")) ngram = "";
         else data = argv[i];
     }
     if (!model || !data) {
-        fprintf(stderr, "usage: latency --model PATH [--int8|--compare|--serve] [--threads N] [--kernel K] [--n N] [--repeat R] DATA.jsonl\n");
+        fprintf(stderr, "usage: latency --model PATH [--int8|--compare|--serve] [--threads N] [--kernel K] [--n N] [--repeat R] [--no-ngram] DATA.jsonl\n");
         return 2;
     }
     sample *s;
@@ -211,7 +214,7 @@ int main(int argc, char **argv) {
     if (n == 0) { fprintf(stderr, "%s: no prompts\n", data); return 1; }
     if (serving) serve(model, threads, kernel, s, n);
     else if (cmp) compare(model, int8_model, threads, s, n);
-    else latency(model, int8, threads, kernel, s, n, repeat > 1 ? repeat : 1);
+    else latency(model, ngram, int8, threads, kernel, s, n, repeat > 1 ? repeat : 1);
     for (size_t i = 0; i < n; i++) free(s[i].text);
     free(s);
     return 0;

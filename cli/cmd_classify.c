@@ -2,6 +2,7 @@
  * (the seed's MLPrediction fields). */
 #include <cjson/cJSON.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +15,27 @@ static const char *const CMD = "classify";
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity classify [--model PATH] [--tokenizer DIR] [--max-length N] [--jsonl]\n"
-            "                           [--threads N] [--int8] [--kernel NAME] [TEXT...]\n\n"
+            "                           [--threads N] [--int8] [--kernel NAME] [--raw-score]\n"
+            "                           [--ngram FILE | --no-ngram] [TEXT...]\n\n"
             "Classifies each TEXT, or each line of stdin when no TEXT is given (with --jsonl, the\n"
             "\"text\" field of each JSON line), printing one JSON object per input: score, tier,\n"
             "domains, intent, tier_probs, intent_probs, domain_scores.\n\n"
             "  --model PATH      a training output folder, a .safetensors file, or an INT8 file\n"
             "                    from `complexity quantize` (run by the INT8 engine)\n"
-            "                    (default training/output)\n"
+            "                    (default: training/output when it exists, else the shipped\n"
+            "                    models/complexity_model_int8.onnx)\n"
             "  --tokenizer DIR   tokenizer folder (default: the model's tokenizer/)\n"
             "  --max-length N    truncate to N tokens (default: the model's config.json, else 256)\n"
             "  --jsonl           stdin lines are JSON objects with a \"text\" field\n"
             "  --threads N       CPU threads (default 1: one prompt is too little work to split)\n"
             "  --int8            run the INT8 engine, quantizing fp32 weights at load (.onnx and\n"
             "                    `complexity quantize` files always run on it)\n"
-            "  --kernel NAME     INT8 GEMM kernel: portable, avx2, avxvnni, avx512vnni, amx (default: best)\n");
+            "  --kernel NAME     INT8 GEMM kernel: portable, avx2, avxvnni, avx512vnni, amx (default: best)\n"
+            "  --raw-score       print the score head's own output (as the ONNX file's \"score\"), not\n"
+            "                    the score moved into the predicted tier's range\n"
+            "  --ngram FILE      the n-gram part mixed into the heads (default: " CX_NGRAM_FILE "\n"
+            "                    beside the model when it is there)\n"
+            "  --no-ngram        the neural model alone (what the ONNX file gives)\n");
 }
 
 static int classify_one(cx_classifier *c, const char *text, size_t len) {
@@ -77,8 +85,11 @@ int cmd_classify(int argc, char **argv) {
         {"model", required_argument, 0, 'm'}, {"tokenizer", required_argument, 0, 't'},
         {"max-length", required_argument, 0, 'L'}, {"jsonl", no_argument, 0, 'j'},
         {"threads", required_argument, 0, 'T'}, {"int8", no_argument, 0, '8'},
-        {"kernel", required_argument, 0, 'k'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model = "training/output";
+        {"kernel", required_argument, 0, 'k'}, {"raw-score", no_argument, 0, 'r'},
+        {"ngram", required_argument, 0, 'g'}, {"no-ngram", no_argument, 0, 'G'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct stat st;
+    const char *model = stat("training/output", &st) == 0 ? "training/output" : "models/complexity_model_int8.onnx";
     cx_classifier_options o = {0};
     cx_classifier_engine eng = {0};
     o.threads = 1; /* one prompt at a time: more threads only wait for each other */
@@ -94,6 +105,9 @@ int cmd_classify(int argc, char **argv) {
         case 'T': if (cli_parse_size(CMD, "--threads", optarg, 1, &v)) return CLI_USAGE; o.threads = (int)v; break;
         case '8': eng.int8 = 1; break;
         case 'k': eng.kernel = optarg; break;
+        case 'r': o.raw_score = 1; break;
+        case 'g': o.ngram = optarg; break;
+        case 'G': o.ngram = ""; break;
         case 'h': usage(stdout); return CLI_OK;
         default: return cli_usage_error(CMD, "unknown option");
         }

@@ -570,7 +570,7 @@ static void test_classifier_int8(void **state) {
     cx_error err = {0};
     char *fp = tu_path(dir, "best_model.safetensors");
     assert_int_equal(cx_model_save(m, fp, &err), CX_OK);
-    cx_classifier_options o = {tok, NULL, 40, 1};
+    cx_classifier_options o = {.tokenizer = tok, .max_length = 40, .threads = 1};
     cx_classifier *a, *b, *c;
     assert_int_equal(cx_classifier_open(dir, &o, &a, &err), CX_OK);
     assert_string_equal(cx_classifier_backend(a), "fp32");

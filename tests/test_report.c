@@ -205,7 +205,7 @@ static cx_classifier *random_classifier(const char *dir) {
     assert_int_equal(cx_model_save(m, weights, &err), CX_OK);
     cx_model_free(m);
     char *vocab = tu_path(tu_source_dir(), "tests/data/vocab_small");
-    cx_classifier_options o = {vocab, NULL, 0, 1};
+    cx_classifier_options o = {.tokenizer = vocab, .threads = 1};
     cx_classifier *cl = NULL;
     int rc = cx_classifier_open(dir, &o, &cl, &err);
     if (rc != CX_OK) fprintf(stderr, "%s\n", err.msg);

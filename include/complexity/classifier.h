@@ -19,7 +19,11 @@ extern "C" {
 typedef struct cx_classifier cx_classifier;
 
 typedef struct cx_prediction {
-    double score;                        /* sigmoid output, in [0,1] */
+    double score;                        /* the score head's sigmoid output, moved into the
+                                            predicted tier's score range (SPEC §2) so that the
+                                            score and the tier agree: the estimator's tier comes
+                                            from the score through tier_boundaries; the head's
+                                            own value with raw_score */
     int tier;                            /* argmax of tier_probs */
     unsigned domains;                    /* bit d: domain_scores[d] > 0.5 */
     int intent;                          /* argmax of intent_probs */
@@ -33,7 +37,15 @@ typedef struct cx_classifier_options {
     const char *weights;     /* in a folder: "best_model" (default) or "final_model" */
     int max_length;          /* 0: config.json's max_length, else 256 */
     int threads;             /* fp32: 0 leaves the library's setting; INT8: 0 = 1 thread */
+    int raw_score;           /* 1: score = the score head as is (what the ONNX file's
+                                "score" output gives), not moved into the tier's range */
+    const char *ngram;       /* the n-gram part (tools/train_ngram.py) mixed into the heads'
+                                probabilities: NULL = CX_NGRAM_FILE beside the model when
+                                that file exists; "" = none; a path = that file (must load) */
 } cx_classifier_options;
+
+/* File name of the n-gram part beside a model (models/ or a training folder). */
+#define CX_NGRAM_FILE "complexity_ngram.safetensors"
 
 /* How to run the model (cx_classifier_open_ex). */
 typedef struct cx_classifier_engine {

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "complexity/classifier.h"
 #include "complexity/engine.h"
 #include "complexity/model.h"
 #include "complexity/tokenizer.h"
+#include "infer/ngram.h"
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -21,6 +23,8 @@ struct cx_classifier {
     cx_engine *engine;     /* INT8 backend, or NULL */
     cx_engine_ctx *ectx;
     int max_length;
+    int raw_score;         /* options.raw_score */
+    cx_ngram *ngram;       /* the n-gram part mixed in, or NULL */
     size_t batch_tokens;   /* ids capacity: one text (fp32) or one engine batch (INT8) */
     int32_t *ids;
     int *lens;             /* (batch_tokens) INT8 batch: each text's length */
@@ -55,7 +59,7 @@ static int config_max_length(const char *dir) {
 
 /* Resolves the weights file and the tokenizer folder of model_path. */
 static int resolve_paths(const char *model_path, const cx_classifier_options *o, char **weights, char **tok_dir,
-                         int *max_length, cx_error *err) {
+                         char **ngram, int *max_length, cx_error *err) {
     size_t n = strlen(model_path);
     int onnx = n > 5 && strcmp(model_path + n - 5, ".onnx") == 0;
     char *dir;
@@ -74,10 +78,11 @@ static int resolve_paths(const char *model_path, const cx_classifier_options *o,
         free(*tok_dir);
         *tok_dir = cx_path_join(dir, "complexity_tokenizer");
     }
+    *ngram = o && o->ngram ? strdup(o->ngram) : cx_path_join(dir, CX_NGRAM_FILE);
     *max_length = o && o->max_length > 0 ? o->max_length : config_max_length(dir);
     if (*max_length <= 0) *max_length = 256;
     free(dir);
-    return *weights && *tok_dir ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    return *weights && *tok_dir && *ngram ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
 }
 
 /* The INT8 engine from an INT8 file, or by quantizing the fp32 weights. */
@@ -118,13 +123,17 @@ int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o
     *out = NULL;
     cx_classifier *c = calloc(1, sizeof *c);
     if (!c) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    char *tok_dir = NULL;
-    int rc = resolve_paths(model_path, o, &c->model_path, &tok_dir, &c->max_length, err);
+    c->raw_score = o && o->raw_score;
+    char *tok_dir = NULL, *ngram = NULL;
+    int rc = resolve_paths(model_path, o, &c->model_path, &tok_dir, &ngram, &c->max_length, err);
     if (rc == CX_OK) {
         int int8 = (eng && eng->int8) || cx_engine_file_is_int8(c->model_path);
         rc = int8 ? open_engine(c, o, eng, err) : open_fp32(c, o, err);
     }
     if (rc == CX_OK) rc = cx_tokenizer_open(tok_dir, &c->tok, err);
+    /* The n-gram part: the one named, or the default file beside the model when it is there. */
+    if (rc == CX_OK && ngram[0] && (o && o->ngram ? 1 : access(ngram, F_OK) == 0))
+        rc = cx_ngram_open(ngram, &c->ngram, err);
     if (rc == CX_OK) {
         const cx_model_config *cfg = c->engine ? cx_engine_config(c->engine) : cx_model_get_config(c->model);
         if (cx_tokenizer_vocab_size(c->tok) > (size_t)cfg->vocab_size)
@@ -137,6 +146,7 @@ int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o
                                      !(c->eout = malloc(c->batch_tokens * sizeof *c->eout))))))
         rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     free(tok_dir);
+    free(ngram);
     if (rc) {
         cx_classifier_free(c);
         return rc;
@@ -152,6 +162,7 @@ void cx_classifier_free(cx_classifier *c) {
     cx_engine_ctx_free(c->ectx);
     cx_engine_free(c->engine);
     cx_tokenizer_free(c->tok);
+    cx_ngram_free(c->ngram);
     free(c->lens);
     free(c->eout);
     free(c->ids);
@@ -213,16 +224,71 @@ static int run_model(cx_classifier *c, int n, raw_outputs *r, cx_error *err) {
     return CX_OK;
 }
 
-static void prediction_of(const raw_outputs *rp, cx_prediction *p) {
+/* The score head's value inside the predicted tier's range: the tier head
+ * decides the tier better than the score head places the score (dev set:
+ * docs/QUALITY.md), and routing reads the score. */
+static double score_in_tier(double score, int tier) {
+    if (score < cx_tier_score_lo[tier]) return cx_tier_score_lo[tier];
+    if (score > cx_tier_score_hi[tier]) return cx_tier_score_hi[tier];
+    return score;
+}
+
+static int argmax(const double *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best]) best = i;
+    return best;
+}
+
+static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* p = a * p + (1 - a) * softmax(logits) */
+static void mix_softmax(double *p, const float *logits, int n, double a) {
+    double q[CX_N_INTENTS];
+    softmax_argmax(logits, n, q);
+    for (int i = 0; i < n; i++) p[i] = a * p[i] + (1 - a) * q[i];
+}
+
+/* The neural heads' probabilities, mixed with the n-gram part's when there is
+ * one (ng: its NGRAM_OUTPUTS outputs; a: the neural weight of each head), then
+ * the tier, intent and domains they decide and the score (moved into the
+ * tier's range unless raw_score). */
+static void prediction_of(const raw_outputs *rp, const float *ng, const cx_ngram_blend *a, int raw_score,
+                          cx_prediction *p) {
     const raw_outputs r = *rp;
     memset(p, 0, sizeof *p);
-    p->score = r.score;
-    p->tier = softmax_argmax(r.tier, CX_N_TIERS, p->tier_probs);
-    p->intent = softmax_argmax(r.intent, CX_N_INTENTS, p->intent_probs);
-    for (int d = 0; d < CX_N_DOMAINS; d++) {
-        p->domain_scores[d] = 1.0 / (1.0 + exp(-(double)r.domain[d]));
-        if (p->domain_scores[d] > 0.5) p->domains |= 1u << d;
+    softmax_argmax(r.tier, CX_N_TIERS, p->tier_probs);
+    softmax_argmax(r.intent, CX_N_INTENTS, p->intent_probs);
+    double score = r.score;
+    for (int d = 0; d < CX_N_DOMAINS; d++) p->domain_scores[d] = sigmoid(r.domain[d]);
+    if (ng) {
+        mix_softmax(p->tier_probs, ng + NGRAM_TIER, CX_N_TIERS, a->tier);
+        mix_softmax(p->intent_probs, ng + NGRAM_INTENT, CX_N_INTENTS, a->intent);
+        for (int d = 0; d < CX_N_DOMAINS; d++)
+            p->domain_scores[d] = a->domain * p->domain_scores[d] + (1 - a->domain) * sigmoid(ng[NGRAM_DOMAIN + d]);
+        double s = ng[NGRAM_SCORE];
+        score = a->score * score + (1 - a->score) * (s < 0 ? 0 : s > 1 ? 1 : s);
     }
+    p->tier = argmax(p->tier_probs, CX_N_TIERS);
+    p->intent = argmax(p->intent_probs, CX_N_INTENTS);
+    for (int d = 0; d < CX_N_DOMAINS; d++)
+        if (p->domain_scores[d] > 0.5) p->domains |= 1u << d;
+    p->score = raw_score ? score : score_in_tier(score, p->tier);
+}
+
+/* The neural outputs of one text turned into its prediction, with the n-gram part. */
+static int finish_prediction(cx_classifier *c, const raw_outputs *r, const char *text, size_t len,
+                             cx_prediction *p, cx_error *err) {
+    if (!c->ngram) {
+        prediction_of(r, NULL, NULL, c->raw_score, p);
+        return CX_OK;
+    }
+    float ng[NGRAM_OUTPUTS];
+    int rc = cx_ngram_logits(c->ngram, text, len, ng, err);
+    if (rc) return rc;
+    const cx_ngram_blend a = cx_ngram_blends(c->ngram);
+    prediction_of(r, ng, &a, c->raw_score, p);
+    return CX_OK;
 }
 
 int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_prediction *p, cx_error *err) {
@@ -231,8 +297,7 @@ int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_pre
     if (rc) return rc;
     raw_outputs r;
     if ((rc = run_model(c, (int)n, &r, err))) return rc;
-    prediction_of(&r, p);
-    return CX_OK;
+    return finish_prediction(c, &r, text, len, p, err);
 }
 
 /* INT8: texts packed end to end, as many as fit in batch_tokens, through the
@@ -257,7 +322,8 @@ static int predict_engine_batch(cx_classifier *c, const char *const *texts, cons
         for (int b = 0; b < B; b++) {
             raw_outputs r;
             raw_of_engine(&c->eout[b], &r);
-            prediction_of(&r, &out[i + (size_t)b]);
+            const size_t k = i + (size_t)b;
+            if ((rc = finish_prediction(c, &r, texts[k], lens[k], &out[k], err))) return cx_error_prefix(err, "text %zu", k);
         }
         i += (size_t)B;
     }
