@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
     float *score = malloc((size_t)B * 4), *dom = calloc((size_t)B * 5, 4);
     int *tier = malloc((size_t)B * sizeof(int)), *intent = malloc((size_t)B * sizeof(int));
     for (int b = 0; b < B; b++) { score[b] = 0.5f; tier[b] = b % 5; intent[b] = b % 8; dom[b * 5] = 1; }
-    cx_model_targets t = {score, tier, dom, intent};
+    cx_model_targets t = {score, tier, dom, intent, NULL};
     cx_model_batch batch = {B, lengths, ids};
     size_t first = cx_model_trainable_offset(m, freeze);
     size_t ng = cx_model_n_params(m) - first;

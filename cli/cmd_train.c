@@ -28,7 +28,7 @@ static void usage(FILE *out) {
             "                        [--lr X] [--freeze-layers N] [--max-length N] [--warmup-steps N]\n"
             "                        [--device auto|cpu|cuda] [--base DIR|NAME|none] [--arch PRESET]\n"
             "                        [--vocab DIR] [--resume] [--seed N] [--threads N]\n"
-            "                        [--precision auto|fp32|bf16]\n\n"
+            "                        [--precision auto|fp32|bf16] [--loss-weights S,T,D,I]\n\n"
             "Trains the complexity classifier: a DistilBERT encoder with score, tier, domain and\n"
             "intent heads. Writes best_model / final_model / checkpoint (.safetensors), config.json,\n"
             "tokenizer/ and metrics.jsonl into the output folder.\n\n"
@@ -58,6 +58,8 @@ static void usage(FILE *out) {
             "                         accumulation and fp32 weights (4-5x faster on AMX);\n"
             "                         auto = bf16 where the CPU has AMX-BF16 or AVX512-BF16\n"
             "                         and the model is at least 256 wide (default auto)\n"
+            "  --loss-weights S,T,D,I weights of the score MSE, tier CE, domain BCE and intent CE\n"
+            "                         losses (default: the seed's 0.4,0.3,0.15,0.15)\n"
             "Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.\n");
 }
 
@@ -110,7 +112,7 @@ static int parse_int(const char *flag, const char *arg, int min, int *out) {
 }
 
 enum { O_DATA = 256, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_FREEZE, O_MAXLEN, O_DEVICE, O_WARMUP, O_BASE, O_ARCH,
-       O_VOCAB, O_RESUME, O_SEED, O_THREADS, O_CACHE, O_PRECISION };
+       O_VOCAB, O_RESUME, O_SEED, O_THREADS, O_CACHE, O_PRECISION, O_LOSS_WEIGHTS };
 
 /* Which of the seed's defaults the user overrode. */
 typedef struct given { int lr, freeze; } given;
@@ -125,6 +127,23 @@ static int parse_precision(const char *s, cx_precision *p) {
     return cli_usage_error(CMD, "--precision: expected auto, fp32 or bf16, got '%s'", s);
 }
 
+/* "S,T,D,I": four numbers in [0, 100], not all 0. */
+static int parse_loss_weights(const char *s, float w[4]) {
+    const char *p = s;
+    double sum = 0;
+    for (int k = 0; k < 4; k++) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !(v >= 0 && v <= 100) || *end != (k < 3 ? ',' : '\0'))
+            return cli_usage_error(CMD, "--loss-weights: expected four numbers in [0, 100] as S,T,D,I, got '%s'", s);
+        w[k] = (float)v;
+        sum += v;
+        p = end + 1;
+    }
+    if (sum <= 0) return cli_usage_error(CMD, "--loss-weights: all four are 0");
+    return CLI_OK;
+}
+
 static int parse_args(int argc, char **argv, cx_train_options *o, const char **base, const char **device, given *g) {
     static const struct option longopts[] = {
         {"data", required_argument, 0, O_DATA}, {"val", required_argument, 0, O_VAL},
@@ -136,7 +155,7 @@ static int parse_args(int argc, char **argv, cx_train_options *o, const char **b
         {"vocab", required_argument, 0, O_VOCAB}, {"resume", no_argument, 0, O_RESUME},
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS},
         {"cache-mb", required_argument, 0, O_CACHE}, {"precision", required_argument, 0, O_PRECISION},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"loss-weights", required_argument, 0, O_LOSS_WEIGHTS}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t sz;
     optind = 1;
@@ -160,6 +179,7 @@ static int parse_args(int argc, char **argv, cx_train_options *o, const char **b
         case O_THREADS: bad = parse_int("--threads", optarg, 1, &o->threads); break;
         case O_CACHE: bad = cli_parse_size(CMD, "--cache-mb", optarg, 1, &sz); o->cache_limit_mb = sz; break;
         case O_PRECISION: bad = parse_precision(optarg, &o->precision); break;
+        case O_LOSS_WEIGHTS: bad = parse_loss_weights(optarg, o->loss_weights); break;
         case 'h': usage(stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option");
         }

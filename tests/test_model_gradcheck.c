@@ -46,7 +46,7 @@ static cx_model *tiny_model(void) {
     return m;
 }
 
-static const cx_model_targets targets = {score_t, tier_t, dom_t, intent_t};
+static const cx_model_targets targets = {score_t, tier_t, dom_t, intent_t, NULL};
 
 static double loss_at(const cx_model *m, cx_model_ws *ws, const float *hidden) {
     cx_model_batch b = {B, lengths, ids};

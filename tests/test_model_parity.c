@@ -80,7 +80,7 @@ static int setup(void **state) {
     for (int b = 0; b < fx->B; b++) fx->tier[b] = tmp[b];
     read_i32(fx->f, "target.intent", tmp, (size_t)fx->B);
     for (int b = 0; b < fx->B; b++) fx->intent[b] = tmp[b];
-    fx->t = (cx_model_targets){fx->score, fx->tier, fx->domains, fx->intent};
+    fx->t = (cx_model_targets){fx->score, fx->tier, fx->domains, fx->intent, NULL};
     *state = fx;
     return 0;
 }

@@ -116,10 +116,16 @@ typedef struct cx_model_targets {
     const int *tier;       /* (B) 0..4 */
     const float *domains;  /* (B,5) 0/1 */
     const int *intent;     /* (B) 0..7 */
+    const float *loss_weights; /* (4) of score, tier, domains, intent; NULL = the seed's
+                                  0.4, 0.3, 0.15, 0.15 */
 } cx_model_targets;
 
+/* The seed's loss weights (SPEC §5): score MSE, tier CE, domain BCE, intent CE. */
+extern const float cx_seed_loss_weights[4];
+
 typedef struct cx_model_loss {
-    double total;          /* 0.4 mse + 0.3 tier + 0.15 domains + 0.15 intent */
+    double total;          /* weighted sum: the targets' loss_weights (seed: 0.4 mse + 0.3 tier
+                              + 0.15 domains + 0.15 intent) */
     double score_mse, tier_ce, domain_bce, intent_ce;
 } cx_model_loss;
 

@@ -5,6 +5,8 @@
 
 #include "model/model_int.h"
 
+const float cx_seed_loss_weights[4] = {0.4f, 0.3f, 0.15f, 0.15f};
+
 static void zero(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
 
 static const uint8_t *draw(uint8_t *mask, size_t n, float p, cx_rng *rng) {
@@ -40,12 +42,13 @@ void heads_loss(const cx_model *m, cx_head_acts *h, const cx_model_targets *t, i
                 cx_model_loss *loss) {
     (void)m;
     for (int k = 0; k < CX_N_HEADS; k++) zero(h->dlogit[k], (size_t)B * cx_head_outputs[k]);
-    loss->score_mse = mse_sigmoid_loss(h->dlogit[0], h->logit[0], t->score, B, 0.4f);
-    loss->tier_ce = cross_entropy_loss(h->dlogit[1], h->logit[1], t->tier, B, 5, 0.3f);
-    loss->domain_bce = bce_logits_loss(h->dlogit[2], h->logit[2], t->domains, B, 5, 0.15f);
-    loss->intent_ce = cross_entropy_loss(h->dlogit[3], h->logit[3], t->intent, B, 8, 0.15f);
-    loss->total = 0.4 * loss->score_mse + 0.3 * loss->tier_ce + 0.15 * loss->domain_bce +
-                  0.15 * loss->intent_ce;
+    const float *w = t->loss_weights ? t->loss_weights : cx_seed_loss_weights;
+    loss->score_mse = mse_sigmoid_loss(h->dlogit[0], h->logit[0], t->score, B, w[0]);
+    loss->tier_ce = cross_entropy_loss(h->dlogit[1], h->logit[1], t->tier, B, 5, w[1]);
+    loss->domain_bce = bce_logits_loss(h->dlogit[2], h->logit[2], t->domains, B, 5, w[2]);
+    loss->intent_ce = cross_entropy_loss(h->dlogit[3], h->logit[3], t->intent, B, 8, w[3]);
+    loss->total = (double)w[0] * loss->score_mse + (double)w[1] * loss->tier_ce + (double)w[2] * loss->domain_bce +
+                  (double)w[3] * loss->intent_ce;
 }
 
 void heads_backward(const cx_model *m, nn_gemm *gemm, cx_params *g, float *dhidden,

@@ -27,6 +27,13 @@
 #include "util/fileio.h"
 #include "util/rng.h"
 
+/* The options' loss weights, or NULL (the seed's) when none is set. */
+static const float *loss_weights_of(const cx_train_options *o) {
+    for (int k = 0; k < 4; k++)
+        if (o->loss_weights[k] != 0.0f) return o->loss_weights;
+    return NULL;
+}
+
 static const cx_adamw_hparams ADAMW = {0.9f, 0.999f, 1e-8f, 0.01f};
 enum { HEAD_LR_FACTOR = 5 };
 
@@ -102,7 +109,7 @@ static int train_step(trainer *t, const size_t *idx, int n, double *loss_out, do
     const frozen_cache *fc = &t->fc_train;
     gather_batch(t, td, fc, idx, n);
     cx_model_batch b = {n, t->b_len, t->b_ids};
-    cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent};
+    cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent, loss_weights_of(t->o)};
     cx_model_loss loss;
     cx_model_outputs out;
     uint64_t dropout_seed = cx_mix64(t->o->seed ^ cx_mix64((uint64_t)t->step + 1));
@@ -180,7 +187,7 @@ static int validate(trainer *t, cx_epoch_report *r, cx_error *err) {
         for (int b = 0; b < n; b++) idx[b] = start + (size_t)b;
         gather_batch(t, td, &t->fc_val, idx, n);
         cx_model_batch b = {n, t->b_len, t->b_ids};
-        cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent};
+        cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent, loss_weights_of(t->o)};
         cx_model_loss loss;
         cx_model_outputs out;
         int rc = cx_model_forward(t->model, t->ws, &b, t->fc_val.acts ? t->b_hidden : NULL, 0, 0, &tg, &loss, &out,
