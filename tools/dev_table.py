@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""The dev-set table of issue 14: every predictor's figures on a labelled
+file, overall, per language and re-weighted to a realistic traffic mix.
+
+usage: dev_table.py --data DEV.jsonl NAME=PRED.jsonl [NAME=PRED.jsonl ...] [--json OUT.json]
+
+Each PRED file has one JSON object per line of DATA, in order, with "score" and
+"tier" and, where the predictor has them, "intent" and "domains" (as
+`complexity classify` prints) or "ml_intent" / "ml_domains" (as `complexity
+estimate` prints). Figures: tier exact, within one tier, score MAE, intent
+accuracy, domain micro-F1, routing accuracy (trivial/simple -> fast,
+moderate -> standard, complex/expert -> frontier), the share of frontier-needed
+prompts sent to fast (f->fast) and of fast-enough prompts sent to frontier
+(fast->f). Languages: en, zh-TW, zh-CN (Chinese records told apart by
+OpenCC's character tables: more Simplified-only than Traditional-only
+characters), mixed, other. "realistic mix" re-weights the records so the tiers
+weigh as real traffic does (20/50/28/1.5/0.5 %, trivial..expert).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+TIERS = ["trivial", "simple", "moderate", "complex", "expert"]
+ROUTE = {"trivial": 0, "simple": 0, "moderate": 1, "complex": 2, "expert": 2}
+REAL_MIX = {"trivial": 0.20, "simple": 0.50, "moderate": 0.28, "complex": 0.015, "expert": 0.005}
+HEADS = ["tier", "within1", "mae", "intent", "domF1", "route", "f->fast", "fast->f"]
+
+
+def opencc_keys(name):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "d.txt")
+        subprocess.run(["opencc_dict", "-i", f"/usr/share/opencc/{name}.ocd2", "-o", out,
+                        "-f", "ocd2", "-t", "text"], check=True)
+        with open(out, encoding="utf-8") as f:
+            return {line.split("\t")[0] for line in f if len(line.split("\t")[0]) == 1}
+
+
+def language_groups(recs):
+    try:
+        simp, trad = opencc_keys("STCharacters"), opencc_keys("TSCharacters")
+    except (OSError, subprocess.CalledProcessError):
+        simp = trad = set()
+    groups = []
+    for r in recs:
+        lang = r.get("lang", "en")
+        if lang == "zh":
+            s = sum(ch in simp for ch in r["text"])
+            t = sum(ch in trad for ch in r["text"])
+            lang = "zh-CN" if s > t else "zh-TW"
+        groups.append(lang)
+    return groups
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def figures(gold, pred, weights):
+    acc = {k: [0.0, 0.0] for k in HEADS}  # weighted sum, weight
+
+    def add(k, v, w):
+        acc[k][0] += v * w
+        acc[k][1] += w
+
+    tp = fp = fn = 0.0
+    for g, p, w in zip(gold, pred, weights):
+        gt, pt = TIERS.index(g["tier"]), TIERS.index(p["tier"])
+        add("tier", gt == pt, w)
+        add("within1", abs(gt - pt) <= 1, w)
+        add("mae", abs(g["score"] - p["score"]), w)
+        add("route", ROUTE[g["tier"]] == ROUTE[p["tier"]], w)
+        if ROUTE[g["tier"]] == 2:
+            add("f->fast", ROUTE[p["tier"]] == 0, w)
+        if ROUTE[g["tier"]] == 0:
+            add("fast->f", ROUTE[p["tier"]] == 2, w)
+        intent = p.get("intent", p.get("ml_intent"))
+        if intent is not None:
+            add("intent", intent == g["intent"], w)
+        doms = p.get("domains", p.get("ml_domains"))
+        if doms is not None:
+            gs, ps = set(g["domains"]), set(doms)
+            tp += w * len(gs & ps)
+            fp += w * len(ps - gs)
+            fn += w * len(gs - ps)
+    out = {k: (s / n if n else None) for k, (s, n) in acc.items()}
+    has_domains = any(p.get("domains", p.get("ml_domains")) is not None for p in pred)
+    out["domF1"] = (2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0) if has_domains else None
+    out["n"] = len(gold)
+    return out
+
+
+def fmt(k, v):
+    if v is None:
+        return "-"
+    return f"{v:.3f}" if k == "mae" else f"{100 * v:.1f}"
+
+
+def main():
+    args = sys.argv[1:]
+    json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i:i + 2]
+    if len(args) < 3 or args[0] != "--data":
+        sys.exit(__doc__)
+    gold = load(args[1])
+    preds = []
+    for spec in args[2:]:
+        name, _, path = spec.partition("=")
+        p = load(path)
+        if len(p) != len(gold):
+            sys.exit(f"{path}: {len(p)} predictions for {len(gold)} records in {args[1]}")
+        preds.append((name, p))
+    langs = language_groups(gold)
+    slices = [("all", [True] * len(gold))]
+    for lang in ("en", "zh-TW", "zh-CN", "mixed", "other"):
+        mask = [l == lang for l in langs]
+        if any(mask):
+            slices.append((lang, mask))
+    tier_n = {t: sum(g["tier"] == t for g in gold) for t in TIERS}
+    real_w = [REAL_MIX[g["tier"]] / tier_n[g["tier"]] for g in gold]
+    result = {}
+    print("| predictor | slice | n | " + " | ".join(HEADS) + " |")
+    print("|---|---|---|" + "---|" * len(HEADS))
+    for name, p in preds:
+        result[name] = {}
+        rows = [(s, m, [1.0] * len(gold)) for s, m in slices] + [("realistic mix", [True] * len(gold), real_w)]
+        for sname, mask, w in rows:
+            sel = [i for i, m in enumerate(mask) if m]
+            f = figures([gold[i] for i in sel], [p[i] for i in sel], [w[i] for i in sel])
+            result[name][sname] = f
+            print(f"| {name} | {sname} | {f['n']} | " + " | ".join(fmt(k, f[k]) for k in HEADS) + " |")
+    if json_out:
+        with open(json_out + ".tmp", "w") as f:
+            json.dump(result, f, indent=1)
+        os.replace(json_out + ".tmp", json_out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Builds the default model's training and validation files.
+
+usage: merge_training.py --generated GEN.jsonl --out-train T.jsonl --out-val V.jsonl
+                         [--realistic FILE ...] [--copies K] [--val-every N] [--seed S]
+
+- Hand-written realistic prompts (data/realistic/*.jsonl): every N-th record
+  (default 10) goes to validation (best_model selection), the rest to training
+  once as written plus K-1 perturbed copies (tools/perturb.py: lower case, polite
+  prefix, trailing thanks, typos, other punctuation width), so that these few
+  thousand prompts weigh against the generated ones and the model learns that
+  such changes do not change the labels.
+- Generated prompts: the last 5% go to validation, the rest to training, a
+  share of them (--perturb-generated, default 0.3) with one perturbation.
+Both outputs are shuffled with a fixed seed; "lang" is dropped from training
+records (the trainer does not read it). The data/dev/ set never enters here.
+"""
+import argparse
+import json
+import os
+import random
+
+from perturb import PERTURBATIONS
+
+KEYS = ("text", "score", "tier", "domains", "intent")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def write(path, recs):
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        for r in recs:
+            f.write(json.dumps({k: r[k] for k in KEYS}, ensure_ascii=False) + "\n")
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--generated", required=True)
+    ap.add_argument("--realistic", nargs="*", default=[])
+    ap.add_argument("--out-train", required=True)
+    ap.add_argument("--out-val", required=True)
+    ap.add_argument("--copies", type=int, default=3)
+    ap.add_argument("--val-every", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--perturb-generated", type=float, default=0.3)
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    train, val = [], []
+    gen = load(a.generated)
+    n_gen_val = len(gen) // 20
+    for r in gen[:len(gen) - n_gen_val]:
+        if rng.random() < a.perturb_generated:
+            name, fn = PERTURBATIONS[rng.randrange(len(PERTURBATIONS))]
+            r = dict(r, text=fn(r["text"], rng))
+        train.append(r)
+    val += gen[len(gen) - n_gen_val:]
+    n_real = 0
+    for path in a.realistic:
+        for i, r in enumerate(load(path)):
+            if i % a.val_every == a.val_every - 1:
+                val.append(r)
+                continue
+            n_real += 1
+            train.append(r)
+            for k in range(a.copies - 1):
+                name, fn = PERTURBATIONS[rng.randrange(len(PERTURBATIONS))]
+                train.append(dict(r, text=fn(r["text"], rng)))
+    rng.shuffle(train)
+    rng.shuffle(val)
+    write(a.out_train, train)
+    write(a.out_val, val)
+    print(f"train {len(train)} ({len(gen) - n_gen_val} generated, {n_real} realistic x{a.copies}), val {len(val)}")
+
+
+if __name__ == "__main__":
+    main()
