@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "complexity/classifier.h"
 #include "complexity/onnx_export.h"
 #include "util/error.h"
 #include "util/fileio.h"
@@ -29,7 +30,9 @@ static void usage(FILE *out) {
             "  --weights NAME     best_model (default) or final_model\n"
             "  --no-quantize      write only the fp32 file\n"
             "  --install          copy the model (INT8, or fp32 with --no-quantize) and tokenizer to\n"
-            "                     MODELS/complexity_model_int8.onnx and MODELS/complexity_tokenizer/\n"
+            "                     MODELS/complexity_model_int8.onnx and MODELS/complexity_tokenizer/,\n"
+            "                     and the folder's n-gram part (" CX_NGRAM_FILE ") beside them;\n"
+            "                     an earlier model's n-gram part there is removed when it has none\n"
             "  --models-dir DIR   MODELS for --install (default models)\n");
 }
 
@@ -128,6 +131,25 @@ static int parse(int argc, char **argv, opts *o) {
     return CLI_OK;
 }
 
+/* The model folder's n-gram part goes beside the installed model; without one,
+ * an installed part of an earlier model is removed, since the classifier
+ * would mix it into a model it was not made for. */
+static int install_ngram(const opts *o, cx_error *err) {
+    char *src = cx_path_join(o->model, CX_NGRAM_FILE), *dst = cx_path_join(o->models_dir, CX_NGRAM_FILE);
+    int rc = src && dst ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    struct stat st;
+    if (rc == CX_OK && stat(src, &st) == 0) {
+        rc = copy_file(src, dst, err);
+        if (rc == CX_OK) printf("installed %s\n", dst);
+    } else if (rc == CX_OK && stat(dst, &st) == 0) {
+        if (remove(dst) != 0) rc = cx_error_set(err, CX_ERR_IO, "%s: cannot remove the earlier model's n-gram part", dst);
+        else printf("removed %s (the earlier model's n-gram part; %s has none)\n", dst, o->model);
+    }
+    free(src);
+    free(dst);
+    return rc;
+}
+
 static int install(const opts *o, const char *model_file, const char *tok_dir, cx_error *err) {
     char *dst = cx_path_join(o->models_dir, o->quantize ? "complexity_model_int8.onnx" : "complexity_model.onnx");
     char *tok_dst = cx_path_join(o->models_dir, "complexity_tokenizer");
@@ -135,6 +157,7 @@ static int install(const opts *o, const char *model_file, const char *tok_dir, c
     if (rc == CX_OK) rc = copy_file(model_file, dst, err);
     if (rc == CX_OK) rc = copy_dir(tok_dir, tok_dst, err);
     if (rc == CX_OK) printf("installed %s and %s/\n", dst, tok_dst);
+    if (rc == CX_OK) rc = install_ngram(o, err);
     free(dst);
     free(tok_dst);
     return rc;
