@@ -13,7 +13,11 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "data: $DATA; rounds: $ROUNDS"
 # estimate uses neither BLAS nor OpenMP: keep their idle thread pools from spinning on the 2 cores
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-echo "ours: $("$CLI" estimate --jsonl --bench "$ROUNDS" < "$DATA" 2>&1 >/dev/null)"
+# the heuristic alone: the default config now enables the shipped model
+NOML=$(mktemp)
+trap 'rm -f "$NOML"' EXIT
+printf 'task_complexity:\n  ml_model_enabled: false\n' > "$NOML"
+echo "ours: $("$CLI" estimate --config "$NOML" --jsonl --bench "$ROUNDS" < "$DATA" 2>&1 >/dev/null)"
 /usr/bin/python3 - "$HERE/../tools/heuristic_ref.py" "$DATA" <<'PY'
 import importlib.util, json, sys, time
 spec = importlib.util.spec_from_file_location("ref", sys.argv[1])

@@ -79,8 +79,10 @@ if "$CLI" train --data train.jsonl --base none --arch tiny --vocab "$SRC/tests/d
   theirs=$("$CLI" classify --model model "design a multi-region database" | sed 's/^{"score":\([0-9.e-]*\),.*/\1/')
   awk -v a="$ours" -v b="$theirs" 'BEGIN { exit !(a - b < 1e-6 && b - a < 1e-6) }' ||
     fail "ml_only score $ours differs from classify's $theirs"
-  printf 'task_complexity:\n  ml_model_enabled: true\n  ml_model_path: model\n' > h.yaml
+  printf 'task_complexity:\n  ml_model_enabled: true\n  ml_model_path: model\n  ml_estimation_mode: hybrid\n' > h.yaml
   "$CLI" estimate --config h.yaml hi | grep -qF '"estimation_method": "hybrid_ml"' || fail "hybrid with a model"
+  printf 'task_complexity:\n  ml_model_path: model\n' > d.yaml
+  "$CLI" estimate --config d.yaml hi | grep -qF '"estimation_method": "ml"' || fail "the default mode is ml_only, on"
 else
   fail "could not train the tiny model for the ML checks (see below; not an estimator failure)"; tail -5 train.log
 fi

@@ -17,9 +17,9 @@ static void test_defaults(void **state) {
     cx_estimator_config c;
     cx_estimator_config_defaults(&c);
     assert_true(c.enabled && c.llm_refinement && c.decomposition_enabled && c.parallel_subtasks && c.track_accuracy);
-    assert_false(c.ml_model_enabled);
+    assert_true(c.ml_model_enabled);
     assert_int_equal(c.trigger_mode, CX_TRIGGER_AUTO);
-    assert_int_equal(c.ml_estimation_mode, CX_ML_HYBRID);
+    assert_int_equal(c.ml_estimation_mode, CX_ML_ONLY);
     assert_int_equal(c.max_subtasks, 5);
     assert_true(c.ambiguity_low == 0.35 && c.ambiguity_high == 0.65 && c.decomposition_threshold == 0.8);
     assert_true(c.tier_boundaries[0] == 0.15 && c.tier_boundaries[3] == 0.85);
@@ -186,6 +186,7 @@ static void test_kuro_written_file(void **state) {
     snprintf(want.fast_model, sizeof want.fast_model, "gemini/gemini-2.5-flash");
     snprintf(want.frontier_model, sizeof want.frontier_model, "anthropic/claude-opus-4.6");
     want.ml_estimation_mode = CX_ML_REFINE;
+    want.ml_model_enabled = 0; /* the file says so (our default is on) */
     assert_memory_equal(&c, &want, sizeof c);
     free(path);
 }

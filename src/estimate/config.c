@@ -15,10 +15,11 @@
  *     decomposition_threshold: 0.8    [0,1]
  *     max_subtasks: 5                 integer 1..100
  *     parallel_subtasks: true         bool
- *     ml_model_enabled: false         bool
+ *     ml_model_enabled: true          bool (the seed: false; we ship a model)
  *     ml_model_path: ""               string ("" = models/complexity_model_int8.onnx)
  *     ml_tokenizer_path: ""           string ("" = models/complexity_tokenizer)
- *     ml_estimation_mode: hybrid      ml_only | hybrid | ml_refine
+ *     ml_estimation_mode: ml_only     ml_only | hybrid | ml_refine (the seed: hybrid;
+ *                                     docs/QUALITY.md measures why not)
  *     track_accuracy: true            bool (a seed field)
  * Every error names FILE:LINE and the key. */
 #include "complexity/estimator.h"
@@ -54,8 +55,10 @@ void cx_estimator_config_defaults(cx_estimator_config *c) {
     c->decomposition_threshold = cx_kw_default_decomposition_threshold;
     c->max_subtasks = 5;
     c->parallel_subtasks = 1;
-    c->ml_model_enabled = 0;
-    c->ml_estimation_mode = CX_ML_HYBRID;
+    /* The shipped model (models/) routes better alone than blended with the
+     * heuristic (docs/QUALITY.md, "estimator modes"); the seed's modes stay. */
+    c->ml_model_enabled = 1;
+    c->ml_estimation_mode = CX_ML_ONLY;
     c->track_accuracy = 1;
 }
 
