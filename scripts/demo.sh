@@ -2,7 +2,10 @@
 # The main job end to end on a small default, offline: installs what is
 # missing, builds, generates labelled data, learns a vocabulary, trains a small
 # encoder from scratch, evaluates it against the heuristic on held-out data,
-# and classifies and estimates a few messages with it.
+# and classifies a few messages with it; then the shipped default model
+# (models/, models/README.md) on the hand-written dev set of real-style prompts,
+# and `estimate` as Kuro calls it (its default config uses that model).
+# Rebuild the shipped model itself with tools/build_default_model.sh (~30 min).
 # Fine-tune a real DistilBERT instead with, e.g.:
 #   build/complexity train --data training/data/train.jsonl --val training/data/val.jsonl --base DIR
 set -eu
@@ -26,5 +29,8 @@ $C evaluate --model training/output --data $D/test.jsonl --compare --json traini
 echo "== complexity classify"
 $C classify --model training/output "早安～" "write a python one-liner to reverse a string" \
   "design a chat backend for 20M daily users across 3 regions, end-to-end encrypted, 99.99% uptime"
-echo "== complexity estimate (heuristic; see docs/ESTIMATOR.md to add the model)"
-$C estimate "幫我把公司整個機房搬上雲"
+echo "== the shipped default model on the dev set (600 real-style prompts, docs/QUALITY.md)"
+$C evaluate --model models/complexity_model_int8.onnx --data data/dev/dev.jsonl --compare \
+  --json training/output/eval_dev.json --report training/output/eval_dev.html | sed -n '1,/^Tier confusion/p'
+echo "== complexity estimate (default config: the shipped model, ml_only)"
+$C estimate "早安～" "幫我 check 一下這段 SQL 為什麼這麼慢" "幫我把公司整個機房搬上雲"

@@ -4,7 +4,7 @@ file, overall, per language and re-weighted to a realistic traffic mix.
 
 usage: dev_table.py --data DEV.jsonl NAME=PRED.jsonl [NAME=PRED.jsonl ...] [--json OUT.json]
 
-Each PRED file has one JSON object per line of DATA, in order, with "score" and
+Records without "lang" get one guessed (guess_lang). Each PRED file has one JSON object per line of DATA, in order, with "score" and
 "tier" and, where the predictor has them, "intent" and "domains" (as
 `complexity classify` prints) or "ml_intent" / "ml_domains" (as `complexity
 estimate` prints). Figures: tier exact, within one tier, score MAE, intent
@@ -15,9 +15,15 @@ prompts sent to fast (f->fast) and of fast-enough prompts sent to frontier
 OpenCC's character tables: more Simplified-only than Traditional-only
 characters), mixed, other. "realistic mix" re-weights the records so the tiers
 weigh as real traffic does (20/50/28/1.5/0.5 %, trivial..expert).
+
+Then ordering checks, as AUC of the predicted score per language: math prompts
+of moderate tier or above against math prompts of simple or below ("math"),
+and frontier-needed prompts (complex, expert) against fast-enough ones
+(trivial, simple) ("route").
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -37,6 +43,15 @@ def opencc_keys(name):
             return {line.split("\t")[0] for line in f if len(line.split("\t")[0]) == 1}
 
 
+def guess_lang(text):
+    """For files without "lang" (the seed's reference data): Chinese with two or
+    more English words is mixed, Chinese alone zh, the rest en."""
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "en"
+    words = [w for w in re.findall(r"[A-Za-z]{2,}", text)]
+    return "mixed" if len(words) >= 2 else "zh"
+
+
 def language_groups(recs):
     try:
         simp, trad = opencc_keys("STCharacters"), opencc_keys("TSCharacters")
@@ -44,7 +59,7 @@ def language_groups(recs):
         simp = trad = set()
     groups = []
     for r in recs:
-        lang = r.get("lang", "en")
+        lang = r.get("lang") or guess_lang(r["text"])
         if lang == "zh":
             s = sum(ch in simp for ch in r["text"])
             t = sum(ch in trad for ch in r["text"])
@@ -92,10 +107,29 @@ def figures(gold, pred, weights):
     return out
 
 
+def auc(pos, neg):
+    """P(score of a positive > score of a negative), ties counting half."""
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def ordering(gold, pred, mask):
+    out = {}
+    idx = [i for i, m in enumerate(mask) if m]
+    math = [i for i in idx if "math" in gold[i]["domains"]]
+    out["math"] = auc([pred[i]["score"] for i in math if TIERS.index(gold[i]["tier"]) >= 2],
+                      [pred[i]["score"] for i in math if TIERS.index(gold[i]["tier"]) <= 1])
+    out["route"] = auc([pred[i]["score"] for i in idx if ROUTE[gold[i]["tier"]] == 2],
+                       [pred[i]["score"] for i in idx if ROUTE[gold[i]["tier"]] == 0])
+    return out
+
+
 def fmt(k, v):
     if v is None:
         return "-"
-    return f"{v:.3f}" if k == "mae" else f"{100 * v:.1f}"
+    return f"{v:.3f}" if k in ("mae", "auc") else f"{100 * v:.1f}"
 
 
 def main():
@@ -134,6 +168,16 @@ def main():
             f = figures([gold[i] for i in sel], [p[i] for i in sel], [w[i] for i in sel])
             result[name][sname] = f
             print(f"| {name} | {sname} | {f['n']} | " + " | ".join(fmt(k, f[k]) for k in HEADS) + " |")
+    print()
+    print("| predictor | " + " | ".join(f"{s} math AUC | {s} route AUC" for s, _ in slices) + " |")
+    print("|---|" + "---|---|" * len(slices))
+    for name, p in preds:
+        cells = []
+        for sname, mask in slices:
+            o = ordering(gold, p, mask)
+            result[name][sname]["auc_math"], result[name][sname]["auc_route"] = o["math"], o["route"]
+            cells += [fmt("auc", o["math"]), fmt("auc", o["route"])]
+        print(f"| {name} | " + " | ".join(cells) + " |")
     if json_out:
         with open(json_out + ".tmp", "w") as f:
             json.dump(result, f, indent=1)

@@ -30,8 +30,9 @@ def paragraphs(path):
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: make_text_corpus.py OUT.jsonl")
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: make_text_corpus.py OUT.jsonl [MAX_BYTES]")
+    max_bytes = int(sys.argv[2]) if len(sys.argv) == 3 else MAX_BYTES
     files = sorted(glob.glob(SOURCES, recursive=True))
     if not files:
         sys.exit(f"make_text_corpus.py: no files match {SOURCES} (apt-get install python3-doc)")
@@ -39,7 +40,7 @@ def main():
     with open(tmp, "w", encoding="utf-8") as out:
         for path in files:
             for p in paragraphs(path):
-                if len(p) < 20 or total > MAX_BYTES:
+                if len(p) < 20 or total > max_bytes:
                     continue
                 rec = {"text": p[:2000], "score": 0.05, "tier": "trivial", "domains": [], "intent": "question"}
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")

@@ -2,7 +2,8 @@
 """Builds the default model's training and validation files.
 
 usage: merge_training.py --generated GEN.jsonl --out-train T.jsonl --out-val V.jsonl
-                         [--realistic FILE ...] [--copies K] [--val-every N] [--seed S]
+                         [--out-val-real R.jsonl] [--realistic FILE ...] [--copies K] [--val-every N]
+                         [--seed S] [--perturb-generated P] [--max-real N]
 
 - Hand-written realistic prompts (data/realistic/*.jsonl): every N-th record
   (default 10) goes to validation (best_model selection), the rest to training
@@ -10,6 +11,9 @@ usage: merge_training.py --generated GEN.jsonl --out-train T.jsonl --out-val V.j
   prefix, trailing thanks, typos, other punctuation width), so that these few
   thousand prompts weigh against the generated ones and the model learns that
   such changes do not change the labels.
+  --out-val-real also writes those validation records alone: the n-gram
+  part's mixing weights are chosen on them (tools/train_ngram.py), as real
+  traffic looks like them rather than like the generated prompts.
 - Generated prompts: the last 5% go to validation, the rest to training, a
   share of them (--perturb-generated, default 0.3) with one perturbation.
 Both outputs are shuffled with a fixed seed; "lang" is dropped from training
@@ -43,10 +47,12 @@ def main():
     ap.add_argument("--realistic", nargs="*", default=[])
     ap.add_argument("--out-train", required=True)
     ap.add_argument("--out-val", required=True)
+    ap.add_argument("--out-val-real")
     ap.add_argument("--copies", type=int, default=3)
     ap.add_argument("--val-every", type=int, default=10)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--perturb-generated", type=float, default=0.3)
+    ap.add_argument("--max-real", type=int, default=0, help="use only the first N records of each file (0: all)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     train, val = [], []
@@ -59,10 +65,13 @@ def main():
         train.append(r)
     val += gen[len(gen) - n_gen_val:]
     n_real = 0
+    val_real = []
     for path in a.realistic:
-        for i, r in enumerate(load(path)):
+        recs = load(path)
+        for i, r in enumerate(recs[:a.max_real] if a.max_real else recs):
             if i % a.val_every == a.val_every - 1:
                 val.append(r)
+                val_real.append(r)
                 continue
             n_real += 1
             train.append(r)
@@ -73,6 +82,8 @@ def main():
     rng.shuffle(val)
     write(a.out_train, train)
     write(a.out_val, val)
+    if a.out_val_real:
+        write(a.out_val_real, val_real)
     print(f"train {len(train)} ({len(gen) - n_gen_val} generated, {n_real} realistic x{a.copies}), val {len(val)}")
 
 
