@@ -25,7 +25,8 @@ static void usage(FILE *out) {
             "  --bench ROUNDS   print nothing; encode all inputs ROUNDS times and report tokens/s\n"
             "                   (one thread) on stderr\n"
             "  --save DIR       write the tokenizer as Hugging Face files (vocab.txt, tokenizer.json,\n"
-            "                   tokenizer_config.json, special_tokens_map.json) to DIR and exit\n");
+            "                   tokenizer_config.json, special_tokens_map.json) to DIR and exit; with\n"
+            "                   --max-length N, N is written as its truncation and model_max_length\n");
 }
 
 typedef struct texts {
@@ -185,6 +186,7 @@ int cmd_tokenize(int argc, char **argv) {
     cx_tokenizer *tok;
     if (cx_tokenizer_open(path, &tok, &err)) return cli_fail_err(CMD, &err);
     if (save_dir) {
+        if (max_length) cx_tokenizer_set_default_max_length(tok, max_length);
         int st = cx_tokenizer_save(tok, save_dir, &err);
         cx_tokenizer_free(tok);
         return st ? cli_fail_err(CMD, &err) : CLI_OK;

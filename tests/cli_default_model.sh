@@ -30,6 +30,14 @@ grep -qF '"estimation_method": "ml"' <<<"$out" || fail "estimate's default does 
 grep -qF 'ml_classifier_loaded' "$T/log.txt" || fail "no ml_classifier_loaded log line: $(cat "$T/log.txt")"
 grep -qE '"tier": "(trivial|simple)"' <<<"$out" || fail "a one-line translation is not trivial/simple: $out"
 cd "$T" || exit 1
+# The installed layout has no config.json: the tokenizer records the length the model was trained at
+# (positions past it were never trained), and classify reads it.
+grep -qF '"model_max_length": 128,' "$M/complexity_tokenizer/tokenizer_config.json" || fail "model_max_length not 128"
+long="$(printf 'please review this function and tell me what is wrong with it %.0s' $(seq 40))"
+a=$("$CLI" classify --model "$M/complexity_model_int8.onnx" "$long")
+b=$("$CLI" classify --model "$M/complexity_model_int8.onnx" --max-length 128 "$long")
+c=$("$CLI" classify --model "$M/complexity_model_int8.onnx" --max-length 256 "$long")
+[ "$a" = "$b" ] && [ "$a" != "$c" ] || fail "classify does not stop at the trained length: $a / $b / $c"
 
 # Nothing a user can type is [UNK].
 python3 "$SRC/tests/vocab_coverage.py" "$CLI" "$M/complexity_tokenizer" || fail "vocabulary coverage"

@@ -83,6 +83,10 @@ cx_special_ids cx_tokenizer_special_ids(const cx_tokenizer *tok);
 cx_tokenizer_options cx_tokenizer_get_options(const cx_tokenizer *tok);
 /* truncation.max_length of the tokenizer.json it was opened from, else 0. */
 size_t cx_tokenizer_default_max_length(const cx_tokenizer *tok);
+/* Sets it (0: none): the length a model was trained at, written by
+ * cx_tokenizer_save as tokenizer.json's truncation and tokenizer_config.json's
+ * model_max_length, and read by the classifier as its default. */
+void cx_tokenizer_set_default_max_length(cx_tokenizer *tok, size_t max_length);
 
 /* Writes dir/vocab.txt, dir/tokenizer.json, dir/tokenizer_config.json and
  * dir/special_tokens_map.json (creating dir), each atomically, in the format

@@ -79,8 +79,8 @@ static int resolve_paths(const char *model_path, const cx_classifier_options *o,
         *tok_dir = cx_path_join(dir, "complexity_tokenizer");
     }
     *ngram = o && o->ngram ? strdup(o->ngram) : cx_path_join(dir, CX_NGRAM_FILE);
+    /* 0 here: the tokenizer's model_max_length decides (open_tokenizer) */
     *max_length = o && o->max_length > 0 ? o->max_length : config_max_length(dir);
-    if (*max_length <= 0) *max_length = 256;
     free(dir);
     return *weights && *tok_dir && *ngram ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
 }
@@ -126,11 +126,15 @@ int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o
     c->raw_score = o && o->raw_score;
     char *tok_dir = NULL, *ngram = NULL;
     int rc = resolve_paths(model_path, o, &c->model_path, &tok_dir, &ngram, &c->max_length, err);
+    if (rc == CX_OK) rc = cx_tokenizer_open(tok_dir, &c->tok, err);
+    /* Neither the caller nor config.json says: the length the model was trained at, as its tokenizer
+     * records it (the installed layout has no config.json), else the seed's 256. */
+    if (rc == CX_OK && c->max_length <= 0) c->max_length = (int)cx_tokenizer_default_max_length(c->tok);
+    if (c->max_length <= 0 || c->max_length > 1 << 16) c->max_length = 256;
     if (rc == CX_OK) {
         int int8 = (eng && eng->int8) || cx_engine_file_is_int8(c->model_path);
         rc = int8 ? open_engine(c, o, eng, err) : open_fp32(c, o, err);
     }
-    if (rc == CX_OK) rc = cx_tokenizer_open(tok_dir, &c->tok, err);
     /* The n-gram part: the one named, or the default file beside the model when it is there. */
     if (rc == CX_OK && ngram[0] && (o && o->ngram ? 1 : access(ngram, F_OK) == 0))
         rc = cx_ngram_open(ngram, &c->ngram, err);

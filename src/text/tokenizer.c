@@ -309,3 +309,5 @@ cx_tokenizer_options cx_tokenizer_get_options(const cx_tokenizer *tok) {
 }
 
 size_t cx_tokenizer_default_max_length(const cx_tokenizer *tok) { return tok ? tok->default_max_length : 0; }
+
+void cx_tokenizer_set_default_max_length(cx_tokenizer *tok, size_t max_length) { tok->default_max_length = max_length; }

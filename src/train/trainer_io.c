@@ -139,6 +139,8 @@ int trainer_write_outputs(trainer *t, cx_error *err) {
     if (rc) return rc;
     char *dir = cx_path_join(t->o->output_dir, "tokenizer");
     if (!dir) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    /* positions past the training length were never trained: hosts should stop there */
+    cx_tokenizer_set_default_max_length(t->tok, (size_t)t->o->max_length);
     rc = cx_tokenizer_save(t->tok, dir, err);
     free(dir);
     return rc;

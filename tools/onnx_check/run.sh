@@ -4,7 +4,7 @@
 #  2. Debian's python3-onnx: onnx.checker (full check) + strict shape inference on both,
 #  3. onnxruntime-node (npm, installed into a temp folder) runs both files on the
 #     prompts, tokenized by `complexity tokenize`, and compares with our native
-#     classifier (`complexity classify`): fp32 max |diff| <= 1e-4, INT8 same tier and
+#     classifier (`complexity classify --no-ngram --raw-score`: the ONNX graph alone): fp32 max |diff| <= 1e-4, INT8 same tier and
 #     intent on >= 99.5%, padded batches equal to single prompts; and ORT's INT8
 #     run against our INT8 engine on the same file: same tier and intent on >= 99.5%.
 # usage: tools/onnx_check/run.sh MODEL_DIR [PROMPTS.jsonl] [N_PROMPTS]
@@ -34,9 +34,9 @@ fi
 MAXLEN=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("max_length", 256))' "$MODEL/config.json")
 head -n "$N" "$PROMPTS" > "$WORK/prompts.jsonl"
 "$CLI" tokenize --tokenizer "$MODEL/tokenizer" --jsonl --max-length "$MAXLEN" < "$WORK/prompts.jsonl" > "$WORK/ids.txt"
-"$CLI" classify --model "$MODEL" --jsonl --threads 1 < "$WORK/prompts.jsonl" > "$WORK/native.jsonl"
+"$CLI" classify --model "$MODEL" --no-ngram --raw-score --jsonl --threads 1 < "$WORK/prompts.jsonl" > "$WORK/native.jsonl"
 # our INT8 engine on the very file ORT runs
-"$CLI" classify --model "$WORK/onnx/complexity_model_int8.onnx" --tokenizer "$MODEL/tokenizer" --jsonl --threads 1 \
-  < "$WORK/prompts.jsonl" > "$WORK/native_int8.jsonl"
+"$CLI" classify --model "$WORK/onnx/complexity_model_int8.onnx" --tokenizer "$MODEL/tokenizer" --no-ngram --raw-score \
+  --jsonl --threads 1 < "$WORK/prompts.jsonl" > "$WORK/native_int8.jsonl"
 node "$HERE/compare.js" "$ORT_DIR/node_modules/onnxruntime-node" "$WORK/onnx/complexity_model.onnx" \
   "$WORK/onnx/complexity_model_int8.onnx" "$WORK/ids.txt" "$WORK/native.jsonl" "$WORK/native_int8.jsonl"
