@@ -10,14 +10,7 @@ import json
 import sys
 from collections import Counter
 
-TIER_RANGES = {
-    "trivial": (0.00, 0.12), "simple": (0.15, 0.32), "moderate": (0.38, 0.58),
-    "complex": (0.62, 0.82), "expert": (0.86, 0.98),
-}
-INTENTS = {"greeting", "question", "code_gen", "analysis", "debug", "planning",
-           "creative", "multi_step"}
-DOMAINS = {"code", "math", "data", "system", "creative"}
-LANGS = {"en", "zh", "mixed", "other"}
+from labels import DOMAINS, INTENTS, LANGS, TIER_RANGES
 
 
 def record_errors(rec, need_lang):

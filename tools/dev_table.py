@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-TIERS = ["trivial", "simple", "moderate", "complex", "expert"]
+from labels import TIERS
 ROUTE = {"trivial": 0, "simple": 0, "moderate": 1, "complex": 2, "expert": 2}
 REAL_MIX = {"trivial": 0.20, "simple": 0.50, "moderate": 0.28, "complex": 0.015, "expert": 0.005}
 HEADS = ["tier", "within1", "mae", "intent", "domF1", "route", "f->fast", "fast->f"]

@@ -18,9 +18,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
-TIERS = ["trivial", "simple", "moderate", "complex", "expert"]
-INTENTS = ["greeting", "question", "code_gen", "analysis", "debug", "planning", "creative", "multi_step"]
-DOMAINS = ["code", "math", "data", "system", "creative"]
+from labels import DOMAINS
 
 
 def load(paths):

@@ -33,11 +33,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from ngram_features import NGRAM_MAX, NGRAM_MIN, fit_idf, matrix
 
-TIERS = ["trivial", "simple", "moderate", "complex", "expert"]
-INTENTS = ["greeting", "question", "code_gen", "analysis", "debug", "planning", "creative", "multi_step"]
-DOMAINS = ["code", "math", "data", "system", "creative"]
-TIER_LO = [0.00, 0.15, 0.38, 0.62, 0.86]
-TIER_HI = [0.12, 0.32, 0.58, 0.82, 0.98]
+from labels import DOMAINS, INTENTS, TIERS
 
 
 def load(path):
