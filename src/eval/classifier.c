@@ -79,7 +79,7 @@ static int resolve_paths(const char *model_path, const cx_classifier_options *o,
         *tok_dir = cx_path_join(dir, "complexity_tokenizer");
     }
     *ngram = o && o->ngram ? strdup(o->ngram) : cx_path_join(dir, CX_NGRAM_FILE);
-    /* 0 here: the tokenizer's model_max_length decides (open_tokenizer) */
+    /* 0 here: the tokenizer's model_max_length decides (cx_classifier_open_ex) */
     *max_length = o && o->max_length > 0 ? o->max_length : config_max_length(dir);
     free(dir);
     return *weights && *tok_dir && *ngram ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
