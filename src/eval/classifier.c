@@ -126,6 +126,9 @@ int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o
     c->raw_score = o && o->raw_score;
     char *tok_dir = NULL, *ngram = NULL;
     int rc = resolve_paths(model_path, o, &c->model_path, &tok_dir, &ngram, &c->max_length, err);
+    /* the tokenizer opens first (it may hold the length): a missing model is still named first */
+    if (rc == CX_OK && access(c->model_path, F_OK) != 0)
+        rc = cx_error_set(err, CX_ERR_NOT_FOUND, "%s: no such model file", c->model_path);
     if (rc == CX_OK) rc = cx_tokenizer_open(tok_dir, &c->tok, err);
     /* Neither the caller nor config.json says: the length the model was trained at, as its tokenizer
      * records it (the installed layout has no config.json), else the seed's 256. */
