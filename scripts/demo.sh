@@ -31,6 +31,6 @@ $C classify --model training/output "早安～" "write a python one-liner to rev
   "design a chat backend for 20M daily users across 3 regions, end-to-end encrypted, 99.99% uptime"
 echo "== the shipped default model on the dev set (600 real-style prompts, docs/QUALITY.md)"
 $C evaluate --model models/complexity_model_int8.onnx --data data/dev/dev.jsonl --compare \
-  --json training/output/eval_dev.json --report training/output/eval_dev.html | sed -n '1,/^Tier confusion/p'
+  --json training/output/eval_dev.json --report training/output/eval_dev.html
 echo "== complexity estimate (default config: the shipped model, ml_only)"
 $C estimate "早安～" "幫我 check 一下這段 SQL 為什麼這麼慢" "幫我把公司整個機房搬上雲"
