@@ -20,17 +20,12 @@ tok=$(dirname "$model")/tokenizer
 "$bin" classify --model "$model" --jsonl < "$dev" > "$out/model.pred.jsonl"
 "$bin" classify --model "$model" --jsonl --no-ngram < "$dev" > "$out/model_nn.pred.jsonl"
 "$bin" classify --model "$model" --jsonl --no-ngram --raw-score < "$dev" > "$out/model_onnx.pred.jsonl"
+printf 'task_complexity:\n  ml_model_enabled: false\n' > "$out/heuristic.yaml"
+for mode in ml_only hybrid ml_refine; do
+    printf 'task_complexity:\n  ml_model_enabled: true\n  ml_model_path: "%s"\n  ml_tokenizer_path: "%s"\n  ml_estimation_mode: %s\n' \
+        "$model" "$tok" "$mode" > "$out/$mode.yaml"
+done
 for mode in heuristic ml_only hybrid ml_refine; do
-    enabled=true
-    [ "$mode" = heuristic ] && enabled=false
-    cat > "$out/$mode.yaml" <<EOY
-task_complexity:
-  ml_model_enabled: $enabled
-  ml_model_path: "$model"
-  ml_tokenizer_path: "$tok"
-  ml_estimation_mode: ${mode#heuristic}
-EOY
-    [ "$mode" = heuristic ] && sed -i '/ml_estimation_mode/d' "$out/$mode.yaml"
     "$bin" estimate --config "$out/$mode.yaml" --jsonl --precise < "$dev" > "$out/est_$mode.pred.jsonl"
 done
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
@@ -43,6 +38,6 @@ fi
 # shellcheck disable=SC2086
 python3 tools/dev_table.py --data "$dev" --json "$out/table.json" \
     heuristic="$out/est_heuristic.pred.jsonl" $ngram model="$out/model.pred.jsonl" \
-    neural_only="$out/model_nn.pred.jsonl" onnx_only="$out/model_onnx.pred.jsonl" est_ml_only="$out/est_ml_only.pred.jsonl" \
-    est_hybrid="$out/est_hybrid.pred.jsonl" est_ml_refine="$out/est_ml_refine.pred.jsonl" | tee "$out/table.md"
+    neural_only="$out/model_nn.pred.jsonl" onnx_only="$out/model_onnx.pred.jsonl" \
+    est_ml_only="$out/est_ml_only.pred.jsonl" est_hybrid="$out/est_hybrid.pred.jsonl" est_ml_refine="$out/est_ml_refine.pred.jsonl" | tee "$out/table.md"
 python3 tools/perturb_check.py --model "$model" --data "$dev" --bin "$bin" | tee "$out/perturb.txt"

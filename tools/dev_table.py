@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-from labels import TIERS
+from labels import TIERS, load_jsonl as load
 ROUTE = {"trivial": 0, "simple": 0, "moderate": 1, "complex": 2, "expert": 2}
 REAL_MIX = {"trivial": 0.20, "simple": 0.50, "moderate": 0.28, "complex": 0.015, "expert": 0.005}
 HEADS = ["tier", "within1", "mae", "intent", "domF1", "route", "f->fast", "fast->f"]
@@ -66,11 +66,6 @@ def language_groups(recs):
             lang = "zh-CN" if s > t else "zh-TW"
         groups.append(lang)
     return groups
-
-
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def figures(gold, pred, weights):

@@ -24,14 +24,10 @@ import json
 import os
 import random
 
+from labels import load_jsonl as load
 from perturb import PERTURBATIONS
 
 KEYS = ("text", "score", "tier", "domains", "intent")
-
-
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def write(path, recs):

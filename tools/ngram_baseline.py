@@ -18,15 +18,11 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from labels import DOMAINS
+from labels import DOMAINS, load_jsonl
 
 
 def load(paths):
-    recs = []
-    for p in paths:
-        with open(p, encoding="utf-8") as f:
-            recs.extend(json.loads(line) for line in f if line.strip())
-    return recs
+    return [r for p in paths for r in load_jsonl(p)]
 
 
 def main():

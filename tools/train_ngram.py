@@ -33,12 +33,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from ngram_features import NGRAM_MAX, NGRAM_MIN, fit_idf, matrix
 
-from labels import DOMAINS, INTENTS, TIERS
-
-
-def load(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+from labels import DOMAINS, INTENTS, TIERS, load_jsonl as load
 
 
 def fit(x, recs, c):
