@@ -67,14 +67,18 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 /* ngram: "" = the neural model alone; NULL = the n-gram part beside the model when present (classifier.h). */
-static cx_classifier *open_or_die(const char *model, const char *ngram, int threads, int int8, const char *kernel,
-                                  double *ms) {
-    cx_classifier_options o = {.threads = threads, .ngram = ngram};
-    cx_classifier_engine e = {int8, kernel};
-    cx_classifier *c;
+typedef struct bench_model {
+    cx_classifier *cl;
+    cx_classifier_ctx *x;
+} bench_model;
+
+static bench_model *open_or_die(const char *model, const char *ngram, int threads, int int8, const char *kernel,
+                                double *ms) {
+    cx_classifier_options o = {.threads = threads, .ngram = ngram, .int8 = int8, .kernel = kernel};
+    bench_model *c = calloc(1, sizeof *c);
     cx_error err = {0, ""};
     double t0 = now_ms();
-    if (cx_classifier_open_ex(model, &o, &e, &c, &err)) {
+    if (!c || cx_classifier_open(model, &o, &c->cl, &err) || cx_classifier_ctx_open(c->cl, &c->x, &err)) {
         fprintf(stderr, "%s: %s\n", model, err.msg);
         exit(1);
     }
@@ -82,9 +86,15 @@ static cx_classifier *open_or_die(const char *model, const char *ngram, int thre
     return c;
 }
 
-static void predict_or_die(cx_classifier *c, const char *text, cx_prediction *p) {
+static void close_model(bench_model *c) {
+    cx_classifier_ctx_free(c->x);
+    cx_classifier_free(c->cl);
+    free(c);
+}
+
+static void predict_or_die(bench_model *c, const char *text, cx_prediction *p) {
     cx_error err = {0, ""};
-    if (cx_classifier_predict(c, text, strlen(text), p, &err)) {
+    if (cx_classifier_predict(c->x, text, strlen(text), p, &err)) {
         fprintf(stderr, "predict: %s\n", err.msg);
         exit(1);
     }
@@ -105,7 +115,7 @@ static void summary(char *buf, size_t len, double *ms, size_t n) {
 static void latency(const char *model, const char *ngram, int int8, int threads, const char *kernel, sample *s,
                     size_t n, int repeat) {
     double load_ms;
-    cx_classifier *c = open_or_die(model, ngram, threads, int8, kernel, &load_ms);
+    bench_model *c = open_or_die(model, ngram, threads, int8, kernel, &load_ms);
     cx_prediction p;
     for (size_t i = 0; i < 5 && i < n; i++) predict_or_die(c, s[i].text, &p); /* warm up */
     double *ms = malloc(n * sizeof *ms), *best = malloc(n * sizeof *best);
@@ -124,7 +134,7 @@ static void latency(const char *model, const char *ngram, int int8, int threads,
     for (size_t i = 0; i < n; i++) texts[i] = s[i].text, lens[i] = strlen(s[i].text);
     cx_error err = {0, ""};
     double tb = now_ms();
-    if (cx_classifier_predict_batch(c, texts, lens, n, out, &err)) { fprintf(stderr, "%s\n", err.msg); exit(1); }
+    if (cx_classifier_predict_batch(c->x, texts, lens, n, out, &err)) { fprintf(stderr, "%s\n", err.msg); exit(1); }
     tb = now_ms() - tb;
     char first[128], best_of[160] = "";
     summary(first, sizeof first, ms, n);
@@ -136,19 +146,19 @@ static void latency(const char *model, const char *ngram, int int8, int threads,
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("%-18s threads=%d prompts=%zu load=%.0f ms  %s  batch=%.0f prompts/s  peak_rss=%.0f MB%s\n",
-           cx_classifier_backend(c), threads, n, load_ms, first, n / (tb / 1e3), ru.ru_maxrss / 1024.0, best_of);
+           cx_classifier_backend(c->cl), threads, n, load_ms, first, n / (tb / 1e3), ru.ru_maxrss / 1024.0, best_of);
     free(ms); free(best); free(texts); free(lens); free(out);
-    cx_classifier_free(c);
+    close_model(c);
 }
 
 /* Prompts on request, so that another engine can be timed on the same
  * prompt right before or after (bench/latency_paired.js). */
 static void serve(const char *model, int threads, const char *kernel, sample *s, size_t n) {
     double ms;
-    cx_classifier *c = open_or_die(model, NULL, threads, 0, kernel, &ms);
+    bench_model *c = open_or_die(model, NULL, threads, 0, kernel, &ms);
     cx_prediction p;
     for (size_t i = 0; i < 5 && i < n; i++) predict_or_die(c, s[i].text, &p); /* warm up */
-    printf("ready %s load=%.0f ms\n", cx_classifier_backend(c), ms);
+    printf("ready %s load=%.0f ms\n", cx_classifier_backend(c->cl), ms);
     fflush(stdout);
     char line[64];
     while (fgets(line, sizeof line, stdin)) {
@@ -159,13 +169,13 @@ static void serve(const char *model, int threads, const char *kernel, sample *s,
         printf("%.4f\n", now_ms() - t0);
         fflush(stdout);
     }
-    cx_classifier_free(c);
+    close_model(c);
 }
 
 static void compare(const char *model, const char *int8_model, int threads, sample *s, size_t n) {
     double ms;
-    cx_classifier *a = open_or_die(model, NULL, threads, 0, NULL, &ms);
-    cx_classifier *b = open_or_die(int8_model ? int8_model : model, NULL, threads, 1, NULL, &ms);
+    bench_model *a = open_or_die(model, NULL, threads, 0, NULL, &ms);
+    bench_model *b = open_or_die(int8_model ? int8_model : model, NULL, threads, 1, NULL, &ms);
     size_t same_tier = 0, same_intent = 0, ok_a[2] = {0}, ok_b[2] = {0};
     double dscore = 0, dmax = 0;
     for (size_t i = 0; i < n; i++) {
@@ -181,11 +191,11 @@ static void compare(const char *model, const char *int8_model, int threads, samp
         ok_b[0] += pb.tier == s[i].tier, ok_b[1] += pb.intent == s[i].intent;
     }
     printf("agreement %s (%s) vs fp32: prompts=%zu same tier %.2f%%  same intent %.2f%%  mean |score diff| %.5f  max %.4f\n",
-           cx_classifier_backend(b), cx_classifier_model_path(b), n, 100.0 * same_tier / n, 100.0 * same_intent / n, dscore / n, dmax);
+           cx_classifier_backend(b->cl), cx_classifier_model_path(b->cl), n, 100.0 * same_tier / n, 100.0 * same_intent / n, dscore / n, dmax);
     printf("accuracy vs labels: fp32 tier %.2f%% intent %.2f%%; int8 tier %.2f%% intent %.2f%%\n",
            100.0 * ok_a[0] / n, 100.0 * ok_a[1] / n, 100.0 * ok_b[0] / n, 100.0 * ok_b[1] / n);
-    cx_classifier_free(a);
-    cx_classifier_free(b);
+    close_model(a);
+    close_model(b);
 }
 
 int main(int argc, char **argv) {
@@ -212,6 +222,7 @@ int main(int argc, char **argv) {
     sample *s;
     size_t n = read_samples(data, &s, max);
     if (n == 0) { fprintf(stderr, "%s: no prompts\n", data); return 1; }
+    cx_model_set_threads(threads); /* OpenBLAS's count for the fp32 runs: the host's setting, as the CLI sets it */
     if (serving) serve(model, threads, kernel, s, n);
     else if (cmp) compare(model, int8_model, threads, s, n);
     else latency(model, ngram, int8, threads, kernel, s, n, repeat > 1 ? repeat : 1);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util/sbuf.h"
 
 static const char *const CMD = "classify";
 
@@ -38,10 +37,10 @@ static void usage(FILE *out) {
             "  --no-ngram        the neural model alone (what the ONNX file gives)\n");
 }
 
-static int classify_one(cx_classifier *c, const char *text, size_t len) {
+static int classify_one(cx_classifier_ctx *x, const char *text, size_t len) {
     cx_prediction p;
     cx_error err = {0, ""};
-    if (cx_classifier_predict(c, text, len, &p, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    if (cx_classifier_predict(x, text, len, &p, &err) != CX_OK) return cli_fail_err(CMD, &err);
     char *json = cx_prediction_to_json(&p);
     if (!json) return cli_fail(CMD, "out of memory");
     puts(json);
@@ -59,7 +58,7 @@ static char *jsonl_text(const char *line, size_t lineno) {
     return text;
 }
 
-static int classify_stdin(cx_classifier *c, int jsonl) {
+static int classify_stdin(cx_classifier_ctx *x, int jsonl) {
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t n;
@@ -69,11 +68,11 @@ static int classify_stdin(cx_classifier *c, int jsonl) {
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
         if (n == 0) continue;
         if (!jsonl) {
-            rc = classify_one(c, line, (size_t)n);
+            rc = classify_one(x, line, (size_t)n);
             continue;
         }
         char *text = jsonl_text(line, lineno);
-        rc = text ? classify_one(c, text, strlen(text)) : CLI_FAIL;
+        rc = text ? classify_one(x, text, strlen(text)) : CLI_FAIL;
         free(text);
     }
     free(line);
@@ -90,8 +89,7 @@ int cmd_classify(int argc, char **argv) {
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     struct stat st;
     const char *model = stat("training/output", &st) == 0 ? "training/output" : "models/complexity_model_int8.onnx";
-    cx_classifier_options o = {0};
-    cx_classifier_engine eng = {0};
+    cx_classifier_options o = cx_classifier_default_options();
     o.threads = 1; /* one prompt at a time: more threads only wait for each other */
     int jsonl = 0, c;
     size_t v;
@@ -103,8 +101,8 @@ int cmd_classify(int argc, char **argv) {
         case 'L': if (cli_parse_size(CMD, "--max-length", optarg, 2, &v)) return CLI_USAGE; o.max_length = (int)v; break;
         case 'j': jsonl = 1; break;
         case 'T': if (cli_parse_size(CMD, "--threads", optarg, 1, &v)) return CLI_USAGE; o.threads = (int)v; break;
-        case '8': eng.int8 = 1; break;
-        case 'k': eng.kernel = optarg; break;
+        case '8': o.int8 = 1; break;
+        case 'k': o.kernel = optarg; break;
         case 'r': o.raw_score = 1; break;
         case 'g': o.ngram = optarg; break;
         case 'G': o.ngram = ""; break;
@@ -113,13 +111,19 @@ int cmd_classify(int argc, char **argv) {
         }
     }
     cx_error err = {0, ""};
-    cx_classifier *cl;
-    if (cx_classifier_open_ex(model, &o, &eng, &cl, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    cx_classifier *cl = NULL;
+    cx_classifier_ctx *x = NULL;
+    cx_model_set_threads(o.threads); /* fp32: the process's settings, which the CLI owns */
+    if (cx_classifier_open(model, &o, &cl, &err) != CX_OK || cx_classifier_ctx_open(cl, &x, &err) != CX_OK) {
+        cx_classifier_free(cl);
+        return cli_fail_err(CMD, &err);
+    }
     int rc = CLI_OK;
     if (optind < argc)
-        for (int i = optind; i < argc && rc == CLI_OK; i++) rc = classify_one(cl, argv[i], strlen(argv[i]));
+        for (int i = optind; i < argc && rc == CLI_OK; i++) rc = classify_one(x, argv[i], strlen(argv[i]));
     else
-        rc = classify_stdin(cl, jsonl);
+        rc = classify_stdin(x, jsonl);
+    cx_classifier_ctx_free(x);
     cx_classifier_free(cl);
     return rc;
 }

@@ -2,16 +2,15 @@
  * JSONL file (SPEC §7), plus the heuristic and the estimator's blends side by
  * side (--compare), per-language and per-class figures, JSON and an HTML page.
  * The figures come from the library (src/eval/report.h); this file prints. */
-#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "eval/report.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/evaluate.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 static const char *const CMD = "evaluate";
 
@@ -142,35 +141,19 @@ static void print_classes(const cx_eval_result *r) {
     }
 }
 
-/* ---- Files -------------------------------------------------------------- */
-
-static int write_json(const char *path, cJSON *j) {
-    char *text = cJSON_Print(j);
-    cx_error err = {0, ""};
-    cx_afile af;
-    int rc = text ? cx_afile_open(&af, path, &err) : cx_error_set(&err, CX_ERR_NOMEM, "out of memory");
-    if (rc == CX_OK) {
-        fputs(text, af.f);
-        fputc('\n', af.f);
-        rc = cx_afile_commit(&af, &err);
-    }
-    free(text);
-    return rc ? cli_fail_err(CMD, &err) : CLI_OK;
-}
+/* ---- Running ------------------------------------------------------------ */
 
 typedef struct eval_args {
     const char *data, *model, *onnx, *json, *report, *config;
     int compare;
     cx_classifier_options copt;
-    cx_classifier_engine eng;
 } eval_args;
 
 static int write_outputs(const eval_args *a, const cx_eval_result *r, const char *model_path) {
     int rc = CLI_OK;
     if (a->json) {
-        cJSON *j = cx_eval_to_json(r, model_path, a->data);
-        rc = j ? write_json(a->json, j) : cli_fail(CMD, "out of memory");
-        cJSON_Delete(j);
+        cx_error err = {0, ""};
+        if (cx_eval_write_json(r, model_path, a->data, a->json, &err) != CX_OK) rc = cli_fail_err(CMD, &err);
     }
     if (rc == CLI_OK && a->report) {
         cx_error err = {0, ""};
@@ -191,7 +174,7 @@ static int evaluate(const eval_args *a, const cx_dataset *ds, cx_classifier *cl)
     const char *title = !cl ? "Heuristic Estimator Evaluation Results"
                             : a->onnx ? "ONNX Model Evaluation Results" : "Model Evaluation Results";
     print_report(&r->pred[r->primary].all, title);
-    if (cx_report_n_evaluated(r) > 1) print_compare(r);
+    if (cx_eval_n_evaluated(r) > 1) print_compare(r);
     print_languages(r);
     print_classes(r);
     int rc = write_outputs(a, r, cl ? cx_classifier_model_path(cl) : NULL);
@@ -216,7 +199,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
         case 'd': a->data = optarg; break;
         case 'm': a->model = optarg; break;
         case 'x': a->onnx = optarg; break;
-        case 'I': a->eng.int8 = 1; break;
+        case 'I': a->copt.int8 = 1; break;
         case 't': a->copt.tokenizer = optarg; break;
         case 'L':
             if (cli_parse_size(CMD, "--max-length", optarg, 2, &v)) return CLI_USAGE;
@@ -246,6 +229,7 @@ static int parse_args(int argc, char **argv, eval_args *a) {
 int cmd_evaluate(int argc, char **argv) {
     eval_args a;
     memset(&a, 0, sizeof a);
+    a.copt = cx_classifier_default_options();
     int rc = parse_args(argc, argv, &a);
     if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
     cx_error err = {0, ""};
@@ -253,7 +237,8 @@ int cmd_evaluate(int argc, char **argv) {
     if (cx_dataset_load(a.data, 0, &ds, &err) != CX_OK) return cli_fail_err(CMD, &err);
     cx_classifier *cl = NULL;
     const char *model = a.model ? a.model : a.onnx;
-    if (model && cx_classifier_open_ex(model, &a.copt, &a.eng, &cl, &err) != CX_OK) {
+    cx_model_set_threads(a.copt.threads); /* fp32: the process's settings, which the CLI owns */
+    if (model && cx_classifier_open(model, &a.copt, &cl, &err) != CX_OK) {
         cx_dataset_free(ds);
         return cli_fail_err(CMD, &err);
     }

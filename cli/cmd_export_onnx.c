@@ -11,8 +11,8 @@
 #include "cli.h"
 #include "complexity/classifier.h"
 #include "complexity/onnx_export.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 static const char *const CMD = "export-onnx";
 

@@ -8,8 +8,8 @@
 
 #include "cli.h"
 #include "print_stats.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 static const char *const CMD = "generate-data";
 static const char *const split_names[3] = {"train.jsonl", "val.jsonl", "test.jsonl"};

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "util/fileio.h"
+#include "complexity/fileio.h"
 
 static const char *const CMD = "quantize";
 

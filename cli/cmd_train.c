@@ -215,7 +215,11 @@ int cmd_train(int argc, char **argv) {
     char *base_dir = NULL;
     if (strcmp(base, "none") != 0) {
         if (is_dir(base)) base_dir = strdup(base);
-        else if (cx_hub_fetch(base, NULL, &base_dir, &err) != CX_OK) return cli_fail_err(CMD, &err);
+        else if (cx_hub_fetch(base, NULL, &base_dir, &err) != CX_OK) {
+            cli_fail_err(CMD, &err);
+            fprintf(stderr, "(here: --base DIR for such a folder, or --base none to train from scratch)\n");
+            return CLI_FAIL;
+        }
         o.base_dir = base_dir;
         o.base_name = base;
     }

@@ -59,7 +59,7 @@ int main(int argc, char **argv) {
     }
     const char *name = argv[1];
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-        printf("complexity %s\n", cx_version());
+        printf("complexity %s\n%s\n", cx_version(), cx_backend_info());
         return CLI_OK;
     }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {

@@ -14,6 +14,7 @@
 #define COMPLEXITY_H
 
 #include "complexity/common.h"
+#include "complexity/fileio.h"
 #include "complexity/labels.h"
 #include "complexity/dataset.h"
 #include "complexity/tokenizer.h"
@@ -21,6 +22,7 @@
 #include "complexity/generate.h"
 #include "complexity/stats.h"
 #include "complexity/metrics.h"
+#include "complexity/evaluate.h"
 #include "complexity/hub.h"
 #include "complexity/train.h"
 #include "complexity/classifier.h"

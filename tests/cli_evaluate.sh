@@ -9,8 +9,8 @@
 SRC=${CX_SOURCE_DIR:?}
 REF=${CX_SHARED_DIR:?}/reference-data
 cli_workdir cli_evaluate
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=
+PY=/usr/bin/python3  # in scripts/debian-packages.txt: required, not optional
+[ -x "$PY" ] || { fail "$PY not found"; PY=false; }
 
 # The heuristic alone on the whole reference test set: SPEC §7 says MAE 0.372, tier 15.7%.
 "$CLI" evaluate --data "$REF/test.jsonl" --compare --json heur.json > heur.log 2>&1 || { fail "heuristic run"; cat heur.log; }
@@ -75,7 +75,7 @@ int8_tier=$(sed -n 's/^  Tier Accuracy: *\([0-9.]*\)%.*/\1/p' int8.log)
 awk -v a="$fp32_tier" -v b="$int8_tier" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d <= 1 && d >= -1) }' ||
   fail "INT8 tier accuracy $int8_tier% vs fp32 $fp32_tier%"
 
-if [ -n "$PY" ]; then
+if true; then
   "$PY" "$SRC/tests/report_check.py" out/report.html heuristic,ml,ml_only,hybrid,ml_refine || fail "report structure"
   sed 's|</table>|</tabel>|' out/report.html > broken.html
   "$PY" "$SRC/tests/report_check.py" broken.html heuristic,ml,ml_only,hybrid,ml_refine > /dev/null &&
@@ -83,12 +83,14 @@ if [ -n "$PY" ]; then
   # Numbers in the JSON agree with the printed report.
   mae=$("$PY" -c 'import json,sys; print("%.4f" % json.load(open(sys.argv[1]))["score_mae"])' out/eval.json)
   grep -qF "Score MAE:         $mae" cmp.log || fail "JSON score_mae $mae not in the report"
-else
-  echo "SKIP: /usr/bin/python3 not found: structural check left to test_report"
 fi
 
-CHROMIUM=${CX_CHROMIUM:-/usr/bin/chromium}  # CX_CHROMIUM=none forces the skip
-if [ -x "$CHROMIUM" ]; then
+# Chromium is one of the packages scripts/setup.sh installs: without it the
+# render check fails, it is not skipped.
+CHROMIUM=${CX_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+  fail "$CHROMIUM not installed (scripts/setup.sh installs chromium): the headless render check cannot run"
+else
   flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
          --disable-component-update --disable-sync --user-data-dir="$T/chrome-profile")
   timeout 120 "$CHROMIUM" "${flags[@]}" --screenshot="$T/shot.png" --window-size=1200,2000 \
@@ -115,8 +117,6 @@ EOF
   done
   [ "$(grep -o '<table class="cm">' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 heat maps"
   [ "$(grep -o '<svg ' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 scatter plots"
-else
-  echo "SKIP: $CHROMIUM not installed (apt-get install chromium): headless render check skipped"
 fi
 
 cli_done cli_evaluate

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "complexity.h"
 #include "testutil.h"
@@ -156,6 +157,69 @@ static void test_long_string_rejected(void **state) {
     assert_non_null(strstr(err.msg, "config.yaml:2: task_complexity.fast_model: value is 300 bytes"));
 }
 
+/* 100,000 nested '[' (200 kB) took libyaml 47 s of CPU; refused after the first 64 levels. */
+static void test_deep_nesting_refused_fast(void **state) {
+    (void)state;
+    size_t n = 100000;
+    char *yaml = malloc(2 * n + 32);
+    size_t len = (size_t)sprintf(yaml, "task_complexity: ");
+    memset(yaml + len, '[', n);
+    memset(yaml + len + n, ']', n);
+    len += 2 * n;
+    cx_estimator_config c;
+    cx_error err = {0, ""};
+    clock_t t0 = clock();
+    assert_int_equal(cx_estimator_config_parse(yaml, len, "config.yaml", &c, &err), CX_ERR_FORMAT);
+    double ms = 1000.0 * (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_string_equal(err.msg, "config.yaml:1: lists and mappings nest deeper than the limit of 64 levels");
+    assert_true(ms < 100.0);
+    /* at the limit: the top mapping and 63 lists */
+    len = (size_t)sprintf(yaml, "models: ");
+    memset(yaml + len, '[', 63);
+    memset(yaml + len + 63, ']', 63);
+    assert_int_equal(cx_estimator_config_parse(yaml, len + 126, "config.yaml", &c, &err), CX_OK);
+    yaml[len + 63] = '[';
+    assert_int_equal(cx_estimator_config_parse(yaml, len + 126, "config.yaml", &c, &err), CX_ERR_FORMAT);
+    free(yaml);
+}
+
+/* Anchors and aliases cost libyaml's loader a search through every anchor
+ * (80,000 anchors in 1 MB: 15 s); both are capped at 1000. */
+static void test_anchor_alias_limits(void **state) {
+    (void)state;
+    char *yaml = malloc(1 << 16);
+    cx_estimator_config c;
+    cx_error err = {0, ""};
+    for (int extra = 0; extra < 2; extra++) {
+        size_t len = (size_t)sprintf(yaml, "defs:\n");
+        for (int i = 0; i < 1000 + extra; i++) len += (size_t)sprintf(yaml + len, "- &a%d x\n", i);
+        int rc = cx_estimator_config_parse(yaml, len, "config.yaml", &c, &err);
+        assert_int_equal(rc, extra ? CX_ERR_FORMAT : CX_OK);
+        if (extra) assert_string_equal(err.msg, "config.yaml:1002: more than 1000 YAML anchors (&name)");
+        len = (size_t)sprintf(yaml, "defs: &a x\nuses:\n");
+        for (int i = 0; i < 1000 + extra; i++) len += (size_t)sprintf(yaml + len, "- *a\n");
+        rc = cx_estimator_config_parse(yaml, len, "config.yaml", &c, &err);
+        assert_int_equal(rc, extra ? CX_ERR_FORMAT : CX_OK);
+        if (extra) assert_string_equal(err.msg, "config.yaml:1003: more than 1000 YAML aliases (*name)");
+    }
+    free(yaml);
+}
+
+static void test_size_limit(void **state) {
+    (void)state;
+    size_t len = (1 << 20) + 1;
+    char *yaml = malloc(len);
+    memset(yaml, ' ', len);
+    yaml[0] = '#';
+    yaml[len - 1] = '\n';
+    cx_estimator_config c;
+    cx_error err = {0, ""};
+    assert_int_equal(cx_estimator_config_parse(yaml, len, "config.yaml", &c, &err), CX_ERR_FORMAT);
+    assert_string_equal(err.msg, "config.yaml: 1048577 bytes, larger than the 1048576-byte limit of a config file");
+    assert_int_equal(cx_estimator_config_parse(yaml, len - 1, "config.yaml", &c, &err), CX_OK);
+    free(yaml);
+}
+
 static void test_load_file(void **state) {
     (void)state;
     char *dir = tu_tmpdir("estimate_config");
@@ -225,6 +289,9 @@ int main(void) {
         cmocka_unit_test(test_every_field),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_long_string_rejected),
+        cmocka_unit_test(test_deep_nesting_refused_fast),
+        cmocka_unit_test(test_anchor_alias_limits),
+        cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_kuro_written_file),
         cmocka_unit_test(test_mutations_never_crash),

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "complexity.h"
 #include "testutil.h"
@@ -208,6 +209,55 @@ static void test_write_matches_seed_format(void **state) {
     }
 }
 
+/* A text may hold a backslash followed by "u0000" (a question about JSON
+ * escapes): written, it reads back; only a real escaped NUL is refused. */
+static void test_backslash_u0000_text(void **state) {
+    (void)state;
+    const char *line = "{\"text\": \"what is \\\\u0000 in JSON?\", \"score\": 0.2, \"tier\": \"simple\", "
+                       "\"domains\": [\"code\"], \"intent\": \"question\"}";
+    cx_record rec;
+    char *text = NULL;
+    cx_error err = {0, ""};
+    assert_int_equal(cx_record_parse(line, strlen(line), &rec, &text, &err), CX_OK);
+    assert_string_equal(rec.text, "what is \\u0000 in JSON?");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(cx_record_write(f, &rec), CX_OK);
+    fclose(f);
+    char *back = NULL;
+    assert_int_equal(cx_record_parse(buf, len - 1, &rec, &back, &err), CX_OK);
+    assert_string_equal(back, text);
+    free(back);
+    free(buf);
+    free(text);
+    const char *nul = "{\"text\": \"a\\\\\\u0000\", \"score\": 0.2, \"tier\": \"simple\", \"domains\": [], \"intent\": \"question\"}";
+    assert_int_equal(cx_record_parse(nul, strlen(nul), &rec, &text, &err), CX_ERR_FORMAT); /* "\\\u0000": a backslash, then NUL */
+    assert_non_null(strstr(err.msg, "escaped NUL"));
+}
+
+/* Extra fields are allowed, any number of them: the duplicate-key check is
+ * linear (pairwise, a 1 MB line of 110,000 keys took 84 s). */
+static void test_many_keys_fast(void **state) {
+    (void)state;
+    size_t cap = 2 << 20, len = 0;
+    char *line = malloc(cap);
+    len += (size_t)sprintf(line, "{\"text\": \"a\", \"score\": 0.5, \"tier\": \"simple\", \"domains\": [], \"intent\": \"question\"");
+    for (int i = 0; i < 110000; i++) len += (size_t)sprintf(line + len, ", \"k%d\": 1", i);
+    line[len++] = '}';
+    cx_record rec;
+    char *text = NULL;
+    cx_error err = {0, ""};
+    clock_t t0 = clock();
+    assert_int_equal(cx_record_parse(line, len, &rec, &text, &err), CX_OK);
+    free(text);
+    memcpy(line + len - 1, ", \"k77\": 2}", 12); /* a repeated extra key */
+    assert_int_equal(cx_record_parse(line, len + 11, &rec, &text, &err), CX_ERR_FORMAT);
+    assert_string_equal(err.msg, "duplicate key \"k77\"");
+    assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+    free(line);
+}
+
 static void test_detect_lang(void **state) {
     (void)state;
     assert_int_equal(cx_detect_lang("write a python function", 23), CX_LANG_EN);
@@ -225,6 +275,8 @@ int main(void) {
         cmocka_unit_test(test_tolerated_oddities),   cmocka_unit_test(test_empty_and_huge),
         cmocka_unit_test(test_skip_invalid),         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_write_matches_seed_format), cmocka_unit_test(test_detect_lang),
+        cmocka_unit_test(test_backslash_u0000_text),
+        cmocka_unit_test(test_many_keys_fast),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     free(scratch);

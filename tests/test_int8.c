@@ -2,6 +2,7 @@
  * kernel this CPU runs), quantization helpers, the engine against the fp32
  * model, its file (round trip, damaged files), and the classifier on it. */
 #include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "complexity/classifier.h"
@@ -47,7 +48,7 @@ static void run_case(size_t N, int K, int OC, int extreme, uint64_t seed) {
     assert_int_equal(qgemm_pack(&w, W, OC, K), 0);
     for (int k = 0; k < QGEMM_N_KERNELS; k++) {
         if (!qgemm_kernel_available((qgemm_kernel)k)) {
-            if (N == 1) printf("skip: this CPU has no %s\n", qgemm_kernel_name((qgemm_kernel)k));
+            if (N == 1) print_message("not run: this CPU has no %s kernel\n", qgemm_kernel_name((qgemm_kernel)k));
             continue;
         }
         for (int threads = 1; threads <= 2; threads++) {
@@ -144,8 +145,8 @@ static void test_erf_and_quant_rows(void **state) {
 static void test_vec_twins_identical(void **state) {
     (void)state;
     if (!qgemm_kernel_available(QGEMM_AVX512VNNI)) {
-        printf("skip: no AVX-512 on this CPU\n");
-        return;
+        print_message("no AVX-512 on this CPU: nothing to compare\n");
+        skip();
     }
     eng_vec_ops a = eng_vec_select(0), b = eng_vec_select(1);
     enum { N = 5, K = 147 }; /* K: a 16-lane tail */
@@ -197,8 +198,8 @@ static void test_vec_twins_identical(void **state) {
 static void test_attention_twins(void **state) {
     (void)state;
     if (!qgemm_kernel_available(QGEMM_AVX512VNNI)) {
-        printf("skip: no AVX-512 on this CPU\n");
-        return;
+        print_message("no AVX-512 on this CPU: nothing to compare\n");
+        skip();
     }
     eng_vec_ops a = eng_vec_select(0), b = eng_vec_select(1);
     enum { NMAX = 40 };
@@ -563,6 +564,72 @@ static void test_engine_file_damaged(void **state) {
 
 /* ---- the classifier on the engine */
 
+/* One classifier shared by threads, each with its own context: every thread's
+ * predictions are bit for bit the serial ones (ASan/UBSan watch the sharing). */
+enum { SHARE_THREADS = 4, SHARE_ROUNDS = 8, SHARE_TEXTS = 3 };
+static const char *const share_texts[SHARE_TEXTS] = {"hi", "Prove that there are infinitely many primes",
+                                                      "幫我寫一個 Python 爬蟲, 抓取新聞標題並存成 CSV"};
+
+typedef struct share_job {
+    const cx_classifier *cl;
+    const cx_prediction *want;
+    int mismatches, failures;
+} share_job;
+
+static void *share_worker(void *arg) {
+    share_job *j = arg;
+    cx_classifier_ctx *x = NULL;
+    cx_error err = {0};
+    if (cx_classifier_ctx_open(j->cl, &x, &err) != CX_OK) {
+        j->failures++;
+        return NULL;
+    }
+    for (int r = 0; r < SHARE_ROUNDS; r++)
+        for (int t = 0; t < SHARE_TEXTS; t++) {
+            cx_prediction p;
+            if (cx_classifier_predict(x, share_texts[t], strlen(share_texts[t]), &p, &err) != CX_OK) j->failures++;
+            else if (memcmp(&p, &j->want[t], sizeof p) != 0) j->mismatches++;
+        }
+    cx_classifier_ctx_free(x);
+    return NULL;
+}
+
+static void test_classifier_shared_by_threads(void **state) {
+    (void)state;
+    char *dir = tu_path(tmp, "cls_shared"), *tok = tu_path(tu_source_dir(), "tests/data/vocab_small");
+    cx_model *m = random_model(5);
+    cx_error err = {0};
+    char *fp = tu_path(dir, "best_model.safetensors");
+    assert_int_equal(cx_model_save(m, fp, &err), CX_OK);
+    for (int int8 = 0; int8 <= 1; int8++) {
+        cx_classifier_options o = {.tokenizer = tok, .max_length = 40, .threads = 1, .int8 = int8};
+        cx_classifier *cl;
+        cx_classifier_ctx *x;
+        assert_int_equal(cx_classifier_open(dir, &o, &cl, &err), CX_OK);
+        assert_int_equal(cx_classifier_ctx_open(cl, &x, &err), CX_OK);
+        cx_prediction want[SHARE_TEXTS];
+        for (int t = 0; t < SHARE_TEXTS; t++)
+            assert_int_equal(cx_classifier_predict(x, share_texts[t], strlen(share_texts[t]), &want[t], &err), CX_OK);
+        cx_classifier_ctx_free(x);
+        pthread_t th[SHARE_THREADS];
+        share_job jobs[SHARE_THREADS];
+        for (int i = 0; i < SHARE_THREADS; i++) {
+            jobs[i] = (share_job){cl, want, 0, 0};
+            assert_int_equal(pthread_create(&th[i], NULL, share_worker, &jobs[i]), 0);
+        }
+        for (int i = 0; i < SHARE_THREADS; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(jobs[i].failures, 0);
+            assert_int_equal(jobs[i].mismatches, 0);
+        }
+        cx_classifier_free(cl);
+    }
+    cx_model_free(m);
+    free(fp);
+    free(dir);
+    free(tok);
+}
+
 static void test_classifier_int8(void **state) {
     (void)state;
     char *dir = tu_path(tmp, "cls"), *tok = tu_path(tu_source_dir(), "tests/data/vocab_small");
@@ -574,8 +641,9 @@ static void test_classifier_int8(void **state) {
     cx_classifier *a, *b, *c;
     assert_int_equal(cx_classifier_open(dir, &o, &a, &err), CX_OK);
     assert_string_equal(cx_classifier_backend(a), "fp32");
-    cx_classifier_engine eng = {1, NULL};
-    assert_int_equal(cx_classifier_open_ex(dir, &o, &eng, &b, &err), CX_OK);
+    cx_classifier_options o8 = o;
+    o8.int8 = 1;
+    assert_int_equal(cx_classifier_open(dir, &o8, &b, &err), CX_OK);
     assert_true(strncmp(cx_classifier_backend(b), "int8/", 5) == 0);
     /* an INT8 file runs on the engine by itself */
     cx_engine *e;
@@ -587,14 +655,21 @@ static void test_classifier_int8(void **state) {
     const char *texts[] = {"hello there", "Design a scalable system with monitoring and failover for 1M users"};
     size_t lens[] = {strlen(texts[0]), strlen(texts[1])};
     cx_prediction pa[2], pb[2], pc[2];
-    assert_int_equal(cx_classifier_predict_batch(a, texts, lens, 2, pa, &err), CX_OK);
-    assert_int_equal(cx_classifier_predict_batch(b, texts, lens, 2, pb, &err), CX_OK);
-    assert_int_equal(cx_classifier_predict_batch(c, texts, lens, 2, pc, &err), CX_OK);
+    cx_classifier_ctx *xa, *xb, *xc;
+    assert_int_equal(cx_classifier_ctx_open(a, &xa, &err), CX_OK);
+    assert_int_equal(cx_classifier_ctx_open(b, &xb, &err), CX_OK);
+    assert_int_equal(cx_classifier_ctx_open(c, &xc, &err), CX_OK);
+    assert_int_equal(cx_classifier_predict_batch(xa, texts, lens, 2, pa, &err), CX_OK);
+    assert_int_equal(cx_classifier_predict_batch(xb, texts, lens, 2, pb, &err), CX_OK);
+    assert_int_equal(cx_classifier_predict_batch(xc, texts, lens, 2, pc, &err), CX_OK);
     for (int i = 0; i < 2; i++) {
         assert_memory_equal(&pb[i], &pc[i], sizeof pb[i]); /* quantized at load == loaded from file */
         assert_true(fabs(pa[i].score - pb[i].score) < 0.02);
         for (int k = 0; k < CX_N_TIERS; k++) assert_true(fabs(pa[i].tier_probs[k] - pb[i].tier_probs[k]) < 0.05);
     }
+    cx_classifier_ctx_free(xa);
+    cx_classifier_ctx_free(xb);
+    cx_classifier_ctx_free(xc);
     cx_classifier_free(a);
     cx_classifier_free(b);
     cx_classifier_free(c);
@@ -615,6 +690,7 @@ int main(void) {
         cmocka_unit_test(test_engine_file_round_trip),
         cmocka_unit_test(test_engine_file_damaged),
         cmocka_unit_test(test_classifier_int8),
+        cmocka_unit_test(test_classifier_shared_by_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
 #include "complexity/model.h"
 #include "model/model_int.h"
 #include "model/safetensors.h"
+#include "train/checkpoint.h"
 #include "model_testutil.h"
 
 static char *tmp;
@@ -216,6 +217,14 @@ static void test_load_errors(void **state) {
         assert_int_equal(st_write(p, &o1, 1, meta2, 1, &err), CX_OK);
         assert_int_equal(cx_model_load(&m2, p, NULL, &err), CX_ERR_FORMAT);
         assert_non_null(strstr(err.msg, "missing \"vocab_size\""));
+        /* a config of 2^36 weights beside 4 bytes of data: refused before allocating 256 GiB */
+        const char *meta3[] = {"complexity.config", "{\"vocab_size\":4194304,\"max_positions\":16,\"dim\":16384,"
+                               "\"n_layers\":1,\"n_heads\":1,\"ffn_dim\":16,\"shared_dim\":16,\"head_dim\":16}"};
+        assert_int_equal(st_write(p, &o1, 1, meta3, 1, &err), CX_OK);
+        assert_int_equal(cx_model_load(&m2, p, NULL, &err), CX_ERR_FORMAT);
+        assert_non_null(strstr(err.msg, "badmeta.safetensors: the config needs 69794448803 weights, more than the "
+                                        "file's 4 data bytes can hold"));
+        assert_null(m2);
         free(p);
     }
     p = write_variant(m, "shape.safetensors", NULL, NULL, 5);
@@ -230,6 +239,55 @@ static char *hf_dir(const char *variant) {
     char *d = tu_path(base, variant);
     free(base);
     return d;
+}
+
+/* A training checkpoint's weights go through the same shape checks as a
+ * weights file: a tensor with the right element count but transposed is
+ * refused, naming it (it once loaded silently, read by count alone). */
+static void test_checkpoint_shapes(void **state) {
+    (void)state;
+    cx_model_config c = small_cfg();
+    cx_model *m, *m2;
+    cx_error err = {0};
+    assert_int_equal(cx_model_create(&m, &c, 5, &err), CX_OK);
+    assert_int_equal(cx_model_create(&m2, &c, 6, &err), CX_OK);
+    const size_t n = cx_model_n_params(m);
+    float *mv = calloc(2 * n, sizeof *mv);
+    assert_non_null(mv);
+    ckpt_state st = {.step = 7, .batch_size = 4, .epochs = 1, .seed = 1};
+    char *good = tu_path(tmp, "ckpt_good.safetensors"), *bad = tu_path(tmp, "ckpt_transposed.safetensors");
+    assert_int_equal(ckpt_save(good, m, mv, mv + n, n, &st, &err), CX_OK);
+    assert_int_equal(ckpt_load(good, m2, mv, mv + n, n, &err), CX_OK);
+    assert_memory_equal(cx_model_params(m2), cx_model_params(m), n * sizeof(float));
+    /* the same file with one matrix's shape written transposed */
+    const int nt = cx_model_n_tensors(m);
+    st_out *t = calloc((size_t)nt + 2, sizeof *t);
+    assert_non_null(t);
+    const char *victim = NULL;
+    for (int i = 0; i < nt; i++) {
+        size_t off;
+        int shape[2];
+        cx_model_tensor(m, i, &t[i].name, &off, &t[i].ndim, shape);
+        t[i].data = cx_model_params(m) + off;
+        t[i].shape[0] = shape[0], t[i].shape[1] = shape[1];
+        if (!victim && t[i].ndim == 2 && shape[0] != shape[1]) {
+            victim = t[i].name;
+            t[i].shape[0] = shape[1], t[i].shape[1] = shape[0];
+        }
+    }
+    assert_non_null(victim);
+    t[nt] = (st_out){"optimizer.exp_avg", mv, 1, {(int64_t)n}};
+    t[nt + 1] = (st_out){"optimizer.exp_avg_sq", mv + n, 1, {(int64_t)n}};
+    assert_int_equal(st_write(bad, t, nt + 2, NULL, 0, &err), CX_OK);
+    assert_int_equal(ckpt_load(bad, m2, mv, mv + n, n, &err), CX_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, victim));
+    assert_non_null(strstr(err.msg, "has shape"));
+    free(t);
+    free(good);
+    free(bad);
+    free(mv);
+    cx_model_free(m);
+    cx_model_free(m2);
 }
 
 static void test_hf_checkpoints(void **state) {
@@ -337,6 +395,12 @@ static void test_hf_errors(void **state) {
     assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "distilbert.transformer.layer.2.attention.q_lin.weight' is missing"));
     assert_null(m);
+    /* far more weights than the file holds: refused before allocating them */
+    write_text(d, "config.json", "{\"dim\":16384,\"n_layers\":2,\"n_heads\":2,\"hidden_dim\":24,"
+                                 "\"vocab_size\":4194304,\"max_position_embeddings\":16}");
+    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "model.safetensors: the config needs "));
+    assert_null(m);
     char *none = tu_path(tmp, "no_such_dir");
     assert_int_equal(cx_model_load_hf(&m, none, 1, &err), CX_ERR_NOT_FOUND);
     free(none);
@@ -401,6 +465,7 @@ int main(void) {
         cmocka_unit_test(test_presets_and_checks),
         cmocka_unit_test(test_save_load_round_trip),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_checkpoint_shapes),
         cmocka_unit_test(test_hf_checkpoints),
         cmocka_unit_test(test_hf_errors),
         cmocka_unit_test(test_batch_checks),

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "complexity.h"
 #include "testutil.h"
@@ -136,6 +137,108 @@ static void test_errors(void **state) {
                  "slot 'empty' has no values");
 }
 
+/* Files are untrusted: nesting, slot depth, expansion size and counts are
+ * capped with the limit in the message; every such file fails fast. */
+static void test_limits(void **state) {
+    (void)state;
+    size_t cap = 1 << 21;
+    char *buf = malloc(cap), *body = malloc(cap);
+    size_t n = 0;
+    /* [a|[a|...x]] 33 deep; 32 is fine */
+    for (int deep = 32; deep <= 33; deep++) {
+        n = (size_t)sprintf(body, "> ");
+        for (int i = 0; i < deep; i++) n += (size_t)sprintf(body + n, "[a|");
+        body[n++] = 'x';
+        memset(body + n, ']', (size_t)deep);
+        n += (size_t)deep;
+        memcpy(body + n, "\n", 2);
+        snprintf(buf, cap, "%s%s", HEAD, body);
+        cx_templates *t;
+        cx_error err = {0, ""};
+        int rc = load(buf, &t, &err);
+        if (deep == 32) {
+            assert_int_equal(rc, CX_OK);
+            cx_templates_free(t);
+        } else {
+            expect_error(buf, "t.tmpl:7: brackets nest deeper than the limit of 32 levels");
+        }
+    }
+    /* a megabyte of unclosed '{' and '[' is plain text, compiled in linear
+     * time (it was quadratic), then too long a template */
+    clock_t t0 = clock();
+    n = (size_t)sprintf(buf, "%s> ", HEAD);
+    for (int i = 0; i < 500000; i++) buf[n++] = i % 2 ? '{' : 'x';
+    for (int i = 0; i < 500000; i++) buf[n++] = i % 2 ? '[' : ']';
+    memcpy(buf + n, "\n", 2);
+    expect_error(buf, "t.tmpl:1: family 'f.one': template 1 can expand to more than the limit of 65536 bytes");
+    assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+    /* slots referring to slots 33 deep, defined top down and bottom up */
+    for (int order = 0; order < 2; order++) {
+        n = 0;
+        for (int k = 0; k <= 33; k++) {
+            int i = order ? 33 - k : k;
+            n += (size_t)(i < 33 ? sprintf(buf + n, "@slot s%d\n{s%d}\n", i, i + 1) : sprintf(buf + n, "@slot s%d\nx\n", i));
+        }
+        snprintf(buf + n, cap - n, "%s> {s0}\n", HEAD);
+        expect_error(buf, "slot references nest deeper than the limit of 32");
+    }
+    /* each slot doubling the one below: 2^20 bytes from a few hundred */
+    n = (size_t)sprintf(buf, "@slot a0\nx\n");
+    for (int i = 1; i <= 20; i++) n += (size_t)sprintf(buf + n, "@slot a%d\n{a%d}{a%d}\n", i, i - 1, i - 1);
+    snprintf(buf + n, cap - n, "%s> {a20}\n", HEAD);
+    expect_error(buf, "slot 'a15' can expand to more than the limit of 65536 bytes");
+    /* 10,001 slots */
+    n = 0;
+    for (int i = 0; i <= 10000; i++) n += (size_t)sprintf(buf + n, "@slot s%d\nx\n", i);
+    expect_error(buf, "t.tmpl:20001: more than the limit of 10000 slots");
+    free(body);
+    free(buf);
+}
+
+/* Texts become records: UTF-8 without NUL, scores in [0, 1], numbers of any size. */
+static void test_text_and_numbers(void **state) {
+    (void)state;
+    expect_error(with_head("> a\xff\n"), "t.tmpl:7: invalid UTF-8");
+    char *path = tu_path(scratch, "t.tmpl");
+    char nul[256];
+    int n = snprintf(nul, sizeof nul, "%s> a", HEAD);
+    memcpy(nul + n, "\0b\n", 3);
+    tu_write_file(path, nul, (size_t)n + 3);
+    cx_templates *t;
+    cx_error err = {0, ""};
+    assert_int_equal(cx_templates_load(path, 0, &t, &err), CX_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "t.tmpl:7: contains a NUL byte"));
+    free(path);
+    expect_error(with_head("score 1e300 1e300\n> x\n"), "t.tmpl:7: score: expected two numbers 0 <= LO <= HI <= 1");
+    /* the widest range, and more numbered picks than a render once held (32) */
+    char *text = malloc(8192);
+    n = sprintf(text, "@slot v\n");
+    for (int i = 0; i < 40; i++) n += sprintf(text + n, "v%d\n", i);
+    n += sprintf(text + n, "%s> {#-9223372036854775808-9223372036854775807}", HEAD);
+    for (int i = 1; i <= 40; i++) n += sprintf(text + n, " {v:%d}", i);
+    sprintf(text + n, "\n");
+    cx_generated *g;
+    char **texts = generate(text, 3, 1, &g, &t);
+    for (int i = 0; i < 3; i++) assert_non_null(strstr(texts[i], " v"));
+    free(texts);
+    cx_generated_free(g);
+    cx_templates_free(t);
+    /* a numbered pick whose value expands to nothing (read past its end before) */
+    snprintf(text, 8192, "@slot e\n[|]\n%s> a{e:1}b{e:1}c\n", HEAD);
+    texts = generate(text, 1, 1, &g, &t);
+    assert_string_equal(texts[0], "abc");
+    free(texts);
+    cx_generated_free(g);
+    cx_templates_free(t);
+    /* a template that renders to nothing, first thing (wrote through NULL before) */
+    assert_int_equal(load(with_head("> [|]\n"), &t, &err), CX_OK);
+    cx_gen_options o = {.count = 1, .seed = 1};
+    assert_int_equal(cx_generate(t, &o, &g, &err), CX_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "could only make 0 distinct simple texts"));
+    cx_templates_free(t);
+    free(text);
+}
+
 static void test_deterministic_and_consistent(void **state) {
     (void)state;
     cx_generated *g1, *g2, *g3;
@@ -268,6 +371,7 @@ int main(void) {
         cmocka_unit_test(test_errors),         cmocka_unit_test(test_deterministic_and_consistent),
         cmocka_unit_test(test_same_text_same_labels), cmocka_unit_test(test_dedup_and_exhaustion),
         cmocka_unit_test(test_split_by_template),
+        cmocka_unit_test(test_limits),         cmocka_unit_test(test_text_and_numbers),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     free(scratch);

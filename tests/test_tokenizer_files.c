@@ -161,6 +161,58 @@ static void test_vocab_txt_errors(void **state) {
     free(empty);
 }
 
+/* No vocabulary entry may be longer than the longest piece WordPiece can
+ * produce: 100 characters of at most 4 bytes, plus "##" (402 bytes). */
+static void test_token_length_limit(void **state) {
+    (void)state;
+    cx_tokenizer *tok;
+    cx_error err;
+    char *path = tu_path(tmp, "vocab.txt");
+    size_t n = 2000000;
+    char *vocab = malloc(n + 32);
+    size_t len = (size_t)sprintf(vocab, "[UNK]\n");
+    memset(vocab + len, 'a', n);
+    len += n;
+    vocab[len++] = '\n';
+    tu_write_file(path, vocab, len);
+    assert_int_equal(cx_tokenizer_open(path, &tok, &err), CX_ERR_FORMAT);
+    assert_null(tok);
+    assert_non_null(strstr(err.msg, "vocab.txt:2: token of 2000000 bytes, over the 402-byte limit"));
+    /* at the limit: "##" and 100 four-byte characters */
+    len = (size_t)sprintf(vocab, "[UNK]\n##");
+    for (int i = 0; i < 100; i++) len += (size_t)sprintf(vocab + len, "\xF0\x9F\x98\x80");
+    vocab[len++] = '\n';
+    tu_write_file(path, vocab, len);
+    assert_int_equal(cx_tokenizer_open(path, &tok, &err), CX_OK);
+    cx_tokenizer_free(tok);
+    free(vocab);
+    /* more lines than ids: refused before allocating a slot for each */
+    size_t lines = (1u << 24) + 1;
+    vocab = malloc(lines);
+    memset(vocab, '\n', lines);
+    tu_write_file(path, vocab, lines);
+    assert_int_equal(cx_tokenizer_open(path, &tok, &err), CX_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "vocab.txt: 16777217 lines, more than the 16777216 tokens a vocabulary may hold"));
+    free(vocab);
+    free(path);
+    /* tokenizer.json: the limit follows max_input_chars_per_word and the prefix */
+    char key[600];
+    memset(key, 'b', 500);
+    snprintf(key + 500, sizeof key - 500, "\": 1");
+    char to[700];
+    snprintf(to, sizeof to, "\"%s", key);
+    expect_error("\"a\": 1", to, CX_ERR_FORMAT, "model.vocab: token \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...\" "
+                 "(id 1) is 500 bytes, over the 402-byte limit");
+    expect_error("\"max_input_chars_per_word\": 100, \"vocab\": {\"[UNK]\": 0, \"a\": 1",
+                 "\"max_input_chars_per_word\": 100, \"vocab\": {\"[UNK]\": 0, \"a\": 16777215", CX_ERR_FORMAT,
+                 "highest id 16777215 for 3 tokens");
+    cx_tokenizer *ok;
+    snprintf(to, sizeof to, "\"max_input_chars_per_word\": 125, \"vocab\": {\"[UNK]\": 0, \"%s", key);
+    assert_int_equal(open_variant("\"max_input_chars_per_word\": 100, \"vocab\": {\"[UNK]\": 0, \"a\": 1", to, &ok, &err),
+                     CX_OK);
+    cx_tokenizer_free(ok);
+}
+
 static void roundtrip(const char *vocab_dir, const char *out_name, int lowercase, size_t max_len) {
     static const char *const texts[] = {"Hello world", "A, naïve [MASK] AllenNLP", "請幫我寫一個 Python 函數",
                                         "ΟΔΟΣ İstanbul ＡＢＣ！", "x\U0002B920y 😀"};
@@ -215,6 +267,7 @@ int main(void) {
         cmocka_unit_test(test_json_added_token_ids),
         cmocka_unit_test(test_json_refusals),
         cmocka_unit_test(test_vocab_txt_errors),
+        cmocka_unit_test(test_token_length_limit),
         cmocka_unit_test(test_save_roundtrip_cased),
         cmocka_unit_test(test_save_roundtrip_uncased),
     };

@@ -2,10 +2,12 @@
  * domains, intent and every probability). Loads a training output folder
  * (config.json, best_model.safetensors, tokenizer/) or a weights file: fp32
  * (run by the fp32 model, or quantized at load with the int8 option) or an
- * INT8 file written by cx_engine_save (run by the INT8 engine, engine.h).
+ * INT8 file (ONNX or one written by cx_engine_save, run by the INT8 engine).
  *
- * A cx_classifier owns its working memory: use one per thread (the weights
- * themselves could be shared; see cx_model). */
+ * Two handles, as cx_engine / cx_engine_ctx: a cx_classifier holds what is
+ * read-only once loaded (tokenizer, weights, n-gram part) and may be shared by
+ * any number of threads; a cx_classifier_ctx holds one thread's working
+ * memory. Predict from many threads at once with one context each, no lock. */
 #ifndef COMPLEXITY_CLASSIFIER_H
 #define COMPLEXITY_CLASSIFIER_H
 
@@ -17,6 +19,7 @@ extern "C" {
 #endif
 
 typedef struct cx_classifier cx_classifier;
+typedef struct cx_classifier_ctx cx_classifier_ctx;
 
 typedef struct cx_prediction {
     double score;                        /* the score head's sigmoid output, moved into the
@@ -35,44 +38,53 @@ typedef struct cx_prediction {
 typedef struct cx_classifier_options {
     const char *tokenizer;   /* NULL: MODEL/tokenizer, or tokenizer/ beside a weights file */
     const char *weights;     /* in a folder: "best_model" (default) or "final_model" */
-    int max_length;          /* 0: config.json's max_length, else 256 */
-    int threads;             /* fp32: 0 leaves the library's setting; INT8: 0 = 1 thread */
+    int max_length;          /* 0: config.json's max_length, else the tokenizer's
+                                model_max_length, else 256 */
+    int threads;             /* threads of each context's work (0 = 1): the INT8 GEMMs, or the
+                                fp32 model's OpenMP loops (set for the calling thread only);
+                                OpenBLAS's own thread count is the host's (cx_model_set_threads) */
     int raw_score;           /* 1: score = the score head as is (what the ONNX file's
                                 "score" output gives), not moved into the tier's range */
     const char *ngram;       /* the n-gram part (tools/train_ngram.py) mixed into the heads'
                                 probabilities: NULL = CX_NGRAM_FILE beside the model when
                                 that file exists; "" = none; a path = that file (must load) */
+    int int8;                /* 1: run the INT8 engine, quantizing fp32 weights at load;
+                                0: INT8 only when the weights file is an INT8 file */
+    const char *kernel;      /* INT8 GEMM kernel name (engine.h); NULL: the best this CPU has */
 } cx_classifier_options;
+
+/* All defaults (every field 0 / NULL). */
+CX_API cx_classifier_options cx_classifier_default_options(void);
 
 /* File name of the n-gram part beside a model (models/ or a training folder). */
 #define CX_NGRAM_FILE "complexity_ngram.safetensors"
 
-/* How to run the model (cx_classifier_open_ex). */
-typedef struct cx_classifier_engine {
-    int int8;                /* 1: run the INT8 engine, quantizing fp32 weights at load;
-                                0: INT8 only when the weights file is an INT8 file */
-    const char *kernel;      /* INT8 GEMM kernel name (engine.h); NULL: the best */
-} cx_classifier_engine;
+/* opt NULL: the defaults. On failure *out is NULL. */
+CX_API int cx_classifier_open(const char *model_path, const cx_classifier_options *opt, cx_classifier **out,
+                              cx_error *err);
+CX_API void cx_classifier_free(cx_classifier *c);
 
-int cx_classifier_open(const char *model_path, const cx_classifier_options *opt, cx_classifier **out,
-                       cx_error *err);
-/* As cx_classifier_open; eng NULL: as {0}. */
-int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *opt, const cx_classifier_engine *eng,
-                          cx_classifier **out, cx_error *err);
-void cx_classifier_free(cx_classifier *c);
-int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_prediction *out, cx_error *err);
-/* n texts (lens[i] bytes each) -> out[i], one after another on this thread.
- * Stops at the first failure (err names the index). */
-int cx_classifier_predict_batch(cx_classifier *c, const char *const *texts, const size_t *lens, size_t n,
-                                cx_prediction *out, cx_error *err);
+/* One thread's working memory for c, which must outlive it. */
+CX_API int cx_classifier_ctx_open(const cx_classifier *c, cx_classifier_ctx **out, cx_error *err);
+CX_API void cx_classifier_ctx_free(cx_classifier_ctx *x);
+
+CX_API int cx_classifier_predict(cx_classifier_ctx *x, const char *text, size_t len, cx_prediction *out,
+                                 cx_error *err);
+/* n texts (lens[i] bytes each) -> out[i], on this thread (INT8: packed into
+ * batches that share each read of the weights). Stops at the first failure
+ * (err names the index). */
+CX_API int cx_classifier_predict_batch(cx_classifier_ctx *x, const char *const *texts, const size_t *lens, size_t n,
+                                       cx_prediction *out, cx_error *err);
 /* "fp32", or "int8/<kernel>" (static string). */
-const char *cx_classifier_backend(const cx_classifier *c);
+CX_API const char *cx_classifier_backend(const cx_classifier *c);
 /* Where the weights came from (borrowed). */
-const char *cx_classifier_model_path(const cx_classifier *c);
+CX_API const char *cx_classifier_model_path(const cx_classifier *c);
+/* The token length texts are cut to. */
+CX_API int cx_classifier_max_length(const cx_classifier *c);
 
 /* Writes a prediction as the seed's MLPrediction JSON object (no newline);
  * caller frees. */
-char *cx_prediction_to_json(const cx_prediction *p);
+CX_API char *cx_prediction_to_json(const cx_prediction *p);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,30 @@
 extern "C" {
 #endif
 
+/* The version of these headers (SQLite's scheme): CX_VERSION_NUMBER is
+ * MAJOR * 1000000 + MINOR * 1000 + PATCH; cx_version_number() is the library's.
+ * A host checks both agree (docs/API.md: what may change between versions). */
+#define CX_VERSION_MAJOR 0
+#define CX_VERSION_MINOR 2
+#define CX_VERSION_PATCH 0
+#define CX_VERSION_STRING "0.2.0"
+#define CX_VERSION_NUMBER (CX_VERSION_MAJOR * 1000000 + CX_VERSION_MINOR * 1000 + CX_VERSION_PATCH)
+
+/* Marks the public API. The library is built with -fvisibility=hidden, so
+ * this attribute is what makes a symbol visible from libcomplexity.so: what
+ * lacks it is internal, whatever its name. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define CX_API __attribute__((visibility("default")))
+#else
+#define CX_API
+#endif
+
+#if defined(__GNUC__)
+#define CX_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define CX_PRINTF(fmt, args)
+#endif
+
 typedef enum cx_status {
     CX_OK = 0,
     CX_ERR_IO = -1,          /* a file could not be opened, read or written */
@@ -28,10 +52,26 @@ typedef struct cx_error {
 } cx_error;
 
 /* A static, human-readable name of a status code ("I/O error", ...). */
-const char *cx_strerror(int code);
+CX_API const char *cx_strerror(int code);
 
-/* The library version, e.g. "0.1.0" (static string). */
-const char *cx_version(void);
+/* The library's version: "0.2.0" (static string) and CX_VERSION_NUMBER's value
+ * when it was built. */
+CX_API const char *cx_version(void);
+CX_API int cx_version_number(void);
+/* The kernels that run on this machine (static string): the fp32 GEMM
+ * library and its core type (switched to the best one this CPU runs when
+ * OpenBLAS does not know the CPU; CX_BLAS_CORE=keep leaves it), and the INT8
+ * GEMM kernel. */
+CX_API const char *cx_backend_info(void);
+
+/* Sets err (if non-NULL) to code + printf-style message and returns code, so a
+ * failing path reads `return cx_error_set(err, CX_ERR_IO, ...)`. Hosts that
+ * report through a cx_error of their own may use it too. */
+CX_API int cx_error_set(cx_error *err, int code, const char *fmt, ...) CX_PRINTF(3, 4);
+/* Prepends "prefix: " to an existing message (e.g. a file name); returns the code. */
+CX_API int cx_error_prefix(cx_error *err, const char *fmt, ...) CX_PRINTF(2, 3);
+/* Back to CX_OK and "". */
+CX_API void cx_error_clear(cx_error *err);
 
 #ifdef __cplusplus
 }

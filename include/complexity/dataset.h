@@ -38,39 +38,36 @@ enum {
  * first bad line fails the load with "FILE:LINE: what is wrong" in err. With
  * it, bad lines are counted and the first problems kept (cx_dataset_problem).
  * On success *out is a new dataset the caller frees with cx_dataset_free. */
-int cx_dataset_load(const char *path, unsigned flags, cx_dataset **out, cx_error *err);
-void cx_dataset_free(cx_dataset *ds);
+CX_API int cx_dataset_load(const char *path, unsigned flags, cx_dataset **out, cx_error *err);
+CX_API void cx_dataset_free(cx_dataset *ds);
 
-size_t cx_dataset_size(const cx_dataset *ds);
+CX_API size_t cx_dataset_size(const cx_dataset *ds);
 /* Borrowed pointer, valid until cx_dataset_free. i < cx_dataset_size. */
-const cx_record *cx_dataset_get(const cx_dataset *ds, size_t i);
-const char *cx_dataset_path(const cx_dataset *ds);
+CX_API const cx_record *cx_dataset_get(const cx_dataset *ds, size_t i);
+CX_API const char *cx_dataset_path(const cx_dataset *ds);
 
 /* Lines that failed validation (only non-zero with CX_LOAD_SKIP_INVALID). */
-size_t cx_dataset_invalid_count(const cx_dataset *ds);
+CX_API size_t cx_dataset_invalid_count(const cx_dataset *ds);
 /* The i-th kept problem message ("FILE:LINE: ..."), i < cx_dataset_problem_count;
  * at most CX_MAX_KEPT_PROBLEMS are kept. Borrowed pointer. */
 #define CX_MAX_KEPT_PROBLEMS 50
-size_t cx_dataset_problem_count(const cx_dataset *ds);
-const char *cx_dataset_problem(const cx_dataset *ds, size_t i);
+CX_API size_t cx_dataset_problem_count(const cx_dataset *ds);
+CX_API const char *cx_dataset_problem(const cx_dataset *ds, size_t i);
 /* Notes on tolerated oddities: a UTF-8 BOM, CRLF line ends, blank lines. */
-int cx_dataset_had_bom(const cx_dataset *ds);
-size_t cx_dataset_crlf_lines(const cx_dataset *ds);
-size_t cx_dataset_blank_lines(const cx_dataset *ds);
+CX_API int cx_dataset_had_bom(const cx_dataset *ds);
+CX_API size_t cx_dataset_crlf_lines(const cx_dataset *ds);
+CX_API size_t cx_dataset_blank_lines(const cx_dataset *ds);
 
 /* Validates one JSON line (no line terminator) as a record; used by the loader
  * and by anything that reads records from a stream. On success fills *rec with
  * pointers into `*text_out`, a new NUL-terminated copy the caller frees. The
  * message in err has no "FILE:LINE: " prefix. */
-int cx_record_parse(const char *line, size_t len, cx_record *rec, char **text_out, cx_error *err);
-
-/* Guesses the language of a text (en / zh / mixed) from its characters. */
-int cx_detect_lang(const char *text, size_t len);
+CX_API int cx_record_parse(const char *line, size_t len, cx_record *rec, char **text_out, cx_error *err);
 
 /* Writes one record as the seed writes it (Python json.dumps, ensure_ascii
  * False): {"text": ..., "score": ..., "tier": ..., "domains": [...], "intent": ...}
  * followed by '\n'. Returns CX_OK or CX_ERR_IO. */
-int cx_record_write(FILE *f, const cx_record *rec);
+CX_API int cx_record_write(FILE *f, const cx_record *rec);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "complexity/common.h"
+#include "complexity/labels.h"
 #include "complexity/model.h"
 
 #ifdef __cplusplus
@@ -25,22 +26,22 @@ extern "C" {
 typedef struct cx_engine cx_engine;
 
 /* Quantizes a fp32 model (which may be freed afterwards). */
-int cx_engine_from_model(cx_engine **out, const cx_model *m, cx_error *err);
+CX_API int cx_engine_from_model(cx_engine **out, const cx_model *m, cx_error *err);
 /* Loads an INT8 file written by cx_engine_save (safetensors, I8 + F32 tensors,
  * metadata "complexity.format" = "int8-v1"). The word embeddings are read in
  * place from the file's read-only mapping (only the rows used are paged in);
  * the other matrices are repacked for the GEMM kernels. */
-int cx_engine_load(cx_engine **out, const char *path, cx_error *err);
+CX_API int cx_engine_load(cx_engine **out, const char *path, cx_error *err);
 /* Also loads an ONNX file from `complexity export-onnx` (path ending in
  * ".onnx"): INT8 (its int8 weights and word table used as they are) or fp32
  * (quantized here); the int8 word table is read in place from the mapping. */
 /* Whether path is a file cx_engine_load reads: an INT8 safetensors file, or
  * any path ending in ".onnx" (judged by name; loading checks the contents). */
-int cx_engine_file_is_int8(const char *path);
+CX_API int cx_engine_file_is_int8(const char *path);
 /* Writes the quantized weights, atomically. */
-int cx_engine_save(const cx_engine *e, const char *path, cx_error *err);
-void cx_engine_free(cx_engine *e);
-const cx_model_config *cx_engine_config(const cx_engine *e);
+CX_API int cx_engine_save(const cx_engine *e, const char *path, cx_error *err);
+CX_API void cx_engine_free(cx_engine *e);
+CX_API const cx_model_config *cx_engine_config(const cx_engine *e);
 
 typedef struct cx_engine_ctx cx_engine_ctx;
 
@@ -53,30 +54,30 @@ typedef struct cx_engine_options {
 
 /* Per-thread state. Borrows e, which must outlive it. Fails when the named
  * kernel is unknown or this CPU lacks it. */
-int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_options *opt,
-                       cx_error *err);
-void cx_engine_ctx_free(cx_engine_ctx *c);
+CX_API int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_options *opt,
+                              cx_error *err);
+CX_API void cx_engine_ctx_free(cx_engine_ctx *c);
 /* Name of the GEMM kernel the context runs (static string). */
-const char *cx_engine_ctx_kernel(const cx_engine_ctx *c);
+CX_API const char *cx_engine_ctx_kernel(const cx_engine_ctx *c);
 
 typedef struct cx_engine_output {
     float score;          /* after sigmoid */
-    float tier_logits[5];
-    float domain_logits[5];
-    float intent_logits[8];
+    float tier_logits[CX_N_TIERS];
+    float domain_logits[CX_N_DOMAINS];
+    float intent_logits[CX_N_INTENTS];
 } cx_engine_output;
 
 /* Runs one sequence of n token ids (1 <= n <= max_len, [CLS] first) at its
  * true length. Only the [CLS] row goes through the last layer's queries,
  * attention output and FFN (the heads read nothing else). */
-int cx_engine_forward(cx_engine_ctx *c, const int32_t *ids, int n, cx_engine_output *out,
-                      cx_error *err);
+CX_API int cx_engine_forward(cx_engine_ctx *c, const int32_t *ids, int n, cx_engine_output *out,
+                             cx_error *err);
 /* Several sequences at once, laid end to end in ids (sequence b has
  * lengths[b] ids), at most max_tokens in all: every weight matrix is read
  * once for the whole batch. out[b] is bit for bit what cx_engine_forward
  * gives for sequence b alone. */
-int cx_engine_forward_batch(cx_engine_ctx *c, const int32_t *ids, const int *lengths, int n_seqs,
-                            cx_engine_output *out, cx_error *err);
+CX_API int cx_engine_forward_batch(cx_engine_ctx *c, const int32_t *ids, const int *lengths, int n_seqs,
+                                   cx_engine_output *out, cx_error *err);
 
 #ifdef __cplusplus
 }

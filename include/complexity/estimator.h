@@ -39,21 +39,21 @@ typedef struct cx_logger cx_logger;
 
 /* A logger appending to `path` (created if missing), or to stderr when path is
  * NULL. Lines below `level` are dropped. Caller frees with cx_logger_free. */
-int cx_logger_open(cx_logger **out, const char *path, cx_log_level level, cx_error *err);
+CX_API int cx_logger_open(cx_logger **out, const char *path, cx_log_level level, cx_error *err);
 /* A logger handing each line to sink(ctx, ...). */
-int cx_logger_open_sink(cx_logger **out, cx_log_sink sink, void *ctx, cx_log_level level, cx_error *err);
-void cx_logger_free(cx_logger *lg);
+CX_API int cx_logger_open_sink(cx_logger **out, cx_log_sink sink, void *ctx, cx_log_level level, cx_error *err);
+CX_API void cx_logger_free(cx_logger *lg);
 /* "debug", "info", "warning", "error", "off" -> level; -1 when unknown. */
-int cx_log_level_from_name(const char *name);
+CX_API int cx_log_level_from_name(const char *name);
 
 /* 1 when a line at `level` would be written (to skip formatting values). */
-int cx_log_enabled(const cx_logger *lg, cx_log_level level);
+CX_API int cx_log_enabled(const cx_logger *lg, cx_log_level level);
 
 /* One line: `ts=<UTC ISO-8601> level=<level> event=<event> k1=v1 k2=v2 ...`.
  * The variadic part is pairs of const char * (key, value), ended by NULL.
  * Values with spaces, quotes, '=' or control bytes are written quoted and
  * escaped. A NULL logger does nothing. */
-void cx_log(cx_logger *lg, cx_log_level level, const char *event, ...);
+CX_API void cx_log(cx_logger *lg, cx_log_level level, const char *event, ...);
 
 /* ---- Heuristic ---------------------------------------------------------- */
 
@@ -65,9 +65,9 @@ typedef enum {
 } cx_dim;
 
 /* "token_length", ..., "external_tool_need" (static strings, SPEC §8 order). */
-extern const char *const cx_dim_names[CX_N_DIMS];
+CX_API extern const char *const cx_dim_names[CX_N_DIMS];
 /* Index of a dimension name, -1 when unknown. */
-int cx_dim_from_name(const char *name);
+CX_API int cx_dim_from_name(const char *name);
 
 typedef struct cx_dimension {
     const char *name;            /* static */
@@ -84,23 +84,23 @@ typedef struct cx_heuristic_result {
 /* Compiled patterns; immutable after open, shareable between threads. */
 typedef struct cx_heuristic cx_heuristic;
 
-int cx_heuristic_open(cx_heuristic **out, cx_error *err);
-void cx_heuristic_free(cx_heuristic *h);
+CX_API int cx_heuristic_open(cx_heuristic **out, cx_error *err);
+CX_API void cx_heuristic_free(cx_heuristic *h);
 
 /* Scores `text` (UTF-8, `len` bytes; each byte that does not start a valid
  * sequence counts as one U+FFFD). prior_user_messages feeds
  * context_dependency; weights[CX_N_DIMS] in cx_dim order (NULL = defaults).
  * Fails only on allocation failure. */
-int cx_heuristic_eval(const cx_heuristic *h, const char *text, size_t len, int prior_user_messages,
-                      const double *weights, cx_heuristic_result *out, cx_error *err);
+CX_API int cx_heuristic_eval(const cx_heuristic *h, const char *text, size_t len, int prior_user_messages,
+                             const double *weights, cx_heuristic_result *out, cx_error *err);
 
 /* ---- Configuration (config.yaml, section task_complexity) --------------- */
 
 typedef enum { CX_ML_ONLY, CX_ML_HYBRID, CX_ML_REFINE } cx_ml_mode;
 typedef enum { CX_TRIGGER_AUTO, CX_TRIGGER_MANUAL, CX_TRIGGER_AUTO_SILENT } cx_trigger_mode;
 
-extern const char *const cx_ml_mode_names[3];       /* "ml_only", "hybrid", "ml_refine" */
-extern const char *const cx_trigger_mode_names[3];  /* "auto", "manual", "auto_silent" */
+CX_API extern const char *const cx_ml_mode_names[3];       /* "ml_only", "hybrid", "ml_refine" */
+CX_API extern const char *const cx_trigger_mode_names[3];  /* "auto", "manual", "auto_silent" */
 
 enum { CX_MODEL_NAME_MAX = 256, CX_CONFIG_PATH_MAX = 4096 };
 
@@ -130,7 +130,7 @@ typedef struct cx_estimator_config {
 #define CX_DEFAULT_ML_MODEL_PATH "models/complexity_model_int8.onnx"
 #define CX_DEFAULT_ML_TOKENIZER_PATH "models/complexity_tokenizer"
 
-void cx_estimator_config_defaults(cx_estimator_config *cfg);
+CX_API void cx_estimator_config_defaults(cx_estimator_config *cfg);
 
 /* Reads the task_complexity section of a YAML document; a missing or empty
  * section means all defaults, other top-level sections are ignored. Fields not
@@ -138,9 +138,9 @@ void cx_estimator_config_defaults(cx_estimator_config *cfg);
  * map overrides only the keys it names). Errors name the file, line and key:
  * "config.yaml:7: task_complexity.ml_estimation_mode: unknown mode 'x' ...".
  * On failure *cfg is left unchanged. `name` labels messages (e.g. the path). */
-int cx_estimator_config_parse(const char *yaml, size_t len, const char *name, cx_estimator_config *cfg,
-                              cx_error *err);
-int cx_estimator_config_load(const char *path, cx_estimator_config *cfg, cx_error *err);
+CX_API int cx_estimator_config_parse(const char *yaml, size_t len, const char *name, cx_estimator_config *cfg,
+                                     cx_error *err);
+CX_API int cx_estimator_config_load(const char *path, cx_estimator_config *cfg, cx_error *err);
 
 /* ---- ML predictor seam --------------------------------------------------- */
 
@@ -169,9 +169,9 @@ typedef struct cx_ml_backend {
 
 /* The native classifier (complexity/classifier.h) as a backend: model_path is
  * a training output folder or weights file it can open (not the seed's ONNX
- * file; an ONNX backend can attach the same way). Predictions on one model are
- * serialised. Static; never freed. */
-const cx_ml_backend *cx_ml_backend_native(void);
+ * file; an ONNX backend can attach the same way). Predictions on one model run
+ * concurrently, one classifier context per thread. Static; never freed. */
+CX_API const cx_ml_backend *cx_ml_backend_native(void);
 
 /* ---- Estimator ----------------------------------------------------------- */
 
@@ -200,8 +200,8 @@ typedef struct cx_estimator_options {
 /* Loads the config (a missing or invalid file is an error) and, when it
  * enables ML, the model. A model that cannot be loaded is not an error: the
  * estimator runs on the heuristic and logs why. */
-int cx_estimator_open(cx_estimator **out, const cx_estimator_options *opt, cx_error *err);
-void cx_estimator_free(cx_estimator *est);
+CX_API int cx_estimator_open(cx_estimator **out, const cx_estimator_options *opt, cx_error *err);
+CX_API void cx_estimator_free(cx_estimator *est);
 
 /* Re-reads the config file when its mtime, size or inode changed since the
  * last look (cheap: one stat). A valid new file is applied: ML enable -> load,
@@ -209,31 +209,31 @@ void cx_estimator_free(cx_estimator *est);
  * An invalid or vanished file keeps the previous config, logs
  * config_reload_failed, and returns its error (the estimator stays usable).
  * *reloaded (may be NULL) = 1 when a new config was applied. */
-int cx_estimator_maybe_reload(cx_estimator *est, int *reloaded, cx_error *err);
+CX_API int cx_estimator_maybe_reload(cx_estimator *est, int *reloaded, cx_error *err);
 
 /* Applies a config directly (the Web UI path), with the same ML transitions. */
-int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, cx_error *err);
+CX_API int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, cx_error *err);
 /* A copy of the config in force. */
-void cx_estimator_get_config(cx_estimator *est, cx_estimator_config *cfg);
+CX_API void cx_estimator_get_config(cx_estimator *est, cx_estimator_config *cfg);
 /* 1 when an ML model is loaded (and enabled). */
-int cx_estimator_ml_active(cx_estimator *est);
+CX_API int cx_estimator_ml_active(cx_estimator *est);
 
 /* Estimates one message. prior_user_messages: user turns before this one.
  * Computes regardless of `enabled` / `trigger_mode`: those tell the host when
  * to call. llm_refinement is accepted in the config but not performed (no LLM
  * client here); the seed only uses it when ML did not run. */
-int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int prior_user_messages,
-                          cx_estimate *out, cx_error *err);
+CX_API int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int prior_user_messages,
+                                 cx_estimate *out, cx_error *err);
 
 /* Tier of a score under boundaries[CX_N_TIERS-1] (score < b[0] -> trivial, ...). */
-cx_tier cx_score_to_tier(double score, const double *boundaries);
+CX_API cx_tier cx_score_to_tier(double score, const double *boundaries);
 
 /* The result as one JSON object, fields as the seed's ComplexityResult.to_dict
  * (score rounded to 4 places, dimension scores to 3, estimation_ms to 1;
  * ml_intent / ml_domains only when ML ran). precise = 1 writes unrounded
  * values and adds "heuristic_score". Returns a malloc'd string (caller frees),
  * NULL on allocation failure. */
-char *cx_estimate_to_json(const cx_estimate *e, int precise);
+CX_API char *cx_estimate_to_json(const cx_estimate *e, int precise);
 
 #ifdef __cplusplus
 }

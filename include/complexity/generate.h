@@ -17,16 +17,16 @@ extern "C" {
 typedef struct cx_templates cx_templates;
 
 /* The built-in families. *out is owned by the caller (cx_templates_free). */
-int cx_templates_builtin(cx_templates **out, cx_error *err);
+CX_API int cx_templates_builtin(cx_templates **out, cx_error *err);
 /* Families from every *.tmpl file of a directory (or one file), added to the
  * built-in ones when `with_builtin` is set. Errors name FILE:LINE. */
-int cx_templates_load(const char *path, int with_builtin, cx_templates **out, cx_error *err);
-void cx_templates_free(cx_templates *t);
+CX_API int cx_templates_load(const char *path, int with_builtin, cx_templates **out, cx_error *err);
+CX_API void cx_templates_free(cx_templates *t);
 
-size_t cx_templates_family_count(const cx_templates *t);
+CX_API size_t cx_templates_family_count(const cx_templates *t);
 /* Per-tier / per-language family counts, for reports. */
-size_t cx_templates_family_count_tier(const cx_templates *t, int tier);
-size_t cx_templates_family_count_lang(const cx_templates *t, int lang);
+CX_API size_t cx_templates_family_count_tier(const cx_templates *t, int tier);
+CX_API size_t cx_templates_family_count_lang(const cx_templates *t, int lang);
 
 typedef enum { CX_SPLIT_NONE, CX_SPLIT_RANDOM, CX_SPLIT_TEMPLATE } cx_split_mode;
 
@@ -50,16 +50,16 @@ typedef struct cx_generated cx_generated;
 
 /* Generates opts->count samples. Same templates + options => same samples,
  * byte for byte, on any machine. */
-int cx_generate(const cx_templates *t, const cx_gen_options *opts,
-                cx_generated **out, cx_error *err);
-void cx_generated_free(cx_generated *g);
-size_t cx_generated_size(const cx_generated *g);
-const cx_sample *cx_generated_get(const cx_generated *g, size_t i);
+CX_API int cx_generate(const cx_templates *t, const cx_gen_options *opts,
+                       cx_generated **out, cx_error *err);
+CX_API void cx_generated_free(cx_generated *g);
+CX_API size_t cx_generated_size(const cx_generated *g);
+CX_API const cx_sample *cx_generated_get(const cx_generated *g, size_t i);
 /* Draws rejected because the same text had come with other labels (each one
  * a sign of two families that overlap; the built-in set aims at zero). */
-size_t cx_generated_conflicts(const cx_generated *g);
+CX_API size_t cx_generated_conflicts(const cx_generated *g);
 /* Name of family i ("en.simple.code_gen.small_function"), borrowed. */
-const char *cx_templates_family_name(const cx_templates *t, size_t i);
+CX_API const char *cx_templates_family_name(const cx_templates *t, size_t i);
 
 #ifdef __cplusplus
 }

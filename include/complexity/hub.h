@@ -16,7 +16,7 @@ extern "C" {
  * they are downloaded from $HF_ENDPOINT (default https://huggingface.co),
  * ENDPOINT/NAME/resolve/main/FILE, each written atomically. On failure the
  * message says which files to put where. *dir_out is owned by the caller. */
-int cx_hub_fetch(const char *name, const char *cache_dir, char **dir_out, cx_error *err);
+CX_API int cx_hub_fetch(const char *name, const char *cache_dir, char **dir_out, cx_error *err);
 
 #ifdef __cplusplus
 }

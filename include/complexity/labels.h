@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "complexity/common.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,21 +22,24 @@ typedef enum {
 typedef enum { CX_LANG_EN, CX_LANG_ZH, CX_LANG_MIXED, CX_LANG_OTHER } cx_lang;
 
 /* Names in contract order: "trivial".., "code".., "greeting".., "en","zh","mixed","other" (LABELING.md). */
-extern const char *const cx_tier_names[CX_N_TIERS];
-extern const char *const cx_domain_names[CX_N_DOMAINS];
-extern const char *const cx_intent_names[CX_N_INTENTS];
-extern const char *const cx_lang_names[CX_N_LANGS];
+CX_API extern const char *const cx_tier_names[CX_N_TIERS];
+CX_API extern const char *const cx_domain_names[CX_N_DOMAINS];
+CX_API extern const char *const cx_intent_names[CX_N_INTENTS];
+CX_API extern const char *const cx_lang_names[CX_N_LANGS];
 
 /* Score range of each tier in the training data (SPEC §2), inclusive. */
-extern const double cx_tier_score_lo[CX_N_TIERS];
-extern const double cx_tier_score_hi[CX_N_TIERS];
+CX_API extern const double cx_tier_score_lo[CX_N_TIERS];
+CX_API extern const double cx_tier_score_hi[CX_N_TIERS];
 
 /* Index of a name in one of the lists above, or -1 when it is not there.
  * `len` is the name's length in bytes (names need not be NUL-terminated). */
-int cx_tier_from_name(const char *name, size_t len);
-int cx_domain_from_name(const char *name, size_t len);
-int cx_intent_from_name(const char *name, size_t len);
-int cx_lang_from_name(const char *name, size_t len);
+CX_API int cx_tier_from_name(const char *name, size_t len);
+CX_API int cx_domain_from_name(const char *name, size_t len);
+CX_API int cx_intent_from_name(const char *name, size_t len);
+CX_API int cx_lang_from_name(const char *name, size_t len);
+
+/* Guesses the language of a text (a cx_lang: en / zh / mixed) from its characters. */
+CX_API int cx_detect_lang(const char *text, size_t len);
 
 #ifdef __cplusplus
 }

@@ -34,21 +34,21 @@ typedef struct cx_metrics {
     double ms_sum;       /* inference time, for the average */
 } cx_metrics;
 
-void cx_metrics_init(cx_metrics *m);
+CX_API void cx_metrics_init(cx_metrics *m);
 /* Adds one sample; `ms` is its inference time in milliseconds (or 0). */
-void cx_metrics_add(cx_metrics *m, const cx_record *truth, const cx_eval_pred *pred, double ms);
+CX_API void cx_metrics_add(cx_metrics *m, const cx_record *truth, const cx_eval_pred *pred, double ms);
 
 /* Derived figures, all in [0,1] (0 when undefined). */
-double cx_metrics_mae(const cx_metrics *m);
-double cx_metrics_tier_accuracy(const cx_metrics *m);
-double cx_metrics_tier_within_one(const cx_metrics *m);
-double cx_metrics_intent_accuracy(const cx_metrics *m);
-void cx_metrics_domain_prf(const cx_metrics *m, double *precision, double *recall, double *f1);
+CX_API double cx_metrics_mae(const cx_metrics *m);
+CX_API double cx_metrics_tier_accuracy(const cx_metrics *m);
+CX_API double cx_metrics_tier_within_one(const cx_metrics *m);
+CX_API double cx_metrics_intent_accuracy(const cx_metrics *m);
+CX_API void cx_metrics_domain_prf(const cx_metrics *m, double *precision, double *recall, double *f1);
 /* Per-class precision and recall from a confusion matrix row/column. */
-void cx_metrics_tier_class_pr(const cx_metrics *m, int tier, double *precision, double *recall);
-void cx_metrics_intent_class_pr(const cx_metrics *m, int intent, double *precision, double *recall);
-void cx_metrics_domain_class_prf(const cx_metrics *m, int domain, double *precision, double *recall, double *f1);
-double cx_metrics_avg_ms(const cx_metrics *m);
+CX_API void cx_metrics_tier_class_pr(const cx_metrics *m, int tier, double *precision, double *recall);
+CX_API void cx_metrics_intent_class_pr(const cx_metrics *m, int intent, double *precision, double *recall);
+CX_API void cx_metrics_domain_class_prf(const cx_metrics *m, int domain, double *precision, double *recall, double *f1);
+CX_API double cx_metrics_avg_ms(const cx_metrics *m);
 
 #ifdef __cplusplus
 }

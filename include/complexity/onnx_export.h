@@ -31,7 +31,7 @@ enum { CX_ONNX_IR_VERSION = 8, CX_ONNX_OPSET = 17 };
 
 /* Writes m as an ONNX file at path, atomically (temp file + rename).
  * int8: 0 fp32, 1 dynamic INT8 as described above. */
-int cx_onnx_export(const cx_model *m, const char *path, int int8, cx_error *err);
+CX_API int cx_onnx_export(const cx_model *m, const char *path, int int8, cx_error *err);
 
 /* What cx_onnx_check found in a file. */
 typedef struct cx_onnx_summary {
@@ -51,7 +51,7 @@ typedef struct cx_onnx_summary {
  * operators from our list, every node input defined before use, every
  * initializer's data the size its dims say, no duplicate names. Errors name
  * the file and the node or tensor at fault. out may be NULL. */
-int cx_onnx_check(const char *path, cx_onnx_summary *out, cx_error *err);
+CX_API int cx_onnx_check(const char *path, cx_onnx_summary *out, cx_error *err);
 
 /* Outputs of one run, caller-owned arrays: score (batch), tier_logits
  * (batch, 5), domain_logits (batch, 5), intent_logits (batch, 8). */
@@ -62,12 +62,12 @@ typedef struct cx_onnx_result {
 /* Runs an exported file with our reference interpreter (naive loops: for
  * checking files, not for serving): ids and mask are (batch, seq) row-major
  * int64, padded rows have mask 0. The file is checked (cx_onnx_check) first. */
-int cx_onnx_run(const char *path, const int64_t *ids, const int64_t *mask, int batch, int seq, cx_onnx_result *r,
-                cx_error *err);
+CX_API int cx_onnx_run(const char *path, const int64_t *ids, const int64_t *mask, int batch, int seq, cx_onnx_result *r,
+                       cx_error *err);
 
 /* Runs path on a fixed two-sequence batch (one of them padded) and m on the
  * same sequences unpadded; *max_diff = largest |difference| over all outputs. */
-int cx_onnx_verify(const cx_model *m, const char *path, double *max_diff, cx_error *err);
+CX_API int cx_onnx_verify(const cx_model *m, const char *path, double *max_diff, cx_error *err);
 
 #ifdef __cplusplus
 }

@@ -27,12 +27,12 @@ typedef struct cx_data_summary {
 typedef struct cx_stats cx_stats;
 
 /* NULL when out of memory. */
-cx_stats *cx_stats_new(void);
+CX_API cx_stats *cx_stats_new(void);
 /* Counts one record; CX_OK or CX_ERR_NOMEM. The record is not kept. */
-int cx_stats_add(cx_stats *st, const cx_record *rec);
+CX_API int cx_stats_add(cx_stats *st, const cx_record *rec);
 /* Fills *out from everything added so far. */
-void cx_stats_summary(cx_stats *st, cx_data_summary *out);
-void cx_stats_free(cx_stats *st);
+CX_API void cx_stats_summary(cx_stats *st, cx_data_summary *out);
+CX_API void cx_stats_free(cx_stats *st);
 
 #ifdef __cplusplus
 }

@@ -33,7 +33,7 @@ typedef struct cx_tokenizer_options {
 
 /* The defaults of a cased BERT vocabulary: clean_text 1, handle_chinese_chars 1,
  * strip_accents -1, lowercase 0, max_input_chars_per_word 100. */
-cx_tokenizer_options cx_tokenizer_default_options(void);
+CX_API cx_tokenizer_options cx_tokenizer_default_options(void);
 
 /* Opens a tokenizer from `path`: a folder holding tokenizer.json (preferred)
  * and/or vocab.txt, or one of those files. From vocab.txt alone the options
@@ -41,15 +41,15 @@ cx_tokenizer_options cx_tokenizer_default_options(void);
  * do_lower_case / strip_accents / tokenize_chinese_chars. A tokenizer.json
  * part this implementation does not support is refused with
  * CX_ERR_UNSUPPORTED and a message naming it. On failure *out is NULL. */
-int cx_tokenizer_open(const char *path, cx_tokenizer **out, cx_error *err);
+CX_API int cx_tokenizer_open(const char *path, cx_tokenizer **out, cx_error *err);
 
 /* Builds a tokenizer from vocabulary tokens (id = index) and options.
  * tokens are copied. The vocabulary must hold [UNK]; [CLS] [SEP] [PAD] [MASK]
  * are used when present. */
-int cx_tokenizer_from_vocab(const char *const *tokens, size_t n_tokens, const cx_tokenizer_options *opt,
-                            cx_tokenizer **out, cx_error *err);
+CX_API int cx_tokenizer_from_vocab(const char *const *tokens, size_t n_tokens, const cx_tokenizer_options *opt,
+                                   cx_tokenizer **out, cx_error *err);
 
-void cx_tokenizer_free(cx_tokenizer *tok);
+CX_API void cx_tokenizer_free(cx_tokenizer *tok);
 
 /* Encodes text[0..len) (UTF-8) as [CLS] pieces [SEP]. With max_length > 0 the
  * result is truncated from the right to at most max_length ids (specials
@@ -57,41 +57,41 @@ void cx_tokenizer_free(cx_tokenizer *tok);
  * max_length 0 = no limit. ids_out has room for `cap` ids; mask_out (may be
  * NULL) gets 1 per id. *n_out = number of ids. If cap is too small, returns
  * CX_ERR_INVALID with *n_out = the count needed. */
-int cx_tokenizer_encode(const cx_tokenizer *tok, const char *text, size_t len, size_t max_length,
-                        int32_t *ids_out, int32_t *mask_out, size_t cap, size_t *n_out, cx_error *err);
+CX_API int cx_tokenizer_encode(const cx_tokenizer *tok, const char *text, size_t len, size_t max_length,
+                               int32_t *ids_out, int32_t *mask_out, size_t cap, size_t *n_out, cx_error *err);
 
 /* Encodes n texts into rows of max_length (> 0): ids (n, max_length) padded
  * with the pad id, mask (n, max_length) 1 for real ids and 0 for padding,
  * lens_out (n, may be NULL) the unpadded lengths. Texts are NUL-terminated
  * when lens is NULL. */
-int cx_tokenizer_encode_batch(const cx_tokenizer *tok, const char *const *texts, const size_t *lens,
-                              size_t n, size_t max_length, int32_t *ids_out, int32_t *mask_out,
-                              size_t *lens_out, cx_error *err);
+CX_API int cx_tokenizer_encode_batch(const cx_tokenizer *tok, const char *const *texts, const size_t *lens,
+                                     size_t n, size_t max_length, int32_t *ids_out, int32_t *mask_out,
+                                     size_t *lens_out, cx_error *err);
 
 /* Vocabulary size (ids are 0..size-1; added tokens included). */
-size_t cx_tokenizer_vocab_size(const cx_tokenizer *tok);
+CX_API size_t cx_tokenizer_vocab_size(const cx_tokenizer *tok);
 /* Token string of id (borrowed, valid until cx_tokenizer_free), NULL if out of range. */
-const char *cx_tokenizer_id_to_token(const cx_tokenizer *tok, int32_t id);
+CX_API const char *cx_tokenizer_id_to_token(const cx_tokenizer *tok, int32_t id);
 /* Id of a token string, -1 when absent. */
-int32_t cx_tokenizer_token_to_id(const cx_tokenizer *tok, const char *token);
+CX_API int32_t cx_tokenizer_token_to_id(const cx_tokenizer *tok, const char *token);
 
 /* Special ids, -1 when the vocabulary lacks them. */
 typedef struct cx_special_ids {
     int32_t pad, unk, cls, sep, mask;
 } cx_special_ids;
-cx_special_ids cx_tokenizer_special_ids(const cx_tokenizer *tok);
-cx_tokenizer_options cx_tokenizer_get_options(const cx_tokenizer *tok);
+CX_API cx_special_ids cx_tokenizer_special_ids(const cx_tokenizer *tok);
+CX_API cx_tokenizer_options cx_tokenizer_get_options(const cx_tokenizer *tok);
 /* truncation.max_length of the tokenizer.json it was opened from, else 0. */
-size_t cx_tokenizer_default_max_length(const cx_tokenizer *tok);
+CX_API size_t cx_tokenizer_default_max_length(const cx_tokenizer *tok);
 /* Sets it (0: none): the length a model was trained at, written by
  * cx_tokenizer_save as tokenizer.json's truncation and tokenizer_config.json's
  * model_max_length, and read by the classifier as its default. */
-void cx_tokenizer_set_default_max_length(cx_tokenizer *tok, size_t max_length);
+CX_API void cx_tokenizer_set_default_max_length(cx_tokenizer *tok, size_t max_length);
 
 /* Writes dir/vocab.txt, dir/tokenizer.json, dir/tokenizer_config.json and
  * dir/special_tokens_map.json (creating dir), each atomically, in the format
  * Hugging Face's AutoTokenizer.from_pretrained and tokenizers' Tokenizer.from_file load. */
-int cx_tokenizer_save(const cx_tokenizer *tok, const char *dir, cx_error *err);
+CX_API int cx_tokenizer_save(const cx_tokenizer *tok, const char *dir, cx_error *err);
 
 /* Learning a WordPiece vocabulary from texts (BPE-style merges, as Hugging
  * Face's WordPieceTrainer does), cased BERT normalization. Layout of the ids:
@@ -107,8 +107,8 @@ typedef struct cx_vocab_build_options {
                               stripped, by the tokenizer it returns too) */
 } cx_vocab_build_options;
 
-int cx_tokenizer_build(const char *const *texts, const size_t *lens, size_t n_texts,
-                       const cx_vocab_build_options *opt, cx_tokenizer **out, cx_error *err);
+CX_API int cx_tokenizer_build(const char *const *texts, const size_t *lens, size_t n_texts,
+                              const cx_vocab_build_options *opt, cx_tokenizer **out, cx_error *err);
 
 #ifdef __cplusplus
 }

@@ -79,12 +79,12 @@ typedef struct cx_train_options {
 } cx_train_options;
 
 /* Fills the seed's defaults. */
-void cx_train_defaults(cx_train_options *o);
+CX_API void cx_train_defaults(cx_train_options *o);
 
 /* Runs training. Returns CX_OK when all epochs ran, and also when *stop was
  * raised: then the checkpoint is written, *interrupted is 1, and --resume
  * continues exactly where it stopped. */
-int cx_train(const cx_train_options *o, const cx_train_callbacks *cb, int *interrupted, cx_error *err);
+CX_API int cx_train(const cx_train_options *o, const cx_train_callbacks *cb, int *interrupted, cx_error *err);
 
 #ifdef __cplusplus
 }

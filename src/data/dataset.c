@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "complexity/dataset.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/sbuf.h"
 
 struct cx_dataset {

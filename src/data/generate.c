@@ -11,7 +11,7 @@
 #include "data/render.h"
 #include "data/tmpl_int.h"
 #include "util/arena.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/strset.h"
 
 /* The seed's generation mix by tier (SPEC §2). */
@@ -99,6 +99,7 @@ static int draw_family(const cx_templates *t, const double *eff, int tier, doubl
 /* Optional template parts leave stray blanks: trim the ends, and in one-line
  * texts squeeze runs of spaces (multi-line texts keep their indentation). */
 static void tidy_spaces(sbuf *b) {
+    if (b->len == 0) return; /* a template can render to nothing: then b->data may still be NULL */
     int one_line = memchr(b->data, '\n', b->len) == NULL;
     size_t w = 0;
     for (size_t r = 0; r < b->len; r++) {
@@ -162,7 +163,7 @@ static int generate_tier(gen_state *s, int tier, double weight, size_t count, cx
         if (rc < 0) return cx_error_set(err, rc, "out of memory while generating");
         if (rc == 0)
             return cx_error_set(err, CX_ERR_INVALID,
-                                "could only make %zu distinct %s texts; lower --count, drop --dedup or add templates",
+                                "could only make %zu distinct %s texts; lower count, drop dedup or add templates",
                                 k, cx_tier_names[tier]);
     }
     return CX_OK;

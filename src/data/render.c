@@ -4,8 +4,6 @@
 
 #include "data/render.h"
 
-enum { MAX_PICKS = 32 };
-
 typedef struct pick {
     int slot, number;  /* {slot:number} */
     int value;         /* index of the chosen value */
@@ -16,8 +14,8 @@ typedef struct render_ctx {
     const cx_templates *t;
     cx_rng *rng;
     int plus;
-    pick picks[MAX_PICKS];
-    int n_picks;
+    pick *picks; /* growable: the linker bounds a render's size, not its number of picks */
+    int n_picks, cap_picks;
 } render_ctx;
 
 static int expand_seq(render_ctx *c, const tseq *seq, sbuf *out);
@@ -38,18 +36,22 @@ static int expand_pick(render_ctx *c, const tnode *node, sbuf *out) {
             sbuf_puts(out, c->picks[i].text);
             return CX_OK;
         }
-    if (c->n_picks == MAX_PICKS) return CX_ERR_INTERNAL;
+    if (c->n_picks == c->cap_picks) {
+        int cap = c->cap_picks ? 2 * c->cap_picks : 8;
+        pick *v = realloc(c->picks, (size_t)cap * sizeof *v);
+        if (!v) return CX_ERR_NOMEM;
+        c->picks = v;
+        c->cap_picks = cap;
+    }
     const tslot *s = &c->t->slots[slot];
-    pick *p = &c->picks[c->n_picks];
-    p->slot = slot;
-    p->number = number;
-    p->value = fresh_value(c, s, slot);
+    const int k = c->n_picks; /* an index: expanding the value may move c->picks */
+    c->picks[k] = (pick){slot, number, fresh_value(c, s, slot), NULL};
     c->n_picks++;
     sbuf tmp = SBUF_INIT;
-    int rc = expand_seq(c, &s->values[p->value], &tmp);
-    p->text = sbuf_detach(&tmp);
-    if (!p->text) return CX_ERR_NOMEM;
-    sbuf_puts(out, p->text);
+    int rc = expand_seq(c, &s->values[c->picks[k].value], &tmp);
+    c->picks[k].text = sbuf_detach(&tmp);
+    if (!c->picks[k].text) return CX_ERR_NOMEM;
+    sbuf_puts(out, c->picks[k].text);
     return rc;
 }
 
@@ -62,8 +64,10 @@ static int expand_node(render_ctx *c, const tnode *node, sbuf *out) {
         c->plus++;
         return CX_OK;
     case TN_NUM: {
-        uint64_t span = (uint64_t)(node->u.num.hi - node->u.num.lo) + 1;
-        sbuf_printf(out, "%ld", node->u.num.lo + (long)cx_rng_below(c->rng, span));
+        /* in unsigned arithmetic: hi - lo overflows a long for {#-9000000000000000000-9000000000000000000} */
+        uint64_t span = (uint64_t)node->u.num.hi - (uint64_t)node->u.num.lo + 1; /* 0: all 2^64 values */
+        uint64_t r = span ? cx_rng_below(c->rng, span) : cx_rng_next(c->rng);
+        sbuf_printf(out, "%ld", (long)((uint64_t)node->u.num.lo + r));
         return CX_OK;
     }
     case TN_ALT:
@@ -90,6 +94,7 @@ int tmpl_render(const cx_templates *t, const tfamily *f, cx_rng *rng, sbuf *out,
     const tseq *tmpl = &f->templates[cx_rng_below(rng, f->n_templates)];
     int rc = expand_seq(&c, tmpl, out);
     for (int i = 0; i < c.n_picks; i++) free(c.picks[i].text);
+    free(c.picks);
     *plus = c.plus;
     return rc;
 }

@@ -14,7 +14,8 @@
 #include "complexity/labels.h"
 #include "data/templates.h"
 #include "data/tmpl_expr.h"
-#include "util/error.h"
+#include "complexity/common.h"
+#include "util/utf8.h"
 
 typedef struct parser {
     cx_templates *t;
@@ -78,6 +79,9 @@ static int start_slot(parser *p, const char *name) {
         snprintf(msg, sizeof msg, "slot '%.60s' is already defined at %.80s:%d", name, old->file, old->line);
         return fail(p, "%s", msg);
     }
+    if (t->n_slots == TMPL_MAX_SLOTS) /* each new name is checked against all before it: keep that cheap */
+        return cx_error_set(p->err, CX_ERR_FORMAT, "%s:%d: more than the limit of %d slots", p->file, p->line,
+                            TMPL_MAX_SLOTS);
     if (grow((void **)&t->slots, &t->cap_slots, t->n_slots, sizeof(tslot)))
         return cx_error_set(p->err, CX_ERR_NOMEM, "out of memory");
     tslot *s = &t->slots[t->n_slots++];
@@ -94,6 +98,9 @@ static int start_family(parser *p, const char *id) {
     cx_templates *t = p->t;
     for (size_t i = 0; i < t->n_families; i++)
         if (strcmp(t->families[i].id, id) == 0) return fail(p, "family '%.100s' is defined twice", id);
+    if (t->n_families == TMPL_MAX_SLOTS)
+        return cx_error_set(p->err, CX_ERR_FORMAT, "%s:%d: more than the limit of %d families", p->file, p->line,
+                            TMPL_MAX_SLOTS);
     if (grow((void **)&t->families, &t->cap_families, t->n_families, sizeof(tfamily)))
         return cx_error_set(p->err, CX_ERR_NOMEM, "out of memory");
     tfamily *f = &t->families[t->n_families++];
@@ -113,8 +120,9 @@ static int start_family(parser *p, const char *id) {
 static int parse_score_range(parser *p, const char *v) {
     double lo, hi;
     char extra;
-    if (sscanf(v, "%lf %lf %c", &lo, &hi, &extra) != 2 || !(lo <= hi))
-        return fail(p, "score: expected two numbers LO HI, got '%.60s'", v);
+    /* in [0, 1] before the conversion to ten-thousandths: (int)1e300 is undefined */
+    if (sscanf(v, "%lf %lf %c", &lo, &hi, &extra) != 2 || !(0 <= lo && lo <= hi && hi <= 1))
+        return fail(p, "score: expected two numbers 0 <= LO <= HI <= 1, got '%.60s'", v);
     tfamily *f = p->family;
     f->score_lo = (int)(lo * 10000.0 + 0.5);
     f->score_hi = (int)(hi * 10000.0 + 0.5);
@@ -235,9 +243,24 @@ static int parse_line(parser *p, const char *text, size_t len, size_t *pos, cons
     return parse_key(p, buf);
 }
 
+/* Templates become dataset records, which must be UTF-8 without NUL
+ * characters (the record reader refuses both): so must the file. */
+static int check_text(parser *p, const char *text, size_t len) {
+    size_t bad = cx_utf8_invalid_at(text, len);
+    const char *nul = memchr(text, '\0', bad);
+    if (nul) bad = (size_t)(nul - text);
+    if (bad == len) return CX_OK;
+    p->line = 1;
+    for (size_t i = 0; i < bad; i++) p->line += text[i] == '\n';
+    return fail(p, "%s", nul ? "contains a NUL byte" : "invalid UTF-8");
+}
+
 int tmpl_parse(cx_templates *t, const char *file, const char *text, size_t len, cx_error *err) {
     parser p = {t, arena_strndup(&t->mem, file, strlen(file)), 0, NULL, NULL, err};
     if (!p.file) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    int rc = check_text(&p, text, len);
+    if (rc) return rc;
+    p.line = 0;
     size_t pos = 0;
     while (pos < len) {
         size_t eol = pos;
@@ -247,7 +270,7 @@ int tmpl_parse(cx_templates *t, const char *file, const char *text, size_t len, 
         size_t n = eol - pos;
         pos = eol < len ? eol + 1 : eol;
         trim(&l, &n);
-        int rc = parse_line(&p, text, len, &pos, l, n);
+        rc = parse_line(&p, text, len, &pos, l, n);
         if (rc) return rc;
     }
     return CX_OK;

@@ -6,8 +6,8 @@
 
 #include "data/templates.h"
 #include "data/tmpl_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 enum { MAX_TEMPLATE_FILE = 16 << 20 };
 

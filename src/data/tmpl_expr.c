@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "data/tmpl_expr.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/sbuf.h"
 
 typedef struct expr_ctx {
@@ -37,13 +37,16 @@ static int push_node(node_list *l, tnode node) {
     return 0;
 }
 
-/* Finds the ']' closing the '[' at s[0] and whether a top-level '|' occurs. */
-static const char *match_bracket(const char *s, const char *end, int *has_bar) {
+/* Finds the ']' closing the '[' at s[0] and whether a top-level '|' occurs.
+ * Gives up (*too_deep) past TMPL_MAX_NESTING levels: that bounds the
+ * recursion of parse_alt, and the scans from all the '[' of a text cost
+ * O(TMPL_MAX_NESTING * length) instead of O(length^2). */
+static const char *match_bracket(const char *s, const char *end, int *has_bar, int *too_deep) {
     int depth = 0;
-    *has_bar = 0;
+    *has_bar = *too_deep = 0;
     for (const char *p = s; p < end; p++) {
         if (*p == '\\' && p + 1 < end) { p++; continue; }
-        if (*p == '[') depth++;
+        if (*p == '[' && ++depth > TMPL_MAX_NESTING) { *too_deep = 1; return NULL; }
         else if (*p == ']' && --depth == 0) return p;
         else if (*p == '|' && depth == 1) *has_bar = 1;
     }
@@ -141,6 +144,7 @@ static int parse_seq(expr_ctx *c, const char **pp, const char *end, int in_alt, 
     node_list l = {0};
     sbuf text = SBUF_INIT;
     const char *p = *pp;
+    const char *brace = NULL; /* the first '}' at or after p (end: none), kept across '{'s: linear, not quadratic */
     int rc = CX_OK;
     while (p < end && rc == CX_OK) {
         char ch = *p, esc;
@@ -151,7 +155,9 @@ static int parse_seq(expr_ctx *c, const char **pp, const char *end, int in_alt, 
             continue;
         }
         if (ch == '{') {
-            const char *close = memchr(p, '}', (size_t)(end - p));
+            if (!brace || brace < p) brace = memchr(p, '}', (size_t)(end - p));
+            if (!brace) brace = end;
+            const char *close = brace < end ? brace : NULL;
             tnode node;
             if (close && parse_brace(c, p + 1, (size_t)(close - p - 1), &node)) {
                 if (flush_text(c, &text, &l) || push_node(&l, node)) rc = CX_ERR_NOMEM;
@@ -159,8 +165,13 @@ static int parse_seq(expr_ctx *c, const char **pp, const char *end, int in_alt, 
                 continue;
             }
         } else if (ch == '[') {
-            int has_bar;
-            const char *close = match_bracket(p, end, &has_bar);
+            int has_bar, too_deep;
+            const char *close = match_bracket(p, end, &has_bar, &too_deep);
+            if (too_deep) {
+                rc = cx_error_set(c->err, CX_ERR_FORMAT, "%s:%d: brackets nest deeper than the limit of %d levels "
+                                  "(write \\[ for a literal '[')", c->file, c->line, TMPL_MAX_NESTING);
+                break;
+            }
             if (close && has_bar) {
                 tnode node;
                 if (flush_text(c, &text, &l)) { rc = CX_ERR_NOMEM; break; }

@@ -11,6 +11,17 @@
 #include "complexity/generate.h"
 #include "util/arena.h"
 
+/* Limits on what a template file may ask for (files are untrusted): each
+ * keeps parsing, linking and rendering linear in the file and the stack
+ * shallow. The built-in set stays far below them. */
+enum {
+    TMPL_MAX_NESTING = 32,        /* [...] inside [...] */
+    TMPL_MAX_SLOT_DEPTH = 32,     /* a slot's values referring to slots referring to slots ... */
+    TMPL_MAX_EXPANSION = 64 << 10, /* bytes (and nodes) one slot or template can expand to: even
+                                      escaped 6 to 1 in JSON, a text fits a dataset line (CX_MAX_LINE_BYTES) */
+    TMPL_MAX_SLOTS = 10000,       /* slots and families of a set, each */
+};
+
 typedef enum { TN_TEXT, TN_SLOT, TN_NUM, TN_ALT, TN_PLUS } tn_kind;
 
 typedef struct tseq tseq;

@@ -5,7 +5,7 @@
 
 #include "complexity/labels.h"
 #include "data/tmpl_int.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/strset.h"
 
 typedef struct linker {
@@ -65,34 +65,98 @@ static int check_family(linker *k, tfamily *f) {
     return CX_OK;
 }
 
-/* Depth-first search for a slot that can reach itself. */
-static int visit(linker *k, size_t i, unsigned char *state);
+/* What a slot or template can expand to, worst case: its depth in slot
+ * references and its size (bytes of text, plus one per node so that text-free
+ * nodes count too), capped just above TMPL_MAX_EXPANSION. Keeps rendering
+ * bounded: nested slots multiply ({a}{a} where a is {b}{b} ...). */
+typedef struct extent {
+    int depth;
+    size_t size;
+} extent;
 
-static int visit_seq(linker *k, const tseq *seq, unsigned char *state) {
+/* Per slot, filled by visit: state 0 unseen, 1 on the current path, 2 done. */
+typedef struct slot_extent {
+    unsigned char state;
+    extent e;
+} slot_extent;
+
+static size_t add_capped(size_t a, size_t b) { return a + b > TMPL_MAX_EXPANSION ? TMPL_MAX_EXPANSION + 1 : a + b; }
+
+/* Depth-first search for a slot that can reach itself, measuring as it goes;
+ * path is the number of slots above this one on the current path. */
+static int visit(linker *k, size_t i, int path, slot_extent *se);
+
+static int measure_seq(linker *k, const tseq *seq, int path, slot_extent *se, extent *out) {
+    *out = (extent){0, 0};
     for (size_t j = 0; j < seq->n; j++) {
         const tnode *node = &seq->nodes[j];
+        extent e = {0, node->kind == TN_TEXT ? node->u.text.n : node->kind == TN_NUM ? 21 : 1};
         int rc = CX_OK;
-        if (node->kind == TN_SLOT) rc = visit(k, (size_t)node->u.ref.slot, state);
-        else if (node->kind == TN_ALT)
-            for (size_t a = 0; a < node->u.alt.n && !rc; a++) rc = visit_seq(k, &node->u.alt.alts[a], state);
+        if (node->kind == TN_SLOT) {
+            rc = visit(k, (size_t)node->u.ref.slot, path + 1, se);
+            e.depth = se[node->u.ref.slot].e.depth + 1;
+            e.size = add_capped(e.size, se[node->u.ref.slot].e.size);
+        } else if (node->kind == TN_ALT) {
+            for (size_t a = 0; a < node->u.alt.n && !rc; a++) {
+                extent alt;
+                rc = measure_seq(k, &node->u.alt.alts[a], path, se, &alt);
+                if (alt.depth > e.depth) e.depth = alt.depth;
+                if (alt.size + 1 > e.size) e.size = add_capped(alt.size, 1);
+            }
+        }
         if (rc) return rc;
+        if (e.depth > out->depth) out->depth = e.depth;
+        out->size = add_capped(out->size, e.size);
     }
     return CX_OK;
 }
 
-static int visit(linker *k, size_t i, unsigned char *state) {
-    if (state[i] == 2) return CX_OK;
+static int visit(linker *k, size_t i, int path, slot_extent *se) {
+    if (se[i].state == 2) return CX_OK;
     tslot *s = &k->t->slots[i];
-    if (state[i] == 1)
+    if (se[i].state == 1)
         return cx_error_set(k->err, CX_ERR_FORMAT, "%s:%d: slot '%s' refers to itself through other slots", s->file,
                             s->line, s->name);
-    state[i] = 1;
+    if (path > TMPL_MAX_SLOT_DEPTH) /* before recursing further: the stack stays shallow */
+        return cx_error_set(k->err, CX_ERR_FORMAT, "%s:%d: slot '%s': slot references nest deeper than the limit of %d",
+                            s->file, s->line, s->name, TMPL_MAX_SLOT_DEPTH);
+    se[i].state = 1;
     for (size_t v = 0; v < s->n_values; v++) {
-        int rc = visit_seq(k, &s->values[v], state);
+        extent e;
+        int rc = measure_seq(k, &s->values[v], path, se, &e);
         if (rc) return rc;
+        if (e.depth > se[i].e.depth) se[i].e.depth = e.depth;
+        if (e.size > se[i].e.size) se[i].e.size = e.size;
     }
-    state[i] = 2;
+    se[i].state = 2;
+    if (se[i].e.depth > TMPL_MAX_SLOT_DEPTH)
+        return cx_error_set(k->err, CX_ERR_FORMAT, "%s:%d: slot '%s': slot references nest deeper than the limit of %d",
+                            s->file, s->line, s->name, TMPL_MAX_SLOT_DEPTH);
+    if (se[i].e.size > TMPL_MAX_EXPANSION)
+        return cx_error_set(k->err, CX_ERR_FORMAT, "%s:%d: slot '%s' can expand to more than the limit of %d bytes",
+                            s->file, s->line, s->name, TMPL_MAX_EXPANSION);
     return CX_OK;
+}
+
+/* Cycles, depth and size of every slot, then of every family's templates. */
+static int check_extents(linker *k) {
+    cx_templates *t = k->t;
+    slot_extent *se = calloc(t->n_slots + 1, sizeof *se);
+    if (!se) return cx_error_set(k->err, CX_ERR_NOMEM, "out of memory");
+    int rc = CX_OK;
+    for (size_t i = 0; i < t->n_slots && !rc; i++) rc = visit(k, i, 0, se);
+    for (size_t i = 0; i < t->n_families && !rc; i++) {
+        const tfamily *f = &t->families[i];
+        for (size_t j = 0; j < f->n_templates && !rc; j++) {
+            extent e;
+            rc = measure_seq(k, &f->templates[j], 0, se, &e);
+            if (!rc && e.size > TMPL_MAX_EXPANSION)
+                rc = cx_error_set(k->err, CX_ERR_FORMAT, "%s:%d: family '%s': template %zu can expand to more than "
+                                  "the limit of %d bytes", f->file, f->line, f->id, j + 1, TMPL_MAX_EXPANSION);
+        }
+    }
+    free(se);
+    return rc;
 }
 
 static int link_all(linker *k) {
@@ -125,12 +189,7 @@ static int link_all(linker *k) {
             return cx_error_set(k->err, CX_ERR_FORMAT, "%s:%d: slot '%s' has %zu values but {%s:%d} needs %d distinct ones",
                                 s->file, s->line, s->name, s->n_values, s->name, s->max_pick, s->max_pick);
     }
-    unsigned char *state = calloc(t->n_slots + 1, 1);
-    if (!state) return cx_error_set(k->err, CX_ERR_NOMEM, "out of memory");
-    int rc = CX_OK;
-    for (size_t i = 0; i < t->n_slots && !rc; i++) rc = visit(k, i, state);
-    free(state);
-    return rc;
+    return check_extents(k);
 }
 
 int tmpl_link(cx_templates *t, cx_error *err) {

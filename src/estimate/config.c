@@ -21,7 +21,13 @@
  *     ml_estimation_mode: ml_only     ml_only | hybrid | ml_refine (the seed: hybrid;
  *                                     docs/QUALITY.md measures why not)
  *     track_accuracy: true            bool (a seed field)
- * Every error names FILE:LINE and the key. */
+ * Every error names FILE:LINE and the key.
+ *
+ * Limits (the file is untrusted): CONFIG_MAX_BYTES of text, lists and
+ * mappings nested CONFIG_MAX_DEPTH deep, CONFIG_MAX_ANCHORS anchors and
+ * CONFIG_MAX_ALIASES aliases. libyaml's loader is quadratic in each of the
+ * last three (a 200 kB file of '[' took 47 s), so a pass over the events
+ * checks them before the document is built. */
 #include "complexity/estimator.h"
 
 #include <math.h>
@@ -34,10 +40,10 @@
 #include <yaml.h>
 
 #include "estimate/keywords.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
-enum { CONFIG_MAX_BYTES = 16 << 20 };
+enum { CONFIG_MAX_BYTES = 1 << 20, CONFIG_MAX_DEPTH = 64, CONFIG_MAX_ANCHORS = 1000, CONFIG_MAX_ALIASES = 1000 };
 
 const char *const cx_ml_mode_names[3] = {"ml_only", "hybrid", "ml_refine"};
 const char *const cx_trigger_mode_names[3] = {"auto", "manual", "auto_silent"};
@@ -272,25 +278,71 @@ static int parse_document(const parse_ctx *pc, cx_estimator_config *cfg) {
     return CX_OK;
 }
 
+static int syntax_error(const yaml_parser_t *parser, const char *name, cx_error *err) {
+    if (parser->error == YAML_MEMORY_ERROR) return cx_error_set(err, CX_ERR_NOMEM, "%s: out of memory", name);
+    return cx_error_set(err, CX_ERR_FORMAT, "%s:%zu:%zu: YAML syntax: %s%s%s", name, parser->problem_mark.line + 1,
+                        parser->problem_mark.column + 1, parser->problem ? parser->problem : "error",
+                        parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/* The event pass: stops at the first event over a limit, so a hostile file
+ * costs no more than its first CONFIG_MAX_DEPTH levels. */
+static int check_limits(const char *yaml, size_t len, const char *name, cx_error *err) {
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+    int depth = 0, anchors = 0, aliases = 0, rc = CX_OK, done = 0;
+    while (!rc && !done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = syntax_error(&parser, name, err);
+            break;
+        }
+        size_t line = ev.start_mark.line + 1;
+        const yaml_char_t *anchor = ev.type == YAML_SCALAR_EVENT           ? ev.data.scalar.anchor
+                                    : ev.type == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
+                                    : ev.type == YAML_MAPPING_START_EVENT  ? ev.data.mapping_start.anchor
+                                                                           : NULL;
+        if (anchor && ++anchors > CONFIG_MAX_ANCHORS)
+            rc = cx_error_set(err, CX_ERR_FORMAT, "%s:%zu: more than %d YAML anchors (&name)", name, line,
+                              CONFIG_MAX_ANCHORS);
+        else if (ev.type == YAML_ALIAS_EVENT && ++aliases > CONFIG_MAX_ALIASES)
+            rc = cx_error_set(err, CX_ERR_FORMAT, "%s:%zu: more than %d YAML aliases (*name)", name, line,
+                              CONFIG_MAX_ALIASES);
+        else if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) &&
+                 ++depth > CONFIG_MAX_DEPTH)
+            rc = cx_error_set(err, CX_ERR_FORMAT, "%s:%zu: lists and mappings nest deeper than the limit of %d levels",
+                              name, line, CONFIG_MAX_DEPTH);
+        else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+            depth--;
+        done = ev.type == YAML_DOCUMENT_END_EVENT || ev.type == YAML_STREAM_END_EVENT; /* the loader reads one */
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 int cx_estimator_config_parse(const char *yaml, size_t len, const char *name, cx_estimator_config *cfg,
                               cx_error *err) {
     if (!name) name = "<config>";
+    if (len > CONFIG_MAX_BYTES)
+        return cx_error_set(err, CX_ERR_FORMAT, "%s: %zu bytes, larger than the %d-byte limit of a config file", name,
+                            len, CONFIG_MAX_BYTES);
+    int rc = check_limits(yaml, len, name, err);
+    if (rc) return rc;
     yaml_parser_t parser;
     yaml_document_t doc;
     if (!yaml_parser_initialize(&parser)) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        int rc = cx_error_set(err, CX_ERR_FORMAT, "%s:%zu:%zu: YAML syntax: %s%s%s", name,
-                              parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                              parser.problem ? parser.problem : "error", parser.context ? " " : "",
-                              parser.context ? parser.context : "");
+        rc = syntax_error(&parser, name, err);
         yaml_parser_delete(&parser);
         return rc;
     }
     cx_estimator_config next; /* a file describes the whole config: unset fields are defaults */
     cx_estimator_config_defaults(&next);
     parse_ctx pc = {&doc, name, err};
-    int rc = parse_document(&pc, &next);
+    rc = parse_document(&pc, &next);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     if (rc == CX_OK) *cfg = next;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/json_out.h"
 #include "util/sbuf.h"
 

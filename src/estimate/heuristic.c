@@ -17,7 +17,7 @@
 #include "estimate/keywords.h"
 #include "estimate/kwindex.h"
 #include "estimate/text.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/utf8.h"
 
 const char *const cx_dim_names[CX_N_DIMS] = {

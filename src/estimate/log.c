@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/sbuf.h"
 
 struct cx_logger {

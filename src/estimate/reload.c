@@ -9,8 +9,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 void cx_file_stamp_of(const char *path, file_stamp *st) {
     struct stat sb;

@@ -126,7 +126,7 @@ void cx_report_worst(sbuf *b, const cx_eval_result *r) {
     for (int k = 0; k < CX_N_PREDICTORS; k++)
         if (r->pred[k].evaluated && k != (int)r->primary) sbuf_printf(b, "<th>%s</th>", cx_predictor_names[k]);
     sbuf_puts(b, "</tr></thead><tbody>");
-    int ncols = 8 + cx_report_n_evaluated(r) - 1;
+    int ncols = 8 + cx_eval_n_evaluated(r) - 1;
     for (size_t w = 0; w < p->n_worst; w++) worst_row(b, r, w + 1, p->worst[w], ncols);
     sbuf_puts(b, "</tbody></table></div><p class=\"note\">Ranked by |predicted score &#8722; true score|; "
                  "predicted tier and the other columns are each predictor's score for the same text.</p></section>");

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "eval/report.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 const char *const cx_predictor_names[CX_N_PREDICTORS] = {"heuristic", "ml", "ml_only", "hybrid", "ml_refine"};
 
@@ -33,6 +33,7 @@ typedef struct eval_state {
     cx_ml_prediction slot;                /* the current sample's ML prediction */
     cx_ml_backend backend;                /* replays `slot` */
     cx_estimator *est[CX_N_PREDICTORS];   /* NULL for ml and for predictors not run */
+    cx_classifier_ctx *ctx;               /* the classifier's working memory; NULL without one */
 } eval_state;
 
 static double now_ms(void) {
@@ -105,7 +106,7 @@ static void find_worst(cx_eval_result *r, cx_eval_predictor *p) {
     }
 }
 
-static int run_sample(cx_eval_result *r, eval_state *st, cx_classifier *cl, size_t i, cx_error *err) {
+static int run_sample(cx_eval_result *r, eval_state *st, cx_classifier_ctx *cl, size_t i, cx_error *err) {
     const cx_record *rec = cx_dataset_get(r->ds, i);
     double ml_ms = 0;
     if (cl) {
@@ -182,10 +183,12 @@ int cx_eval_run(const cx_dataset *ds, const cx_eval_options *opt, cx_eval_result
     memset(&st, 0, sizeof st);
     int rc = assign_languages(r, err);
     if (rc == CX_OK) rc = setup(r, &st, opt, err);
+    if (rc == CX_OK && opt->classifier) rc = cx_classifier_ctx_open(opt->classifier, &st.ctx, err);
     for (size_t i = 0; rc == CX_OK && i < r->n; i++) {
-        rc = run_sample(r, &st, opt->classifier, i, err);
+        rc = run_sample(r, &st, st.ctx, i, err);
         if (rc != CX_OK) cx_error_prefix(err, "%s:%zu", cx_dataset_path(ds), cx_dataset_get(ds, i)->line);
     }
+    cx_classifier_ctx_free(st.ctx);
     for (int k = 0; k < CX_N_PREDICTORS; k++) {
         cx_estimator_free(st.est[k]);
         if (rc == CX_OK && r->pred[k].evaluated) find_worst(r, &r->pred[k]);

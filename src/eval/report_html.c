@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "eval/report.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 #include "util/utf8.h"
 
 void cx_html_escape(sbuf *b, const char *s, size_t n) {
@@ -38,7 +38,7 @@ void cx_html_escape(sbuf *b, const char *s, size_t n) {
 
 static void esc(sbuf *b, const char *s) { cx_html_escape(b, s, strlen(s)); }
 
-int cx_report_n_evaluated(const cx_eval_result *r) {
+int cx_eval_n_evaluated(const cx_eval_result *r) {
     int n = 0;
     for (int k = 0; k < CX_N_PREDICTORS; k++) n += r->pred[k].evaluated;
     return n;
@@ -147,7 +147,7 @@ static void summary_section(sbuf *b, const cx_eval_result *r) {
                  "<th>predictor</th><th class=\"l\">how</th><th>score MAE</th><th>max error</th><th>tier acc</th>"
                  "<th>within one tier</th><th>intent acc</th><th>domain F1</th><th>avg ms</th><th>ML used</th>"
                  "</tr></thead><tbody>");
-    int several = cx_report_n_evaluated(r) > 1;
+    int several = cx_eval_n_evaluated(r) > 1;
     for (int k = 0; k < CX_N_PREDICTORS; k++) {
         const cx_eval_predictor *p = &r->pred[k];
         if (!p->evaluated) continue;
@@ -197,7 +197,7 @@ static void plots_section(sbuf *b, const cx_eval_result *r) {
 }
 
 static void language_section(sbuf *b, const cx_eval_result *r) {
-    int np = cx_report_n_evaluated(r);
+    int np = cx_eval_n_evaluated(r);
     sbuf_puts(b, "<section id=\"languages\"><h2>Per language</h2><div class=\"scroll\"><table class=\"data\"><thead><tr>"
                  "<th>language</th><th class=\"l\">predictor</th><th>samples</th><th>score MAE</th><th>max error</th>"
                  "<th>tier acc</th><th>within one tier</th><th>intent acc</th><th>domain F1</th></tr></thead><tbody>");

@@ -2,8 +2,12 @@
  * the top level, and one object per predictor, language and class. Figures are
  * fractions in [0,1]; a figure a predictor cannot have (the heuristic's intent
  * accuracy) is null. */
+#include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
+#include "complexity/fileio.h"
 #include "eval/report.h"
 
 static cJSON *matrix_json(const size_t *cm, int n) {
@@ -143,7 +147,7 @@ static cJSON *languages_json(const cx_eval_result *r) {
     return j;
 }
 
-cJSON *cx_eval_to_json(const cx_eval_result *r, const char *model, const char *data) {
+static cJSON *eval_json(const cx_eval_result *r, const char *model, const char *data) {
     cJSON *j = cJSON_CreateObject();
     if (!j) return NULL;
     if (model) cJSON_AddStringToObject(j, "model", model);
@@ -163,4 +167,29 @@ cJSON *cx_eval_to_json(const cx_eval_result *r, const char *model, const char *d
         if (o) add_predictor(o, r, (cx_predictor)k);
     }
     return j;
+}
+
+char *cx_eval_to_json(const cx_eval_result *r, const char *model, const char *data) {
+    cJSON *j = eval_json(r, model, data);
+    char *text = j ? cJSON_Print(j) : NULL;
+    cJSON_Delete(j);
+    return text;
+}
+
+int cx_eval_write_json(const cx_eval_result *r, const char *model, const char *data, const char *path,
+                       cx_error *err) {
+    char *text = cx_eval_to_json(r, model, data);
+    if (!text) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    cx_afile af;
+    int rc = cx_afile_open(&af, path, err);
+    if (rc == CX_OK) {
+        if (fputs(text, af.f) < 0 || fputc('\n', af.f) == EOF) {
+            cx_afile_abort(&af);
+            rc = cx_error_set(err, CX_ERR_IO, "%s: write failed", path);
+        } else {
+            rc = cx_afile_commit(&af, err);
+        }
+    }
+    free(text);
+    return rc;
 }

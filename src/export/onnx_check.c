@@ -12,7 +12,7 @@
 #include "complexity/labels.h"
 #include "complexity/onnx_export.h"
 #include "onnx/onnx.pb-c.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/strset.h"
 
 /* The operators our exporter writes (and an evaluator must know). */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "export/onnx_ops.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/strset.h"
 
 void et_release(et *t) {

@@ -8,7 +8,7 @@
 #include "complexity/labels.h"
 #include "export/onnx_export_int.h"
 #include "export/onnx_quant.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 enum {
     F32 = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT,

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/error.h"
+#include "complexity/common.h"
 
 size_t et_elem_size(et_type t) {
     switch (t) {

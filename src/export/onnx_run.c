@@ -11,7 +11,7 @@
 #include "complexity/labels.h"
 #include "complexity/onnx_export.h"
 #include "export/onnx_eval.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 /* Decodes path (checked first by cx_onnx_check). */
 static int decode(const char *path, Onnx__ModelProto **out, cx_error *err) {

@@ -6,8 +6,8 @@
 
 #include "complexity/labels.h"
 #include "export/onnx_export_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 /* protobuf-c writes through this: straight to the temp file, no second copy */
 typedef struct file_buffer {

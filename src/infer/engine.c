@@ -6,7 +6,7 @@
 
 #include "infer/engine_int.h"
 #include "infer/quant.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/hugemem.h"
 
 static const char *const head_names[ENG_N_HEADS] = {"score", "tier", "domain", "intent"};

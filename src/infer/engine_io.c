@@ -17,8 +17,8 @@
 
 #include "infer/engine_int.h"
 #include "model/safetensors.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 #define META_FORMAT "complexity.format"
 #define META_CONFIG "complexity.config"

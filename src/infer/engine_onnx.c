@@ -18,7 +18,7 @@
 #include "infer/engine_int.h"
 #include "infer/onnx_read.h"
 #include "infer/quant.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 typedef struct src {
     const onnx_inits *in;

@@ -10,7 +10,7 @@
 #include "infer/engine_int.h"
 #include "infer/quant.h"
 #include "infer/vec.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 struct cx_engine_ctx {
     const cx_engine *e;

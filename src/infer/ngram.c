@@ -9,7 +9,7 @@
 #include <utf8proc.h>
 
 #include "model/safetensors.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/utf8.h"
 
 enum { NGRAM_N_MAX = 4, BITS_MIN = 8, BITS_MAX = 24 };

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "infer/onnx_read.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 typedef struct rd {
     const uint8_t *p, *end;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "complexity/model.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 static cx_model_config base_config(int dim, int layers, int heads, int ffn) {
     cx_model_config c;

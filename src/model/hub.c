@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 
 #include "complexity/hub.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 #include "util/sbuf.h"
 
 static const char *const REQUIRED[] = {"config.json", "model.safetensors"};
@@ -52,7 +52,7 @@ static int download(const char *url, const char *path, long *http, char *curl_ms
     curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "complexity/" CX_VERSION);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "complexity/" CX_VERSION_STRING);
     curl_msg[0] = '\0';
     CURLcode cc = curl_easy_perform(c);
     *http = 0;
@@ -112,8 +112,8 @@ int cx_hub_fetch(const char *name, const char *cache_dir, char **dir_out, cx_err
         if (rc == CX_ERR_IO || rc == CX_ERR_NOT_FOUND)
             cx_error_set(err, rc,
                          "%s\nWithout network, put config.json, model.safetensors and vocab.txt (or tokenizer.json) of "
-                         "%s into %s, or pass --base DIR (a folder with those files) or --base none to train from "
-                         "scratch",
+                         "%s into %s, or set base_dir to a folder with those files (or NULL to train from "
+                         "scratch)",
                          cause, name, sbuf_str(&dir));
     }
     if (rc == CX_OK) *dir_out = sbuf_detach(&dir);

@@ -4,7 +4,7 @@
 #include <sys/mman.h>
 
 #include "model/model_int.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 int model_alloc(cx_model **out, const cx_model_config *cfg, cx_error *err) {
     *out = NULL;

@@ -138,6 +138,11 @@ void heads_backward(const cx_model *m, nn_gemm *gemm, cx_params *g, float *dhidd
 
 /* model.c */
 int model_alloc(cx_model **out, const cx_model_config *cfg, cx_error *err);
+/* Reads each of m's tensors from f by name, its shape checked against the one
+ * m's config gives it; other tensors in f (a checkpoint's optimizer state) are
+ * not looked at. The one reader of weights for every file that holds them. */
+struct st_file;
+int model_read_tensors(cx_model *m, const struct st_file *f, const char *path, cx_error *err);
 void model_init_weights(cx_model *m, uint64_t seed, size_t from);
 
 #endif

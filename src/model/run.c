@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "model/model_int.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 static int set_batch(cx_model_ws *ws, const cx_model_batch *b, int need_ids, cx_error *err) {
     const cx_model *m = ws->m;

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 #include "util/strset.h"
 
 #define ST_MAX_HEADER ((size_t)100 << 20) /* as the reference implementation */
@@ -251,6 +251,8 @@ const char *st_meta(const st_file *f, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(f->meta, key);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
+
+size_t st_data_size(const st_file *f) { return f->data_len; }
 
 const uint8_t *st_data(const st_file *f, const st_tensor *t) { return f->data + t->begin; }
 

@@ -41,6 +41,8 @@ const st_tensor *st_get(const st_file *f, int i);
 const st_tensor *st_find(const st_file *f, const char *name);
 /* A metadata value (borrowed from f), or NULL. */
 const char *st_meta(const st_file *f, const char *key);
+/* Bytes of the data section (after the header). */
+size_t st_data_size(const st_file *f);
 /* Raw bytes of a tensor (borrowed from the mapping). */
 const uint8_t *st_data(const st_file *f, const st_tensor *t);
 /* Hands the file's mapping (private, copy-on-write) to the caller, who must

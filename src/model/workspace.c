@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "model/model_int.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 typedef struct carver {
     char *base;      /* NULL on the sizing pass */

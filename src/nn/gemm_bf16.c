@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -19,15 +19,18 @@ void matmul_forward(nn_gemm *g, float *out, const float *inp, const float *weigh
     /* out (N,OC) = inp (N,C) @ weight^T; weight is (OC,C) as PyTorch stores it */
     if (N == 0) return;
     /* a failed bf16 call (out of memory) falls back to fp32 */
-    if (!g || nn_gemm_forward(g, out, inp, weight, N, C, OC))
+    if (!g || nn_gemm_forward(g, out, inp, weight, N, C, OC)) {
+        nn_blas_init(); /* OpenBLAS on its best kernels before its first GEMM */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, OC, C, 1.0f, inp, C,
-                weight, C, 0.0f, out, OC);
+                    weight, C, 0.0f, out, OC);
+    }
     add_bias(out, bias, N, OC);
 }
 
 void matmul_backward(nn_gemm *g, float *dinp, float *dweight, float *dbias, const float *dout,
                      const float *inp, const float *weight, size_t N, int C, int OC) {
     if (N == 0) return;
+    nn_blas_init(); /* OpenBLAS on its best kernels before its first GEMM */
     int dout_ready = 0; /* dout's bf16 copy made by the data gradient, reused by the weights' */
     if (dinp && g) dout_ready = !nn_gemm_backward_data(g, dinp, dout, weight, N, C, OC);
     if (dinp && !dout_ready) /* dinp (N,C) += dout (N,OC) @ weight (OC,C) */
@@ -80,6 +83,7 @@ void matmul_backward_naive(float *dinp, float *dweight, float *dbias, const floa
 
 void nn_set_threads(int n) {
     if (n < 1) n = 1;
+    nn_blas_init(); /* early, while the caller is likely still one thread */
     omp_set_num_threads(n);
     openblas_set_num_threads(n);
 }

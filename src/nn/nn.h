@@ -110,6 +110,18 @@ double cross_entropy_loss(float *dlogits, const float *logits, const int *target
 double bce_logits_loss(float *dlogits, const float *logits, const float *target,
                        int B, int K, float weight);
 
+/* ---- OpenBLAS core type (blas.c). A DYNAMIC_ARCH OpenBLAS older than the
+ * CPU runs generic SSE3 kernels ("Prescott"); nn_blas_init switches it to the
+ * best core type it has for this CPU's instructions. Idempotent and
+ * thread-safe (pthread_once); matmul_* and nn_set_threads call it. It sets
+ * and restores OPENBLAS_CORETYPE, so call it early, before other threads
+ * might read the environment. CX_BLAS_CORE=keep: no switch; =<name>: that
+ * core type. */
+void nn_blas_init(void);
+/* Static string, e.g. "OpenBLAS 0.3.21 core Cooperlake (switched from
+ * Prescott: this CPU has AVX-512 BF16)"; runs nn_blas_init. */
+const char *nn_blas_describe(void);
+
 /* ---- threads: one OpenMP team and OpenBLAS with the same count, so the two
  * pools take turns instead of oversubscribing the cores. */
 void nn_set_threads(int n);

@@ -13,7 +13,7 @@
 
 #include "text/bert_unicode.h"
 #include "text/tok_int.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/sbuf.h"
 #include "util/strset.h"
 #include "util/utf8.h"

@@ -9,7 +9,7 @@
 
 #include "text/bert_unicode.h"
 #include "text/tok_int.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/utf8.h"
 
 #define WORD_STACK_CHARS 128

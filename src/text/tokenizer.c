@@ -5,8 +5,8 @@
 
 #include "text/bert_unicode.h"
 #include "text/tok_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 #define TOK_MAX_TOKENS (1u << 24) /* far above any BERT vocabulary; ids fit int32 */
 

@@ -24,12 +24,21 @@
 #include <string.h>
 
 #include "text/tok_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 #include "util/utf8.h"
 
 #define TOK_MAX_FILE_BYTES ((size_t)256 << 20)
 #define TOK_MAX_ID (1 << 24)
+
+/* The longest piece WordPiece can produce: a word of more than
+ * max_input_chars_per_word characters (after normalization, at most 4 bytes
+ * each in UTF-8) becomes the unk token whole, and a continuing piece carries
+ * the prefix. A longer vocabulary entry can never be emitted: refused as a
+ * sign of a corrupt file (a 2 MB "token" was accepted before). */
+static size_t max_piece_bytes(const cx_tokenizer_options *opt, size_t prefix_len) {
+    return (size_t)opt->max_input_chars_per_word * 4 + prefix_len;
+}
 
 /* ---- vocab.txt ---- */
 
@@ -74,6 +83,12 @@ int tok_load_vocab_txt(const char *path, const char *config_path, cx_tokenizer *
     size_t n_lines = 0;
     for (size_t i = 0; i < len; i++) n_lines += data[i] == '\n';
     if (len && data[len - 1] != '\n') n_lines++;
+    if (n_lines > TOK_MAX_ID) {
+        free(data);
+        return cx_error_set(err, CX_ERR_FORMAT, "%s: %zu lines, more than the %d tokens a vocabulary may hold", path,
+                            n_lines, TOK_MAX_ID);
+    }
+    const size_t max_bytes = max_piece_bytes(&opt, 2); /* "##" */
     const char **tokens = calloc(n_lines ? n_lines : 1, sizeof(char *));
     if (!tokens) {
         free(data);
@@ -86,6 +101,13 @@ int tok_load_vocab_txt(const char *path, const char *config_path, cx_tokenizer *
         size_t stop = end;
         while (stop > pos && is_trailing_space(data[stop - 1])) stop--;
         data[stop] = '\0';
+        if (stop - pos > max_bytes) {
+            rc = cx_error_set(err, CX_ERR_FORMAT,
+                              "%s:%zu: token of %zu bytes, over the %zu-byte limit (%d characters of at most 4 bytes "
+                              "plus \"##\": the longest piece the tokenizer can produce)",
+                              path, line + 1, stop - pos, max_bytes, opt.max_input_chars_per_word);
+            break;
+        }
         if (cx_utf8_invalid_at(data + pos, stop - pos) != stop - pos) {
             rc = cx_error_set(err, CX_ERR_FORMAT, "%s:%zu: token is not valid UTF-8", path, line + 1);
             break;
@@ -134,10 +156,16 @@ static int get_bool(jctx *c, const cJSON *o, const char *key, const char *field,
     return CX_OK;
 }
 
+/* A JSON number that is an integer in lo..hi. The range is checked before
+ * the cast: converting 1e300 to an integer type is undefined behaviour. */
+static int is_int_in(const cJSON *v, long lo, long hi) {
+    return cJSON_IsNumber(v) && v->valuedouble >= (double)lo && v->valuedouble <= (double)hi &&
+           v->valuedouble == (double)(long)v->valuedouble;
+}
+
 static int get_int(jctx *c, const cJSON *o, const char *key, const char *field, long lo, long hi, long *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble || v->valuedouble < (double)lo ||
-        v->valuedouble > (double)hi) {
+    if (!is_int_in(v, lo, hi)) {
         char why[96];
         snprintf(why, sizeof why, "expected an integer in %ld..%ld", lo, hi);
         return bad(c, field, why);
@@ -189,17 +217,31 @@ static int check_top_level(jctx *c, const cJSON *root) {
     return CX_OK;
 }
 
-/* model.vocab -> tokens[id] (borrowed strings of the JSON tree). */
-static int parse_vocab(jctx *c, const cJSON *vocab, const char ***tokens_out, size_t *n_out) {
+/* model.vocab -> tokens[id] (borrowed strings of the JSON tree). Ids may
+ * leave holes (a vocab.txt with a repeated line converts to one), but no more
+ * holes than tokens: a few bytes must not ask for 16 million ids. */
+static int parse_vocab(jctx *c, const cJSON *vocab, size_t max_bytes, const char ***tokens_out, size_t *n_out) {
     if (!cJSON_IsObject(vocab)) return bad(c, "model.vocab", "expected an object {token: id}");
     long max_id = -1;
-    for (const cJSON *it = vocab->child; it; it = it->next) {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble >= TOK_MAX_ID ||
-            it->valuedouble != (double)(long)it->valuedouble)
-            return bad(c, "model.vocab", "ids must be integers in 0..16777215");
+    size_t count = 0;
+    for (const cJSON *it = vocab->child; it; it = it->next, count++) {
+        if (!is_int_in(it, 0, TOK_MAX_ID - 1)) return bad(c, "model.vocab", "ids must be integers in 0..16777215");
+        size_t len = strlen(it->string);
+        if (len > max_bytes) {
+            char why[320];
+            snprintf(why, sizeof why, "token \"%.40s...\" (id %ld) is %zu bytes, over the %zu-byte limit "
+                     "(max_input_chars_per_word characters of at most 4 bytes plus the prefix)",
+                     it->string, (long)it->valuedouble, len, max_bytes);
+            return bad(c, "model.vocab", why);
+        }
         if ((long)it->valuedouble > max_id) max_id = (long)it->valuedouble;
     }
     if (max_id < 0) return bad(c, "model.vocab", "empty vocabulary");
+    if ((size_t)max_id >= 2 * count) {
+        char why[128];
+        snprintf(why, sizeof why, "highest id %ld for %zu tokens: more ids missing than present", max_id, count);
+        return bad(c, "model.vocab", why);
+    }
     const char **tokens = calloc((size_t)max_id + 1, sizeof(char *));
     if (!tokens) return cx_error_set(c->err, CX_ERR_NOMEM, "%s: out of memory", c->path);
     for (const cJSON *it = vocab->child; it; it = it->next) {
@@ -290,8 +332,8 @@ static int special_ids_of(jctx *c, const cJSON *specials, const char *name, int3
     const cJSON *arr = s ? cJSON_GetObjectItemCaseSensitive(s, "ids") : NULL;
     if (!cJSON_IsArray(arr)) return bad(c, "post_processor.special_tokens", "a template token has no ids");
     for (const cJSON *v = arr->child; v; v = v->next) {
-        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble >= TOK_MAX_ID)
-            return bad(c, "post_processor.special_tokens", "ids must be integers");
+        if (!is_int_in(v, 0, TOK_MAX_ID - 1))
+            return bad(c, "post_processor.special_tokens", "ids must be integers in 0..16777215");
         if (*n >= cap) return unsupported(c, "post_processor with more than 8 special ids", NULL);
         ids[(*n)++] = (int32_t)v->valuedouble;
     }
@@ -311,8 +353,8 @@ static int parse_post(jctx *c, cx_tokenizer *tok, const cJSON *pp) {
         const cJSON *cls = cJSON_GetObjectItemCaseSensitive(pp, "cls");
         const cJSON *sep = cJSON_GetObjectItemCaseSensitive(pp, "sep");
         const cJSON *ci = cJSON_GetArrayItem(cls, 1), *si = cJSON_GetArrayItem(sep, 1);
-        if (!cJSON_IsNumber(ci) || !cJSON_IsNumber(si) || ci->valuedouble < 0 || si->valuedouble < 0)
-            return bad(c, "post_processor", "cls / sep must be [token, id]");
+        if (!is_int_in(ci, 0, TOK_MAX_ID - 1) || !is_int_in(si, 0, TOK_MAX_ID - 1))
+            return bad(c, "post_processor", "cls / sep must be [token, id] with an integer id in 0..16777215");
         pre[n_pre++] = (int32_t)ci->valuedouble;
         post[n_post++] = (int32_t)si->valuedouble;
     } else if (t && strcmp(t, "TemplateProcessing") == 0) {
@@ -362,13 +404,17 @@ static int load_json_tree(jctx *c, const cJSON *root, cx_tokenizer **out) {
         return rc;
     const char **tokens = NULL;
     size_t n = 0;
-    if ((rc = parse_vocab(c, cJSON_GetObjectItemCaseSensitive(model, "vocab"), &tokens, &n))) return rc;
-    /* Added tokens outside model.vocab get their own ids after it. */
+    if ((rc = parse_vocab(c, cJSON_GetObjectItemCaseSensitive(model, "vocab"), max_piece_bytes(&opt, strlen(prefix)),
+                          &tokens, &n)))
+        return rc;
+    /* Added tokens outside model.vocab get their own ids after it, one each
+     * in order (parse_added refuses any other id): n_all <= n + their count. */
     const cJSON *added = cJSON_GetObjectItemCaseSensitive(root, "added_tokens");
+    const size_t id_end = n + (size_t)(cJSON_IsArray(added) ? cJSON_GetArraySize(added) : 0);
     size_t n_all = n;
     for (const cJSON *a = cJSON_IsArray(added) ? added->child : NULL; a; a = a->next) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "id");
-        if (cJSON_IsNumber(id) && id->valuedouble >= (double)n_all && id->valuedouble < TOK_MAX_ID)
+        if (cJSON_IsNumber(id) && id->valuedouble >= (double)n_all && id->valuedouble < (double)id_end)
             n_all = (size_t)id->valuedouble + 1;
     }
     if (n_all > n) {

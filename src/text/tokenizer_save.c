@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "text/tok_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 #include "util/json_out.h"
 #include "util/sbuf.h"
 

@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/model_int.h"
 #include "model/safetensors.h"
-#include "util/error.h"
+#include "complexity/common.h"
 
 enum { N_META = 8 };
 
@@ -66,23 +67,6 @@ static int meta_number(const st_file *f, const char *path, const char *key, doub
     return CX_OK;
 }
 
-/* Reads every tensor of the model by name (shapes checked by the count). */
-static int load_weights(const st_file *f, const char *path, cx_model *model, cx_error *err) {
-    float *params = cx_model_params(model);
-    for (int i = 0; i < cx_model_n_tensors(model); i++) {
-        const char *name;
-        size_t off;
-        int ndim, shape[2];
-        cx_model_tensor(model, i, &name, &off, &ndim, shape);
-        const st_tensor *t = st_find(f, name);
-        if (!t) return cx_error_set(err, CX_ERR_FORMAT, "%s: checkpoint lacks tensor '%s'", path, name);
-        size_t n = (size_t)shape[0] * (ndim == 2 ? (size_t)shape[1] : 1);
-        int rc = st_read_f32(f, t, params + off, n, err);
-        if (rc) return rc;
-    }
-    return CX_OK;
-}
-
 int ckpt_read_state(const char *path, ckpt_state *st, cx_error *err) {
     st_file *f;
     int rc = st_open(&f, path, err);
@@ -107,7 +91,7 @@ int ckpt_load(const char *path, cx_model *model, float *m, float *v, size_t n_tr
     st_file *f;
     int rc = st_open(&f, path, err);
     if (rc) return rc;
-    rc = load_weights(f, path, model, err);
+    rc = model_read_tensors(model, f, path, err);
     const st_tensor *tm = rc ? NULL : st_find(f, "optimizer.exp_avg");
     const st_tensor *tv = rc ? NULL : st_find(f, "optimizer.exp_avg_sq");
     if (rc == CX_OK && (!tm || !tv))

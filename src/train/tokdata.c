@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "complexity/labels.h"
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/strset.h"
 
 void tokdata_free(tokdata *td) {

@@ -22,9 +22,10 @@
 #include "train/checkpoint.h"
 #include "train/optim.h"
 #include "train/tokdata.h"
+#include "infer/prediction.h"
 #include "train/trainer_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 #include "util/rng.h"
 
 /* The options' loss weights, or NULL (the seed's) when none is set. */
@@ -120,7 +121,7 @@ static int train_step(trainer *t, const size_t *idx, int n, double *loss_out, do
     rc = cx_model_backward(t->model, t->ws, t->grads, err);
     if (rc) return rc;
     if (!isfinite(loss.total))
-        return cx_error_set(err, CX_ERR_INVALID, "training diverged: loss is %g at step %ld (lower --lr)", loss.total,
+        return cx_error_set(err, CX_ERR_INVALID, "training diverged: loss is %g at step %ld (lower lr)", loss.total,
                             t->step + 1);
     float clip = cx_clip_factor(sqrt(cx_sum_squares(t->grads, t->n_trainable)), 1.0);
     double lr = t->o->lr * cx_lr_multiplier(t->step, t->total_steps, t->o->warmup_steps);
@@ -161,18 +162,17 @@ static int run_epoch(trainer *t, double *train_loss, int *stopped, cx_error *err
     return CX_OK;
 }
 
-/* Converts the model's outputs for sample b into what the evaluator scores. */
+/* Converts the model's outputs for sample b into what the evaluator scores,
+ * through the classifier's own conversion (no n-gram part, the raw score). */
 void trainer_prediction(const cx_model_outputs *out, int b, cx_eval_pred *p) {
-    p->score = out->score[b];
-    p->tier = 0;
-    for (int k = 1; k < CX_N_TIERS; k++)
-        if (out->tier_logits[b * CX_N_TIERS + k] > out->tier_logits[b * CX_N_TIERS + p->tier]) p->tier = k;
-    p->intent = 0;
-    for (int k = 1; k < CX_N_INTENTS; k++)
-        if (out->intent_logits[b * CX_N_INTENTS + k] > out->intent_logits[b * CX_N_INTENTS + p->intent]) p->intent = k;
-    p->domains = 0;
-    for (int k = 0; k < CX_N_DOMAINS; k++) p->domains |= (out->domain_logits[b * CX_N_DOMAINS + k] > 0.0f) << k;
-    p->domains_known = 1;
+    cx_head_outputs h;
+    h.score = out->score[b];
+    memcpy(h.tier, out->tier_logits + b * CX_N_TIERS, sizeof h.tier);
+    memcpy(h.domain, out->domain_logits + b * CX_N_DOMAINS, sizeof h.domain);
+    memcpy(h.intent, out->intent_logits + b * CX_N_INTENTS, sizeof h.intent);
+    cx_prediction pred;
+    cx_prediction_of(&h, NULL, NULL, 1, &pred);
+    *p = (cx_eval_pred){pred.score, pred.tier, pred.intent, pred.domains, 1};
 }
 
 static int validate(trainer *t, cx_epoch_report *r, cx_error *err) {
@@ -238,7 +238,7 @@ static int train_loop(trainer *t, int *interrupted, cx_error *err) {
         if (rc) return rc;
         if (stopped) {
             *interrupted = 1;
-            trainer_note(t, "interrupted at step %ld: checkpoint saved, --resume continues", t->step);
+            trainer_note(t, "interrupted at step %ld: checkpoint saved, resuming continues from it", t->step);
             return trainer_save_checkpoint(t, err);
         }
         rc = finish_epoch(t, train_loss, trainer_now() - t_epoch, err);

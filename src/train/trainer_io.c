@@ -9,8 +9,8 @@
 #include "complexity/labels.h"
 #include "train/checkpoint.h"
 #include "train/trainer_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 int trainer_save_model(trainer *t, const char *file, cx_error *err) {
     char *path = cx_path_join(t->o->output_dir, file);

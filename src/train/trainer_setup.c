@@ -9,23 +9,23 @@
 #include "complexity/labels.h"
 #include "train/checkpoint.h"
 #include "train/trainer_int.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 enum { DEFAULT_CACHE_MB = 4096 };
 
 static int check_options(const cx_train_options *o, cx_error *err) {
-    if (!o->data_path) return cx_error_set(err, CX_ERR_INVALID, "--data is required");
-    if (o->epochs < 1) return cx_error_set(err, CX_ERR_INVALID, "--epochs must be at least 1");
+    if (!o->data_path) return cx_error_set(err, CX_ERR_INVALID, "data_path is required");
+    if (o->epochs < 1) return cx_error_set(err, CX_ERR_INVALID, "epochs must be at least 1");
     if (o->batch_size < 1 || o->batch_size > MAX_BATCH)
-        return cx_error_set(err, CX_ERR_INVALID, "--batch-size must be in 1..%d", MAX_BATCH);
-    if (!(o->lr > 0 && o->lr < 1)) return cx_error_set(err, CX_ERR_INVALID, "--lr must be in (0, 1)");
-    if (o->max_length < 2) return cx_error_set(err, CX_ERR_INVALID, "--max-length must be at least 2");
-    if (o->warmup_steps < 0) return cx_error_set(err, CX_ERR_INVALID, "--warmup-steps must not be negative");
-    if (o->freeze_layers < 0) return cx_error_set(err, CX_ERR_INVALID, "--freeze-layers must not be negative");
+        return cx_error_set(err, CX_ERR_INVALID, "batch_size must be in 1..%d", MAX_BATCH);
+    if (!(o->lr > 0 && o->lr < 1)) return cx_error_set(err, CX_ERR_INVALID, "lr must be in (0, 1)");
+    if (o->max_length < 2) return cx_error_set(err, CX_ERR_INVALID, "max_length must be at least 2");
+    if (o->warmup_steps < 0) return cx_error_set(err, CX_ERR_INVALID, "warmup_steps must not be negative");
+    if (o->freeze_layers < 0) return cx_error_set(err, CX_ERR_INVALID, "freeze_layers must not be negative");
     if (!o->base_dir && !o->vocab_dir)
         return cx_error_set(err, CX_ERR_INVALID,
-                            "training from scratch needs a vocabulary: --vocab DIR (make one with complexity build-vocab)");
+                            "training from scratch needs a vocabulary: vocab_dir (one made by build-vocab) or base_dir");
     return CX_OK;
 }
 
@@ -53,10 +53,10 @@ static int load_model(trainer *t, cx_error *err) {
         return cx_error_set(err, CX_ERR_INVALID, "the tokenizer has %zu tokens but the model only %d embeddings",
                             cx_tokenizer_vocab_size(t->tok), c->vocab_size);
     if (o->freeze_layers > c->n_layers)
-        return cx_error_set(err, CX_ERR_INVALID, "--freeze-layers %d: the model has only %d layers", o->freeze_layers,
+        return cx_error_set(err, CX_ERR_INVALID, "freeze_layers %d: the model has only %d layers", o->freeze_layers,
                             c->n_layers);
     if (o->max_length > c->max_positions)
-        return cx_error_set(err, CX_ERR_INVALID, "--max-length %d exceeds the model's %d positions", o->max_length,
+        return cx_error_set(err, CX_ERR_INVALID, "max_length %d exceeds the model's %d positions", o->max_length,
                             c->max_positions);
     return CX_OK;
 }
@@ -85,7 +85,7 @@ static int choose_precision(trainer *t, cx_error *err) {
     int native = cx_bf16_supported();
     if (t->o->precision == CX_PRECISION_BF16 && !native)
         return cx_error_set(err, CX_ERR_UNSUPPORTED,
-                            "--precision bf16: this CPU has neither AMX-BF16 nor AVX512-BF16 (use fp32 or auto)");
+                            "precision bf16: this CPU has neither AMX-BF16 nor AVX512-BF16 (use fp32 or auto)");
     int wide = cx_model_get_config(t->model)->dim >= BF16_MIN_DIM;
     t->bf16 = t->o->precision == CX_PRECISION_BF16 || (t->o->precision == CX_PRECISION_AUTO && native && wide);
     return CX_OK;
@@ -179,7 +179,7 @@ static int resume(trainer *t, cx_error *err) {
     char *path = cx_path_join(t->o->output_dir, "checkpoint.safetensors");
     if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     if (access(path, F_OK) != 0) {
-        cx_error_set(err, CX_ERR_NOT_FOUND, "--resume: %s has no checkpoint to resume from", t->o->output_dir);
+        cx_error_set(err, CX_ERR_NOT_FOUND, "resume: %s has no checkpoint to resume from", t->o->output_dir);
         free(path);
         return CX_ERR_NOT_FOUND;
     }

@@ -1,4 +1,4 @@
-#include "util/error.h"
+#include "complexity/common.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,4 +57,5 @@ const char *cx_strerror(int code) {
     }
 }
 
-const char *cx_version(void) { return CX_VERSION; }
+const char *cx_version(void) { return CX_VERSION_STRING; }
+int cx_version_number(void) { return CX_VERSION_NUMBER; }

@@ -1,4 +1,4 @@
-#include "util/fileio.h"
+#include "complexity/fileio.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/error.h"
+#include "complexity/common.h"
 #include "util/sbuf.h"
 
 char *cx_path_join(const char *dir, const char *name) {

@@ -58,6 +58,7 @@ void sbuf_printf(sbuf *b, const char *fmt, ...) {
 char *sbuf_detach(sbuf *b) {
     if (b->oom) { sbuf_free(b); return NULL; }
     if (!b->data && sbuf_reserve(b, 0) != 0) return NULL;
+    b->data[b->len] = '\0'; /* a buffer never appended to has no NUL yet */
     char *p = b->data;
     b->data = NULL;
     b->len = b->cap = 0;

@@ -4,14 +4,14 @@
  * reads it).
  * Every input must end in CX_OK or an error with a message, never a crash,
  * a leak or undefined behaviour; a file that loads is also run on a few
- * tokens. Seeds: tests/fuzz/corpus (the micro model of tests/data/onnx,
+ * tokens. Seeds: tests/fuzz/corpus/model_load (the micro model of tests/data/onnx,
  * prefixed).
  *
  * libFuzzer build (clang): cmake -B build-fuzz -DCMAKE_C_COMPILER=clang
  *   -DCMAKE_BUILD_TYPE=Asan -DCX_FUZZ=ON && ninja -C build-fuzz fuzz_model_load
- * run: build-fuzz/fuzz_model_load -max_len=65536 -max_total_time=600 CORPUS_DIR tests/fuzz/corpus
- * The test suite replays tests/fuzz/corpus through the same function
- * (fuzz_replay, built with fuzz_replay_main.c). */
+ * run: build-fuzz/fuzz_model_load -max_len=65536 -max_total_time=600 CORPUS_DIR tests/fuzz/corpus/model_load
+ * The test suite replays tests/fuzz/corpus/model_load through the same function
+ * (replay_model_load, built with fuzz_replay_main.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,10 @@
-/* cx_classifier: tokenizer + a model (fp32 with a one-sequence workspace, or
- * the INT8 engine with its context). A single prompt runs at its true length:
- * no padding. */
+/* cx_classifier: tokenizer + a model (fp32, or the INT8 engine) + the n-gram
+ * part, read-only once open; cx_classifier_ctx: one thread's working memory
+ * (an fp32 one-sequence workspace, or an INT8 engine context). A single prompt
+ * runs at its true length: no padding. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,23 +15,31 @@
 #include "complexity/model.h"
 #include "complexity/tokenizer.h"
 #include "infer/ngram.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "infer/prediction.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 struct cx_classifier {
     cx_tokenizer *tok;
     cx_model *model;       /* fp32 backend, or NULL */
-    cx_model_ws *ws;
     cx_engine *engine;     /* INT8 backend, or NULL */
-    cx_engine_ctx *ectx;
     int max_length;
     int raw_score;         /* options.raw_score */
+    int threads;           /* INT8: each context's GEMM threads */
+    char *kernel;          /* INT8: options.kernel, or NULL for the best */
+    const char *backend;   /* "fp32" or "int8/<kernel>" (static) */
     cx_ngram *ngram;       /* the n-gram part mixed in, or NULL */
     size_t batch_tokens;   /* ids capacity: one text (fp32) or one engine batch (INT8) */
-    int32_t *ids;
+    char *model_path;
+};
+
+struct cx_classifier_ctx {
+    const cx_classifier *c;
+    cx_model_ws *ws;       /* fp32 */
+    cx_engine_ctx *ectx;   /* INT8 */
+    int32_t *ids;          /* (batch_tokens) */
     int *lens;             /* (batch_tokens) INT8 batch: each text's length */
     cx_engine_output *eout; /* (batch_tokens) INT8 batch: each text's outputs */
-    char *model_path;
 };
 
 /* Tokens per INT8 batch: ~30 typical prompts share each read of the weights. */
@@ -85,9 +95,27 @@ static int resolve_paths(const char *model_path, const cx_classifier_options *o,
     return *weights && *tok_dir && *ngram ? CX_OK : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
 }
 
-/* The INT8 engine from an INT8 file, or by quantizing the fp32 weights. */
-static int open_engine(cx_classifier *c, const cx_classifier_options *o, const cx_classifier_engine *eng,
-                       cx_error *err) {
+cx_classifier_options cx_classifier_default_options(void) {
+    cx_classifier_options o = {0};
+    return o;
+}
+
+static const char *int8_backend_name(const char *kernel) {
+    static const char *const names[] = {"int8/portable", "int8/avx2", "int8/avxvnni", "int8/avx512vnni", "int8/amx"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i] + 5, kernel) == 0) return names[i];
+    return "int8";
+}
+
+static cx_engine_options engine_options(const cx_classifier *c) {
+    cx_engine_options eo = {c->max_length, c->threads, c->kernel, c->batch_tokens};
+    return eo;
+}
+
+/* The INT8 engine from an INT8 file, or by quantizing the fp32 weights. A
+ * first context is opened and freed here, so that a kernel this CPU lacks is
+ * refused at open, and the backend's name is known. */
+static int open_engine(cx_classifier *c, cx_error *err) {
     int rc;
     if (cx_engine_file_is_int8(c->model_path)) rc = cx_engine_load(&c->engine, c->model_path, err);
     else {
@@ -100,32 +128,52 @@ static int open_engine(cx_classifier *c, const cx_classifier_options *o, const c
     const cx_model_config *cfg = cx_engine_config(c->engine);
     if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
     c->batch_tokens = ENGINE_BATCH_TOKENS > (size_t)c->max_length ? ENGINE_BATCH_TOKENS : (size_t)c->max_length;
-    cx_engine_options eo = {c->max_length, o ? o->threads : 0, eng ? eng->kernel : NULL, c->batch_tokens};
-    return cx_engine_ctx_open(&c->ectx, c->engine, &eo, err);
+    cx_engine_options eo = engine_options(c);
+    cx_engine_ctx *probe = NULL;
+    if ((rc = cx_engine_ctx_open(&probe, c->engine, &eo, err))) return rc;
+    c->backend = int8_backend_name(cx_engine_ctx_kernel(probe));
+    cx_engine_ctx_free(probe);
+    return CX_OK;
 }
 
-static int open_fp32(cx_classifier *c, const cx_classifier_options *o, cx_error *err) {
-    if (o && o->threads > 0) cx_model_set_threads(o->threads);
+/* The fp32 model's OpenMP team size for one context. omp_set_num_threads sets
+ * the calling thread's own setting (an OpenMP data-environment ICV), so a
+ * context changes nothing for the host's other threads. */
+static int fp32_threads(const cx_classifier *c) { return c->threads > 0 ? c->threads : 1; }
+
+static int open_fp32(cx_classifier *c, cx_error *err) {
     int rc = cx_model_load(&c->model, c->model_path, NULL, err);
     if (rc) return rc;
     const cx_model_config *cfg = cx_model_get_config(c->model);
     if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
-    cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0, 0};
-    return cx_ws_open(&c->ws, c->model, &wo, err);
+    c->batch_tokens = (size_t)c->max_length;
+    c->backend = "fp32";
+    return CX_OK;
 }
 
-int cx_classifier_open(const char *model_path, const cx_classifier_options *o, cx_classifier **out, cx_error *err) {
-    return cx_classifier_open_ex(model_path, o, NULL, out, err);
+/* The model, once the tokenizer has said how long texts may be. */
+static int open_model(cx_classifier *c, const cx_classifier_options *o, cx_error *err) {
+    c->threads = o->threads;
+    if (o->kernel && !(c->kernel = strdup(o->kernel))) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    return o->int8 || cx_engine_file_is_int8(c->model_path) ? open_engine(c, err) : open_fp32(c, err);
 }
 
-int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o, const cx_classifier_engine *eng,
-                          cx_classifier **out, cx_error *err) {
+static int check_vocab(const cx_classifier *c, const char *tok_dir, cx_error *err) {
+    const cx_model_config *cfg = c->engine ? cx_engine_config(c->engine) : cx_model_get_config(c->model);
+    if (cx_tokenizer_vocab_size(c->tok) <= (size_t)cfg->vocab_size) return CX_OK;
+    return cx_error_set(err, CX_ERR_FORMAT, "%s: %zu tokens but the model %s has only %d embeddings", tok_dir,
+                        cx_tokenizer_vocab_size(c->tok), c->model_path, cfg->vocab_size);
+}
+
+int cx_classifier_open(const char *model_path, const cx_classifier_options *opt, cx_classifier **out,
+                       cx_error *err) {
     *out = NULL;
+    const cx_classifier_options o = opt ? *opt : cx_classifier_default_options();
     cx_classifier *c = calloc(1, sizeof *c);
     if (!c) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    c->raw_score = o && o->raw_score;
+    c->raw_score = o.raw_score;
     char *tok_dir = NULL, *ngram = NULL;
-    int rc = resolve_paths(model_path, o, &c->model_path, &tok_dir, &ngram, &c->max_length, err);
+    int rc = resolve_paths(model_path, &o, &c->model_path, &tok_dir, &ngram, &c->max_length, err);
     /* the tokenizer opens first (it may hold the length): a missing model is still named first */
     if (rc == CX_OK && access(c->model_path, F_OK) != 0)
         rc = cx_error_set(err, CX_ERR_NOT_FOUND, "%s: no such model file", c->model_path);
@@ -134,24 +182,10 @@ int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o
      * records it (the installed layout has no config.json), else the seed's 256. */
     if (rc == CX_OK && c->max_length <= 0) c->max_length = (int)cx_tokenizer_default_max_length(c->tok);
     if (c->max_length <= 0 || c->max_length > 1 << 16) c->max_length = 256;
-    if (rc == CX_OK) {
-        int int8 = (eng && eng->int8) || cx_engine_file_is_int8(c->model_path);
-        rc = int8 ? open_engine(c, o, eng, err) : open_fp32(c, o, err);
-    }
+    if (rc == CX_OK) rc = open_model(c, &o, err);
     /* The n-gram part: the one named, or the default file beside the model when it is there. */
-    if (rc == CX_OK && ngram[0] && (o && o->ngram ? 1 : access(ngram, F_OK) == 0))
-        rc = cx_ngram_open(ngram, &c->ngram, err);
-    if (rc == CX_OK) {
-        const cx_model_config *cfg = c->engine ? cx_engine_config(c->engine) : cx_model_get_config(c->model);
-        if (cx_tokenizer_vocab_size(c->tok) > (size_t)cfg->vocab_size)
-            rc = cx_error_set(err, CX_ERR_FORMAT, "%s: %zu tokens but the model %s has only %d embeddings", tok_dir,
-                              cx_tokenizer_vocab_size(c->tok), c->model_path, cfg->vocab_size);
-    }
-    if (!c->ectx) c->batch_tokens = (size_t)c->max_length;
-    if (rc == CX_OK && (!(c->ids = malloc(c->batch_tokens * sizeof *c->ids)) ||
-                        (c->ectx && (!(c->lens = malloc(c->batch_tokens * sizeof *c->lens)) ||
-                                     !(c->eout = malloc(c->batch_tokens * sizeof *c->eout))))))
-        rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    if (rc == CX_OK && ngram[0] && (o.ngram ? 1 : access(ngram, F_OK) == 0)) rc = cx_ngram_open(ngram, &c->ngram, err);
+    if (rc == CX_OK) rc = check_vocab(c, tok_dir, err);
     free(tok_dir);
     free(ngram);
     if (rc) {
@@ -164,65 +198,82 @@ int cx_classifier_open_ex(const char *model_path, const cx_classifier_options *o
 
 void cx_classifier_free(cx_classifier *c) {
     if (!c) return;
-    cx_ws_free(c->ws);
     cx_model_free(c->model);
-    cx_engine_ctx_free(c->ectx);
     cx_engine_free(c->engine);
     cx_tokenizer_free(c->tok);
     cx_ngram_free(c->ngram);
-    free(c->lens);
-    free(c->eout);
-    free(c->ids);
+    free(c->kernel);
     free(c->model_path);
     free(c);
 }
 
+int cx_classifier_ctx_open(const cx_classifier *c, cx_classifier_ctx **out, cx_error *err) {
+    *out = NULL;
+    cx_classifier_ctx *x = calloc(1, sizeof *x);
+    if (!x) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    x->c = c;
+    int rc = CX_OK;
+    if (c->engine) {
+        cx_engine_options eo = engine_options(c);
+        rc = cx_engine_ctx_open(&x->ectx, c->engine, &eo, err);
+        if (rc == CX_OK && (!(x->lens = malloc(c->batch_tokens * sizeof *x->lens)) ||
+                            !(x->eout = malloc(c->batch_tokens * sizeof *x->eout))))
+            rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    } else {
+        cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0, 0};
+        const int saved = omp_get_max_threads();
+        omp_set_num_threads(fp32_threads(c));
+        rc = cx_ws_open(&x->ws, c->model, &wo, err);
+        omp_set_num_threads(saved);
+    }
+    if (rc == CX_OK && !(x->ids = malloc(c->batch_tokens * sizeof *x->ids)))
+        rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    if (rc) {
+        cx_classifier_ctx_free(x);
+        return rc;
+    }
+    *out = x;
+    return CX_OK;
+}
+
+void cx_classifier_ctx_free(cx_classifier_ctx *x) {
+    if (!x) return;
+    cx_ws_free(x->ws);
+    cx_engine_ctx_free(x->ectx);
+    free(x->lens);
+    free(x->eout);
+    free(x->ids);
+    free(x);
+}
+
 const char *cx_classifier_model_path(const cx_classifier *c) { return c->model_path; }
 
-const char *cx_classifier_backend(const cx_classifier *c) {
-    static const char *const names[] = {"int8/portable", "int8/avx2", "int8/avxvnni", "int8/avx512vnni", "int8/amx"};
-    if (!c->ectx) return "fp32";
-    const char *k = cx_engine_ctx_kernel(c->ectx);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(names[i] + 5, k) == 0) return names[i];
-    return "int8";
-}
+const char *cx_classifier_backend(const cx_classifier *c) { return c->backend; }
 
-static int softmax_argmax(const float *logits, int n, double *probs) {
-    float mx = logits[0];
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (logits[i] > mx) mx = logits[i], best = i;
-    double sum = 0;
-    for (int i = 0; i < n; i++) sum += probs[i] = exp((double)logits[i] - mx); /* shift by max: no overflow */
-    for (int i = 0; i < n; i++) probs[i] /= sum;
-    return best;
-}
+int cx_classifier_max_length(const cx_classifier *c) { return c->max_length; }
 
-/* The four heads' outputs of one text, from either backend. */
-typedef struct raw_outputs {
-    float score, tier[CX_N_TIERS], domain[CX_N_DOMAINS], intent[CX_N_INTENTS];
-} raw_outputs;
-
-static void raw_of_engine(const cx_engine_output *eo, raw_outputs *r) {
+static void raw_of_engine(const cx_engine_output *eo, cx_head_outputs *r) {
     r->score = eo->score;
     memcpy(r->tier, eo->tier_logits, sizeof r->tier);
     memcpy(r->domain, eo->domain_logits, sizeof r->domain);
     memcpy(r->intent, eo->intent_logits, sizeof r->intent);
 }
 
-static int run_model(cx_classifier *c, int n, raw_outputs *r, cx_error *err) {
-    if (c->ectx) {
+static int run_model(cx_classifier_ctx *x, int n, cx_head_outputs *r, cx_error *err) {
+    if (x->ectx) {
         cx_engine_output eo;
-        int rc = cx_engine_forward(c->ectx, c->ids, n, &eo, err);
+        int rc = cx_engine_forward(x->ectx, x->ids, n, &eo, err);
         if (rc) return rc;
         raw_of_engine(&eo, r);
         return CX_OK;
     }
     int lengths[1] = {n};
-    cx_model_batch b = {1, lengths, c->ids};
+    cx_model_batch b = {1, lengths, x->ids};
     cx_model_outputs o;
-    int rc = cx_model_forward(c->model, c->ws, &b, NULL, 0, 0, NULL, NULL, &o, err);
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(fp32_threads(x->c));
+    int rc = cx_model_forward(x->c->model, x->ws, &b, NULL, 0, 0, NULL, NULL, &o, err);
+    omp_set_num_threads(saved);
     if (rc) return rc;
     r->score = o.score[0];
     memcpy(r->tier, o.tier_logits, sizeof r->tier);
@@ -231,104 +282,54 @@ static int run_model(cx_classifier *c, int n, raw_outputs *r, cx_error *err) {
     return CX_OK;
 }
 
-/* The score head's value inside the predicted tier's range: the tier head
- * decides the tier better than the score head places the score (dev set:
- * docs/QUALITY.md), and routing reads the score. */
-static double score_in_tier(double score, int tier) {
-    if (score < cx_tier_score_lo[tier]) return cx_tier_score_lo[tier];
-    if (score > cx_tier_score_hi[tier]) return cx_tier_score_hi[tier];
-    return score;
-}
-
-static int argmax(const double *v, int n) {
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
-static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
-
-/* p = a * p + (1 - a) * softmax(logits) */
-static void mix_softmax(double *p, const float *logits, int n, double a) {
-    double q[CX_N_INTENTS];
-    softmax_argmax(logits, n, q);
-    for (int i = 0; i < n; i++) p[i] = a * p[i] + (1 - a) * q[i];
-}
-
-/* The neural heads' probabilities, mixed with the n-gram part's when there is
- * one (ng: its NGRAM_OUTPUTS outputs; a: the neural weight of each head), then
- * the tier, intent and domains they decide and the score (moved into the
- * tier's range unless raw_score). */
-static void prediction_of(const raw_outputs *rp, const float *ng, const cx_ngram_blend *a, int raw_score,
-                          cx_prediction *p) {
-    const raw_outputs r = *rp;
-    memset(p, 0, sizeof *p);
-    softmax_argmax(r.tier, CX_N_TIERS, p->tier_probs);
-    softmax_argmax(r.intent, CX_N_INTENTS, p->intent_probs);
-    double score = r.score;
-    for (int d = 0; d < CX_N_DOMAINS; d++) p->domain_scores[d] = sigmoid(r.domain[d]);
-    if (ng) {
-        mix_softmax(p->tier_probs, ng + NGRAM_TIER, CX_N_TIERS, a->tier);
-        mix_softmax(p->intent_probs, ng + NGRAM_INTENT, CX_N_INTENTS, a->intent);
-        for (int d = 0; d < CX_N_DOMAINS; d++)
-            p->domain_scores[d] = a->domain * p->domain_scores[d] + (1 - a->domain) * sigmoid(ng[NGRAM_DOMAIN + d]);
-        double s = ng[NGRAM_SCORE];
-        score = a->score * score + (1 - a->score) * (s < 0 ? 0 : s > 1 ? 1 : s);
-    }
-    p->tier = argmax(p->tier_probs, CX_N_TIERS);
-    p->intent = argmax(p->intent_probs, CX_N_INTENTS);
-    for (int d = 0; d < CX_N_DOMAINS; d++)
-        if (p->domain_scores[d] > 0.5) p->domains |= 1u << d;
-    p->score = raw_score ? score : score_in_tier(score, p->tier);
-}
-
 /* The neural outputs of one text turned into its prediction, with the n-gram part. */
-static int finish_prediction(cx_classifier *c, const raw_outputs *r, const char *text, size_t len,
+static int finish_prediction(const cx_classifier *c, const cx_head_outputs *r, const char *text, size_t len,
                              cx_prediction *p, cx_error *err) {
     if (!c->ngram) {
-        prediction_of(r, NULL, NULL, c->raw_score, p);
+        cx_prediction_of(r, NULL, NULL, c->raw_score, p);
         return CX_OK;
     }
     float ng[NGRAM_OUTPUTS];
     int rc = cx_ngram_logits(c->ngram, text, len, ng, err);
     if (rc) return rc;
     const cx_ngram_blend a = cx_ngram_blends(c->ngram);
-    prediction_of(r, ng, &a, c->raw_score, p);
+    cx_prediction_of(r, ng, &a, c->raw_score, p);
     return CX_OK;
 }
 
-int cx_classifier_predict(cx_classifier *c, const char *text, size_t len, cx_prediction *p, cx_error *err) {
+int cx_classifier_predict(cx_classifier_ctx *x, const char *text, size_t len, cx_prediction *p, cx_error *err) {
+    const cx_classifier *c = x->c;
     size_t n;
-    int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, c->ids, NULL, (size_t)c->max_length, &n, err);
+    int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, x->ids, NULL, (size_t)c->max_length, &n, err);
     if (rc) return rc;
-    raw_outputs r;
-    if ((rc = run_model(c, (int)n, &r, err))) return rc;
+    cx_head_outputs r;
+    if ((rc = run_model(x, (int)n, &r, err))) return rc;
     return finish_prediction(c, &r, text, len, p, err);
 }
 
 /* INT8: texts packed end to end, as many as fit in batch_tokens, through the
  * engine at once (each weight read once per batch; every text's outputs are
  * those it gets alone). */
-static int predict_engine_batch(cx_classifier *c, const char *const *texts, const size_t *lens, size_t n,
+static int predict_engine_batch(cx_classifier_ctx *x, const char *const *texts, const size_t *lens, size_t n,
                                 cx_prediction *out, cx_error *err) {
+    const cx_classifier *c = x->c;
     const size_t L = (size_t)c->max_length;
     for (size_t i = 0; i < n;) {
         size_t tok = 0;
         int B = 0;
         while (i + (size_t)B < n && c->batch_tokens - tok >= L) {
             size_t len;
-            int rc = cx_tokenizer_encode(c->tok, texts[i + (size_t)B], lens[i + (size_t)B], L, c->ids + tok, NULL, L,
+            int rc = cx_tokenizer_encode(c->tok, texts[i + (size_t)B], lens[i + (size_t)B], L, x->ids + tok, NULL, L,
                                          &len, err);
             if (rc) return cx_error_prefix(err, "text %zu", i + (size_t)B);
-            c->lens[B++] = (int)len;
+            x->lens[B++] = (int)len;
             tok += len;
         }
-        int rc = cx_engine_forward_batch(c->ectx, c->ids, c->lens, B, c->eout, err);
+        int rc = cx_engine_forward_batch(x->ectx, x->ids, x->lens, B, x->eout, err);
         if (rc) return cx_error_prefix(err, "texts %zu..%zu", i, i + (size_t)B - 1);
         for (int b = 0; b < B; b++) {
-            raw_outputs r;
-            raw_of_engine(&c->eout[b], &r);
+            cx_head_outputs r;
+            raw_of_engine(&x->eout[b], &r);
             const size_t k = i + (size_t)b;
             if ((rc = finish_prediction(c, &r, texts[k], lens[k], &out[k], err))) return cx_error_prefix(err, "text %zu", k);
         }
@@ -337,11 +338,11 @@ static int predict_engine_batch(cx_classifier *c, const char *const *texts, cons
     return CX_OK;
 }
 
-int cx_classifier_predict_batch(cx_classifier *c, const char *const *texts, const size_t *lens, size_t n,
+int cx_classifier_predict_batch(cx_classifier_ctx *x, const char *const *texts, const size_t *lens, size_t n,
                                 cx_prediction *out, cx_error *err) {
-    if (c->ectx) return predict_engine_batch(c, texts, lens, n, out, err);
+    if (x->ectx) return predict_engine_batch(x, texts, lens, n, out, err);
     for (size_t i = 0; i < n; i++) {
-        int rc = cx_classifier_predict(c, texts[i], lens[i], &out[i], err);
+        int rc = cx_classifier_predict(x, texts[i], lens[i], &out[i], err);
         if (rc) return cx_error_prefix(err, "text %zu", i);
     }
     return CX_OK;

@@ -1,6 +1,7 @@
-/* Weights on disk: our safetensors checkpoints (SPEC §3 names, config in the
- * metadata) and Hugging Face DistilBERT directories (config.json +
- * model.safetensors). Every tensor's name, shape and dtype is checked. */
+/* Weights on disk: our safetensors weights files (SPEC §3 names, config in the
+ * metadata), Hugging Face DistilBERT directories (config.json +
+ * model.safetensors), and the weights inside a training checkpoint
+ * (src/train/checkpoint.c). Every tensor's name, shape and dtype is checked. */
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +9,8 @@
 
 #include "model/model_int.h"
 #include "model/safetensors.h"
-#include "util/error.h"
-#include "util/fileio.h"
+#include "complexity/common.h"
+#include "complexity/fileio.h"
 
 #define META_CONFIG "complexity.config"
 #define PREFIX "distilbert."
@@ -132,6 +133,27 @@ static int load_one(cx_model *m, const st_file *f, const st_tensor *t, const cx_
 
 static int is_classifier(const cx_tensor_desc *d) { return d->kind >= T_SHARED_W; }
 
+/* A config sets the size of the weights' allocation (up to 2^36 floats
+ * within cx_model_config_check's limits), and comes from the file or beside
+ * it: before allocating, the file must be able to hold the tensors it has to
+ * provide, as non-overlapping tensors of at least 2 bytes an element (F16). */
+static int check_file_fits(const cx_model_config *c, const st_file *f, int heads_required, const char *path,
+                           cx_error *err) {
+    if (cx_model_config_check(c, err)) return cx_error_prefix(err, "%s", path);
+    int n = params_count(c);
+    cx_tensor_desc *desc = calloc((size_t)n, sizeof *desc);
+    if (!desc) return cx_error_set(err, CX_ERR_NOMEM, "%s: out of memory", path);
+    params_describe(c, desc);
+    size_t need = 0;
+    for (int i = 0; i < n; i++)
+        if (heads_required || !is_classifier(&desc[i])) need += desc[i].size;
+    free(desc);
+    if (need > st_data_size(f) / 2)
+        return cx_error_set(err, CX_ERR_FORMAT, "%s: the config needs %zu weights, more than the file's %zu data "
+                            "bytes can hold", path, need, st_data_size(f));
+    return CX_OK;
+}
+
 /* What a Hugging Face file may hold besides the encoder: ignored. */
 static int is_ignorable(const char *name) {
     static const char *const extras[] = {"vocab_transform.", "vocab_layer_norm.", "vocab_projector."};
@@ -184,6 +206,17 @@ static int load_tensors(cx_model *m, const st_file *f, const char *path, int hf,
     return CX_OK;
 }
 
+int model_read_tensors(cx_model *m, const st_file *f, const char *path, cx_error *err) {
+    for (int i = 0; i < m->n_tensors; i++) {
+        const cx_tensor_desc *d = &m->desc[i];
+        const st_tensor *t = st_find(f, d->name);
+        if (!t) return cx_error_set(err, CX_ERR_NOT_FOUND, "%s: tensor '%s' is missing", path, d->name);
+        int rc = load_one(m, f, t, d, path, err);
+        if (rc) return rc;
+    }
+    return CX_OK;
+}
+
 /* Zero copy: when the file holds exactly our tensors, F32, in our layout
  * order and back to back from the start of an aligned data section (as
  * cx_model_save writes them), the mapping itself becomes the weights. */
@@ -222,6 +255,7 @@ int cx_model_load(cx_model **out, const char *path, const cx_model_config *cfg, 
                 : cx_error_set(err, CX_ERR_FORMAT, "%s: no " META_CONFIG " metadata: pass a config", path);
     }
     cx_model *m = NULL;
+    if (!rc) rc = check_file_fits(&c, f, 1, path, err);
     if (!rc) rc = model_alloc(&m, &c, err);
     int have_heads;
     if (!rc && !adopt_mapping(m, f)) rc = load_tensors(m, f, path, 0, &have_heads, err);
@@ -278,6 +312,7 @@ int cx_model_load_hf(cx_model **out, const char *dir, uint64_t seed, cx_error *e
     st_file *f = NULL;
     cx_model *m = NULL;
     rc = st_open(&f, path, err);
+    if (!rc) rc = check_file_fits(&c, f, 0, path, err);
     if (!rc) rc = model_alloc(&m, &c, err);
     int have_heads = 0;
     if (!rc) rc = load_tensors(m, f, path, 1, &have_heads, err);
