@@ -70,11 +70,11 @@ int main(int argc, char **argv) {
     cx_model *m;
     double t0 = now();
     int rc;
-    if (hf) rc = cx_model_load_hf(&m, hf, 1, &err);
+    if (hf) rc = cx_model_load_hf(hf, 1, &m, &err);
     else {
         cx_model_config cfg;
         cx_model_preset("distilbert", &cfg, &err);
-        rc = cx_model_create(&m, &cfg, 1, &err);
+        rc = cx_model_create(&cfg, 1, &m, &err);
     }
     if (rc) { fprintf(stderr, "model: %s\n", err.msg); return 1; }
     printf("model ready in %.2f s (%s), %zu weights\n", now() - t0, hf ? hf : "random init",
@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
     cx_ws_options o = {.max_seqs = B, .max_tokens = N, .max_len = max_len, .freeze = freeze,
                        .training = 1};
     cx_model_ws *ws;
-    if (cx_ws_open(&ws, m, &o, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+    if (cx_ws_open(m, &o, &ws, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
     float *score = malloc((size_t)B * 4), *dom = calloc((size_t)B * 5, 4);
     int *tier = malloc((size_t)B * sizeof(int)), *intent = malloc((size_t)B * sizeof(int));
     for (int b = 0; b < B; b++) { score[b] = 0.5f; tier[b] = b % 5; intent[b] = b % 8; dom[b * 5] = 1; }

@@ -133,7 +133,8 @@ int cmd_build_vocab(int argc, char **argv) {
     cx_tokenizer *tok = NULL;
     cx_error err = {0, ""};
     if (rc == CLI_OK) {
-        cx_vocab_build_options opt = {.vocab_size = size, .min_frequency = min_freq, .lowercase = lowercase};
+        cx_vocab_build_options opt = cx_vocab_build_default_options();
+        opt.vocab_size = size, opt.min_frequency = min_freq, opt.lowercase = lowercase;
         if (cx_tokenizer_build(corp.texts, corp.lens, corp.n, &opt, &tok, &err) ||
             cx_tokenizer_save(tok, out_dir, &err))
             rc = cli_fail_err(CMD, &err);

@@ -218,10 +218,10 @@ int cmd_estimate(int argc, char **argv) {
     if (jsonl && optind < argc) return cli_usage_error(CMD, "--jsonl reads stdin; give no TEXT arguments");
     cx_error err = {0, ""};
     cx_logger *lg = NULL;
-    if (cx_logger_open(&lg, log_file, (cx_log_level)level, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    if (cx_logger_open(log_file, (cx_log_level)level, &lg, &err) != CX_OK) return cli_fail_err(CMD, &err);
     cx_estimator_options opt = {config, cx_ml_backend_native(), lg};
     run_state rs = {NULL, precise, 0};
-    if (cx_estimator_open(&rs.est, &opt, &err) != CX_OK) {
+    if (cx_estimator_open(&opt, &rs.est, &err) != CX_OK) {
         cx_logger_free(lg);
         return cli_fail_err(CMD, &err);
     }

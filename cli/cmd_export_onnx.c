@@ -188,7 +188,7 @@ static int run(const opts *o, cx_error *err) {
         rc = cx_error_set(err, CX_ERR_NOT_FOUND, "%s: missing (is %s a training output folder?)", weights, o->model);
     if (rc == CX_OK && !is_dir(tok_dir))
         rc = cx_error_set(err, CX_ERR_NOT_FOUND, "%s: missing: the model folder has no tokenizer", tok_dir);
-    if (rc == CX_OK) rc = cx_model_load(&m, weights, NULL, err);
+    if (rc == CX_OK) rc = cx_model_load(weights, NULL, &m, err);
     if (rc == CX_OK) rc = check_tokenizer(tok_dir, m, err);
     if (rc == CX_OK) rc = cx_mkdirs(o->out, err);
     if (rc == CX_OK) rc = export_one(m, fp32, 0, err);

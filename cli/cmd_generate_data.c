@@ -66,8 +66,7 @@ static int parse_args(int argc, char **argv, gen_args *a) {
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->output = "training/data/synthetic.jsonl";
-    a->opts.count = 5000;
-    a->opts.seed = 42;
+    a->opts = cx_gen_default_options();
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:n:s:qh", longopts, NULL)) != -1) {

@@ -58,7 +58,7 @@ int cmd_quantize(int argc, char **argv) {
     cx_model *m = NULL;
     cx_engine *e = NULL;
     int rc = src && dir && dst ? CLI_OK : cli_fail(CMD, "out of memory");
-    if (rc == CLI_OK && (cx_model_load(&m, src, NULL, &err) || cx_engine_from_model(&e, m, &err) ||
+    if (rc == CLI_OK && (cx_model_load(src, NULL, &m, &err) || cx_engine_from_model(m, &e, &err) ||
                          cx_engine_save(e, dst, &err)))
         rc = cli_fail_err(CMD, &err);
     if (rc == CLI_OK) {

@@ -199,7 +199,7 @@ static int is_dir(const char *path) {
 
 int cmd_train(int argc, char **argv) {
     cx_train_options o;
-    cx_train_defaults(&o);
+    o = cx_train_default_options();
     const char *base = "distilbert-base-multilingual-cased", *device = "auto";
     given g = {0, 0};
     int rc = parse_args(argc, argv, &o, &base, &device, &g);

@@ -96,9 +96,9 @@ static int op_tokenizer(const char *path, cx_error *err) {
 static int op_model(const char *path, cx_error *err) {
     cx_model *m = NULL;
     cx_model_ws *ws = NULL;
-    int rc = cx_model_load(&m, path, NULL, err);
+    int rc = cx_model_load(path, NULL, &m, err);
     cx_ws_options wo = {1, 8, 8, 0, 0, 0};
-    if (rc == CX_OK) rc = cx_ws_open(&ws, m, &wo, err);
+    if (rc == CX_OK) rc = cx_ws_open(m, &wo, &ws, err);
     cx_ws_free(ws);
     cx_model_free(m);
     return rc;
@@ -107,9 +107,9 @@ static int op_model(const char *path, cx_error *err) {
 static int op_engine(const char *path, cx_error *err) {
     cx_engine *e = NULL;
     cx_engine_ctx *x = NULL;
-    int rc = cx_engine_load(&e, path, err);
+    int rc = cx_engine_load(path, &e, err);
     cx_engine_options o = {8, 1, NULL, 0};
-    if (rc == CX_OK) rc = cx_engine_ctx_open(&x, e, &o, err);
+    if (rc == CX_OK) rc = cx_engine_ctx_open(e, &o, &x, err);
     const int32_t ids[4] = {1, 17, 42, 2};
     cx_engine_output out;
     if (rc == CX_OK) rc = cx_engine_forward(x, ids, 4, &out, err);
@@ -128,7 +128,7 @@ static int op_config(const char *path, cx_error *err) {
 static int op_estimator(const char *path, cx_error *err) {
     cx_estimator_options o = {.config_path = path};
     cx_estimator *est = NULL;
-    int rc = cx_estimator_open(&est, &o, err);
+    int rc = cx_estimator_open(&o, &est, err);
     cx_estimate e;
     const char *text = "First analyse the logs, then design a fix and write tests for it";
     if (rc == CX_OK) rc = cx_estimator_estimate(est, text, strlen(text), 2, &e, err);

@@ -29,7 +29,7 @@ static cx_model *random_model(void) {
                          .attention_dropout = 0.1f, .ln_eps = 1e-12f};
     cx_model *m;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &c, 11, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 11, &m, &err), CX_OK);
     float *p = cx_model_params(m);
     for (size_t i = 0; i < cx_model_n_params(m); i++) p[i] *= 6.0f; /* LN weights 6: fine */
     return m;
@@ -38,7 +38,7 @@ static cx_model *random_model(void) {
 static void run(const cx_engine *e, const int32_t *ids, int n, float out[19]) {
     cx_engine_ctx *c;
     cx_error err = {0};
-    assert_int_equal(cx_engine_ctx_open(&c, e, NULL, &err), CX_OK);
+    assert_int_equal(cx_engine_ctx_open(e, NULL, &c, &err), CX_OK);
     cx_engine_output o;
     assert_int_equal(cx_engine_forward(c, ids, n, &o, &err), CX_OK);
     out[0] = o.score;
@@ -57,9 +57,9 @@ static void test_onnx_files(void **state) {
     assert_int_equal(cx_onnx_export(m, i8, 1, &err), CX_OK);
     assert_true(cx_engine_file_is_int8(i8));
     cx_engine *ref, *a, *b;
-    assert_int_equal(cx_engine_from_model(&ref, m, &err), CX_OK);
-    assert_int_equal(cx_engine_load(&a, f32, &err), CX_OK);
-    if (cx_engine_load(&b, i8, &err) != CX_OK) printf("%s\n", err.msg);
+    assert_int_equal(cx_engine_from_model(m, &ref, &err), CX_OK);
+    assert_int_equal(cx_engine_load(f32, &a, &err), CX_OK);
+    if (cx_engine_load(i8, &b, &err) != CX_OK) printf("%s\n", err.msg);
     assert_int_equal(err.code, CX_OK);
     assert_memory_equal(cx_engine_config(a), cx_engine_config(ref), sizeof(cx_model_config));
     assert_memory_equal(cx_engine_config(b), cx_engine_config(ref), sizeof(cx_model_config));
@@ -97,7 +97,7 @@ static void expect_error(const char *name, const char *data, size_t len, const c
     tu_write_file(p, data, len);
     cx_engine *e = (cx_engine *)1;
     cx_error err = {0};
-    assert_true(cx_engine_load(&e, p, &err) != CX_OK);
+    assert_true(cx_engine_load(p, &e, &err) != CX_OK);
     assert_null(e);
     if (!strstr(err.msg, needle)) printf("%s: message '%s' lacks '%s'\n", name, err.msg, needle);
     assert_non_null(strstr(err.msg, needle));
@@ -118,7 +118,7 @@ static void test_onnx_damaged(void **state) {
         char *p = tu_path(tmp, "cut.onnx");
         tu_write_file(p, data, cut);
         cx_engine *e = NULL;
-        assert_true(cx_engine_load(&e, p, &err) != CX_OK);
+        assert_true(cx_engine_load(p, &e, &err) != CX_OK);
         assert_null(e);
         free(p);
     }

@@ -125,7 +125,7 @@ static int setup(void **state) {
     pthread_mutex_init(&fx->fake.mu, NULL);
     fx->backend = (cx_ml_backend){&fx->fake, fake_load, fake_predict, fake_unload};
     cx_error err = {0, ""};
-    assert_int_equal(cx_logger_open_sink(&fx->logger, capture_sink, &fx->logs, CX_LOG_DEBUG, &err), CX_OK);
+    assert_int_equal(cx_logger_open_sink(capture_sink, &fx->logs, CX_LOG_DEBUG, &fx->logger, &err), CX_OK);
     *state = fx;
     return 0;
 }
@@ -143,7 +143,7 @@ static int teardown(void **state) {
 static void open_est(fixture *fx, int with_backend) {
     cx_estimator_options opt = {fx->config, with_backend ? &fx->backend : NULL, fx->logger};
     cx_error err = {0, ""};
-    assert_int_equal(cx_estimator_open(&fx->est, &opt, &err), CX_OK);
+    assert_int_equal(cx_estimator_open(&opt, &fx->est, &err), CX_OK);
 }
 
 static void estimate(fixture *fx, const char *text, cx_estimate *e) {
@@ -160,7 +160,7 @@ static void test_heuristic_only(void **state) {
     fixture *fx = *state;
     cx_estimator_options opt = {NULL, NULL, fx->logger};
     cx_error err = {0, ""};
-    assert_int_equal(cx_estimator_open(&fx->est, &opt, &err), CX_OK);
+    assert_int_equal(cx_estimator_open(&opt, &fx->est, &err), CX_OK);
     cx_estimate e;
     estimate(fx, TEXT, &e);
     assert_true(fabs(e.score - TEXT_HEURISTIC) < 1e-12);
@@ -416,7 +416,7 @@ static void test_logger_file_and_levels(void **state) {
     char *path = tu_path(fx->dir, "log.txt");
     cx_logger *lg;
     cx_error err = {0, ""};
-    assert_int_equal(cx_logger_open(&lg, path, CX_LOG_WARNING, &err), CX_OK);
+    assert_int_equal(cx_logger_open(path, CX_LOG_WARNING, &lg, &err), CX_OK);
     cx_log(lg, CX_LOG_INFO, "dropped", NULL);
     cx_log(lg, CX_LOG_WARNING, "kept", "path", "/a b/c", "n", "3", "quote", "say \"hi\"", "empty", "", NULL);
     cx_logger_free(lg);
@@ -429,7 +429,7 @@ static void test_logger_file_and_levels(void **state) {
     assert_int_equal(cx_log_level_from_name("loud"), -1);
     cx_log(NULL, CX_LOG_ERROR, "nothing", NULL); /* a NULL logger is silent */
     char *bad = tu_path(fx->dir, "no/such/dir/log.txt");
-    assert_int_equal(cx_logger_open(&lg, bad, CX_LOG_INFO, &err), CX_ERR_IO);
+    assert_int_equal(cx_logger_open(bad, CX_LOG_INFO, &lg, &err), CX_ERR_IO);
     free(bad);
     free(path);
 }
@@ -439,14 +439,14 @@ static void test_open_errors(void **state) {
     cx_estimator *est = (cx_estimator *)1;
     cx_error err = {0, ""};
     cx_estimator_options opt = {fx->config, NULL, NULL}; /* not written yet */
-    assert_int_equal(cx_estimator_open(&est, &opt, &err), CX_ERR_NOT_FOUND);
+    assert_int_equal(cx_estimator_open(&opt, &est, &err), CX_ERR_NOT_FOUND);
     assert_null(est);
     write_config(fx, "task_complexity:\n  max_subtasks: many\n");
-    assert_int_equal(cx_estimator_open(&est, &opt, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_estimator_open(&opt, &est, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, ":2: task_complexity.max_subtasks: expected a number, got 'many'"));
     cx_ml_backend half = {NULL, fake_load, NULL, fake_unload};
     cx_estimator_options opt2 = {NULL, &half, NULL};
-    assert_int_equal(cx_estimator_open(&est, &opt2, &err), CX_ERR_INVALID);
+    assert_int_equal(cx_estimator_open(&opt2, &est, &err), CX_ERR_INVALID);
     cx_estimator_free(NULL);
 }
 

@@ -263,7 +263,7 @@ static cx_model_config test_cfg_aligned(void) {
 static cx_model *random_model_of(cx_model_config c, uint64_t seed) {
     cx_model *m;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &c, seed, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, seed, &m, &err), CX_OK);
     float *p = cx_model_params(m);
     for (int i = 0; i < cx_model_n_tensors(m); i++) {
         const char *name;
@@ -289,7 +289,7 @@ static void fp32_forward(const cx_model *m, const int32_t *ids, int n, float out
     cx_model_ws *ws;
     cx_error err = {0};
     cx_ws_options wo = {1, 40, 40, 0, 0, 0};
-    assert_int_equal(cx_ws_open(&ws, m, &wo, &err), CX_OK);
+    assert_int_equal(cx_ws_open(m, &wo, &ws, &err), CX_OK);
     int len[1] = {n};
     cx_model_batch b = {1, len, ids};
     cx_model_outputs o;
@@ -306,7 +306,7 @@ static void engine_forward_threads(const cx_engine *e, const char *kernel, int t
     cx_engine_ctx *c;
     cx_error err = {0};
     cx_engine_options o = {0, threads, kernel, 0};
-    assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_OK);
+    assert_int_equal(cx_engine_ctx_open(e, &o, &c, &err), CX_OK);
     cx_engine_output eo;
     assert_int_equal(cx_engine_forward(c, ids, n, &eo, &err), CX_OK);
     out[0] = eo.score;
@@ -332,7 +332,7 @@ static void engine_batch_of(cx_model_config cfg) {
     cx_model *m = random_model_of(cfg, 5);
     cx_engine *e;
     cx_error err = {0};
-    assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
+    assert_int_equal(cx_engine_from_model(m, &e, &err), CX_OK);
     static const int lens[] = {7, 1, 40, 2, 13, 33};
     enum { B = 6 };
     int32_t ids[96];
@@ -346,7 +346,7 @@ static void engine_batch_of(cx_model_config cfg) {
     for (int threads = 1; threads <= 2; threads++) {
         cx_engine_ctx *c;
         cx_engine_options o = {40, threads, NULL, tok};
-        assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_OK);
+        assert_int_equal(cx_engine_ctx_open(e, &o, &c, &err), CX_OK);
         cx_engine_output out[B];
         assert_int_equal(cx_engine_forward_batch(c, ids, lens, B, out, &err), CX_OK);
         for (int b = 0; b < B; b++) {
@@ -379,7 +379,7 @@ static void engine_same_bits_of(cx_model_config cfg) {
     cx_model *m = random_model_of(cfg, 8);
     cx_engine *e;
     cx_error err = {0};
-    assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
+    assert_int_equal(cx_engine_from_model(m, &e, &err), CX_OK);
     static const int lens[] = {1, 3, 17, 40};
     int32_t ids[40];
     for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
@@ -412,7 +412,7 @@ static void test_engine_matches_fp32(void **state) {
     cx_model *m = random_model(3), *other = random_model(4);
     cx_engine *e;
     cx_error err = {0};
-    assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
+    assert_int_equal(cx_engine_from_model(m, &e, &err), CX_OK);
     static const int lens[] = {1, 2, 7, 40};
     int32_t ids[40];
     double worst = 0, spread = 0;
@@ -441,10 +441,10 @@ static void test_engine_matches_fp32(void **state) {
     /* misuse and bad input */
     cx_engine_ctx *c;
     cx_engine_options o = {8, 1, "sse9", 0};
-    assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_ERR_INVALID);
+    assert_int_equal(cx_engine_ctx_open(e, &o, &c, &err), CX_ERR_INVALID);
     assert_non_null(strstr(err.msg, "sse9"));
     o.kernel = NULL;
-    assert_int_equal(cx_engine_ctx_open(&c, e, &o, &err), CX_OK);
+    assert_int_equal(cx_engine_ctx_open(e, &o, &c, &err), CX_OK);
     cx_engine_output eo;
     assert_int_equal(cx_engine_forward(c, ids, 9, &eo, &err), CX_ERR_INVALID);
     assert_int_equal(cx_engine_forward(c, ids, 0, &eo, &err), CX_ERR_INVALID);
@@ -465,7 +465,7 @@ static char *save_int8(const char *name, cx_engine **e_out) {
     cx_model *m = random_model(3);
     cx_engine *e;
     cx_error err = {0};
-    assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
+    assert_int_equal(cx_engine_from_model(m, &e, &err), CX_OK);
     char *path = tu_path(tmp, name);
     assert_int_equal(cx_engine_save(e, path, &err), CX_OK);
     cx_model_free(m);
@@ -480,7 +480,7 @@ static void test_engine_file_round_trip(void **state) {
     cx_error err = {0};
     char *path = save_int8("m.int8.safetensors", &e);
     assert_true(cx_engine_file_is_int8(path));
-    assert_int_equal(cx_engine_load(&e2, path, &err), CX_OK);
+    assert_int_equal(cx_engine_load(path, &e2, &err), CX_OK);
     assert_memory_equal(cx_engine_config(e2), cx_engine_config(e), sizeof(cx_model_config));
     int32_t ids[40];
     ids_of(ids, 23, 7);
@@ -494,7 +494,7 @@ static void test_engine_file_round_trip(void **state) {
     char *fp = tu_path(tmp, "fp32.safetensors");
     assert_int_equal(cx_model_save(m, fp, &err), CX_OK);
     assert_false(cx_engine_file_is_int8(fp));
-    assert_int_equal(cx_engine_load(&e2, fp, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_engine_load(fp, &e2, &err), CX_ERR_FORMAT);
     assert_null(e2);
     assert_non_null(strstr(err.msg, "not an INT8 model"));
     cx_engine_free(e);
@@ -517,7 +517,7 @@ static char *damaged(const char *src, const char *name, long at, const void *byt
 static void expect_load_error(const char *path, int code, const char *needle) {
     cx_engine *e = (cx_engine *)1;
     cx_error err = {0};
-    assert_int_equal(cx_engine_load(&e, path, &err), code);
+    assert_int_equal(cx_engine_load(path, &e, &err), code);
     assert_null(e);
     if (!strstr(err.msg, needle)) printf("message: %s (wanted '%s')\n", err.msg, needle);
     assert_non_null(strstr(err.msg, needle));
@@ -553,12 +553,12 @@ static void test_engine_file_damaged(void **state) {
     /* truncated */
     char *p4 = damaged(path, "cut.safetensors", 0, NULL, 0, len - 100);
     cx_engine *e = NULL;
-    assert_true(cx_engine_load(&e, p4, &err) != CX_OK);
+    assert_true(cx_engine_load(p4, &e, &err) != CX_OK);
     assert_null(e);
     assert_non_null(strstr(err.msg, "cut.safetensors"));
     /* not there */
     char *p5 = tu_path(tmp, "absent.safetensors");
-    assert_int_equal(cx_engine_load(&e, p5, &err), CX_ERR_NOT_FOUND);
+    assert_int_equal(cx_engine_load(p5, &e, &err), CX_ERR_NOT_FOUND);
     free(data); free(path); free(p1); free(p2); free(p3); free(p4); free(p5);
 }
 
@@ -648,7 +648,7 @@ static void test_classifier_int8(void **state) {
     /* an INT8 file runs on the engine by itself */
     cx_engine *e;
     char *q = tu_path(dir, "model_int8.safetensors");
-    assert_int_equal(cx_engine_from_model(&e, m, &err), CX_OK);
+    assert_int_equal(cx_engine_from_model(m, &e, &err), CX_OK);
     assert_int_equal(cx_engine_save(e, q, &err), CX_OK);
     assert_int_equal(cx_classifier_open(q, &o, &c, &err), CX_OK);
     assert_true(strncmp(cx_classifier_backend(c), "int8/", 5) == 0);

@@ -30,7 +30,7 @@ static cx_model *tiny_model(void) {
                            .dropout = 0.0f, .attention_dropout = 0.0f, .ln_eps = 1e-12f};
     cx_model *m;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &cfg, 3, &err), CX_OK);
+    assert_int_equal(cx_model_create(&cfg, 3, &m, &err), CX_OK);
     /* HF's 0.02 would make every signal tiny: use O(1) weights, LN near 1 */
     cx_rng r;
     cx_rng_seed(&r, 11);
@@ -105,7 +105,7 @@ static void test_every_weight(void **state) {
     cx_ws_options o = {.max_seqs = 4, .max_tokens = 16, .max_len = 8, .freeze = 0, .training = 1};
     cx_model_ws *ws;
     cx_error err = {0};
-    assert_int_equal(cx_ws_open(&ws, m, &o, &err), CX_OK);
+    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
     size_t n = cx_model_n_params(m);
     float *grads = calloc(n, sizeof *grads);
     loss_at(m, ws, NULL);
@@ -159,7 +159,7 @@ static void test_first_trainable_input(void **state) {
     cx_ws_options o = {.max_seqs = 4, .max_tokens = 16, .max_len = 8, .freeze = 1, .training = 1};
     cx_model_ws *ws;
     cx_error err = {0};
-    assert_int_equal(cx_ws_open(&ws, m, &o, &err), CX_OK);
+    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
     size_t N = 14, D = 8;
     float *hidden = malloc(N * D * sizeof *hidden);
     cx_model_batch b = {B, lengths, ids};

@@ -52,7 +52,7 @@ static void test_presets_and_checks(void **state) {
     /* HF init: LN 1/0, biases 0, [PAD] row 0, weights ~ N(0, 0.02) */
     c = small_cfg();
     cx_model *m;
-    assert_int_equal(cx_model_create(&m, &c, 7, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 7, &m, &err), CX_OK);
     double ss = 0;
     size_t cnt = 0;
     for (int i = 0; i < cx_model_n_tensors(m); i++) {
@@ -79,10 +79,10 @@ static void test_save_load_round_trip(void **state) {
     cx_model_config c = small_cfg();
     cx_model *m, *m2;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &c, 3, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 3, &m, &err), CX_OK);
     char *path = tu_path(tmp, "ckpt/model.safetensors");
     assert_int_equal(cx_model_save(m, path, &err), CX_OK);
-    assert_int_equal(cx_model_load(&m2, path, NULL, &err), CX_OK);
+    assert_int_equal(cx_model_load(path, NULL, &m2, &err), CX_OK);
     assert_memory_equal(cx_model_get_config(m2), &c, sizeof c);
     assert_int_equal(cx_model_n_params(m2), cx_model_n_params(m));
     assert_memory_equal(cx_model_params(m2), cx_model_params(m), cx_model_n_params(m) * 4);
@@ -109,7 +109,7 @@ static void test_save_load_round_trip(void **state) {
     }
     char *rpath = tu_path(tmp, "reversed.safetensors");
     assert_int_equal(st_write(rpath, rev, nt, NULL, 0, &err), CX_OK);
-    assert_int_equal(cx_model_load(&m2, rpath, &c, &err), CX_OK);
+    assert_int_equal(cx_model_load(rpath, &c, &m2, &err), CX_OK);
     assert_null(m2->map);
     assert_memory_equal(cx_model_params(m2), cx_model_params(m), cx_model_n_params(m) * 4);
     cx_model_free(m2);
@@ -127,7 +127,7 @@ static void test_save_load_round_trip(void **state) {
     /* a config that does not match the file: the error names the tensor */
     cx_model_config other = c;
     other.ffn_dim = 20;
-    assert_int_equal(cx_model_load(&m2, path, &other, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load(path, &other, &m2, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "distilbert.transformer.layer.0.ffn.lin1.weight' has shape [24,16], the config needs [20,16]"));
     assert_null(m2);
     cx_model_free(m);
@@ -162,19 +162,19 @@ static void test_load_errors(void **state) {
     cx_model_config c = small_cfg();
     cx_model *m, *m2 = NULL;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &c, 3, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 3, &m, &err), CX_OK);
     char *p = write_variant(m, "missing.safetensors", "distilbert.transformer.layer.1.ffn.lin2.bias", NULL, -1);
-    assert_int_equal(cx_model_load(&m2, p, &c, &err), CX_ERR_NOT_FOUND);
+    assert_int_equal(cx_model_load(p, &c, &m2, &err), CX_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "'distilbert.transformer.layer.1.ffn.lin2.bias' is missing"));
     free(p);
     p = write_variant(m, "extra.safetensors", NULL, "something.else", -1);
-    assert_int_equal(cx_model_load(&m2, p, &c, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load(p, &c, &m2, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "unexpected tensor 'something.else'"));
     free(p);
     p = write_variant(m, "noconfig.safetensors", NULL, NULL, -1);
-    assert_int_equal(cx_model_load(&m2, p, NULL, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load(p, NULL, &m2, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "complexity.config"));
-    assert_int_equal(cx_model_load(&m2, p, &c, &err), CX_OK);
+    assert_int_equal(cx_model_load(p, &c, &m2, &err), CX_OK);
     assert_memory_equal(cx_model_params(m2), cx_model_params(m), cx_model_n_params(m) * 4);
     cx_model_free(m2);
     free(p);
@@ -184,18 +184,18 @@ static void test_load_errors(void **state) {
     c3.shared_dim = 512;
     c3.head_dim = 128;
     cx_model *m3;
-    assert_int_equal(cx_model_create(&m3, &c3, 4, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c3, 4, &m3, &err), CX_OK);
     char *hd = tu_path(tmp, "hf_partial");
     char *hp = tu_path(hd, "model.safetensors");
     p = write_variant(m3, "hf_partial/model.safetensors", "classifier.tier_head.2.bias", NULL, -1);
     write_text(hd, "config.json", "{\"dim\":16,\"n_layers\":2,\"n_heads\":2,\"hidden_dim\":24,"
                                   "\"vocab_size\":30,\"max_position_embeddings\":16}");
-    assert_int_equal(cx_model_load_hf(&m2, hd, 1, &err), CX_ERR_NOT_FOUND);
+    assert_int_equal(cx_model_load_hf(hd, 1, &m2, &err), CX_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "'classifier.tier_head.2.bias' is missing"));
     /* with the whole classifier, the file's classifier is used */
     free(p);
     p = write_variant(m3, "hf_partial/model.safetensors", NULL, NULL, -1);
-    assert_int_equal(cx_model_load_hf(&m2, hd, 1, &err), CX_OK);
+    assert_int_equal(cx_model_load_hf(hd, 1, &m2, &err), CX_OK);
     assert_int_equal(cx_model_n_params(m2), cx_model_n_params(m3));
     assert_memory_equal(cx_model_params(m2), cx_model_params(m3), cx_model_n_params(m3) * 4);
     cx_model_free(m2);
@@ -211,24 +211,24 @@ static void test_load_errors(void **state) {
         const char *meta[] = {"complexity.config", "{\"dim\": 16"};
         p = tu_path(tmp, "badmeta.safetensors");
         assert_int_equal(st_write(p, &o1, 1, meta, 1, &err), CX_OK);
-        assert_int_equal(cx_model_load(&m2, p, NULL, &err), CX_ERR_FORMAT);
+        assert_int_equal(cx_model_load(p, NULL, &m2, &err), CX_ERR_FORMAT);
         assert_non_null(strstr(err.msg, "complexity.config"));
         const char *meta2[] = {"complexity.config", "{\"dim\": 16}"};
         assert_int_equal(st_write(p, &o1, 1, meta2, 1, &err), CX_OK);
-        assert_int_equal(cx_model_load(&m2, p, NULL, &err), CX_ERR_FORMAT);
+        assert_int_equal(cx_model_load(p, NULL, &m2, &err), CX_ERR_FORMAT);
         assert_non_null(strstr(err.msg, "missing \"vocab_size\""));
         /* a config of 2^36 weights beside 4 bytes of data: refused before allocating 256 GiB */
         const char *meta3[] = {"complexity.config", "{\"vocab_size\":4194304,\"max_positions\":16,\"dim\":16384,"
                                "\"n_layers\":1,\"n_heads\":1,\"ffn_dim\":16,\"shared_dim\":16,\"head_dim\":16}"};
         assert_int_equal(st_write(p, &o1, 1, meta3, 1, &err), CX_OK);
-        assert_int_equal(cx_model_load(&m2, p, NULL, &err), CX_ERR_FORMAT);
+        assert_int_equal(cx_model_load(p, NULL, &m2, &err), CX_ERR_FORMAT);
         assert_non_null(strstr(err.msg, "badmeta.safetensors: the config needs 69794448803 weights, more than the "
                                         "file's 4 data bytes can hold"));
         assert_null(m2);
         free(p);
     }
     p = write_variant(m, "shape.safetensors", NULL, NULL, 5);
-    assert_int_equal(cx_model_load(&m2, p, &c, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load(p, &c, &m2, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, m->desc[5].name));
     free(p);
     cx_model_free(m);
@@ -249,8 +249,8 @@ static void test_checkpoint_shapes(void **state) {
     cx_model_config c = small_cfg();
     cx_model *m, *m2;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &c, 5, &err), CX_OK);
-    assert_int_equal(cx_model_create(&m2, &c, 6, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 5, &m, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 6, &m2, &err), CX_OK);
     const size_t n = cx_model_n_params(m);
     float *mv = calloc(2 * n, sizeof *mv);
     assert_non_null(mv);
@@ -300,7 +300,7 @@ static void test_hf_checkpoints(void **state) {
     for (int v = 0; v < 3; v++) {
         char *d = hf_dir(variants[v]);
         cx_model *m;
-        if (cx_model_load_hf(&m, d, 99, &err)) fail_msg("%s: %s", variants[v], err.msg);
+        if (cx_model_load_hf(d, 99, &m, &err)) fail_msg("%s: %s", variants[v], err.msg);
         const cx_model_config *c = cx_model_get_config(m);
         assert_true(c->vocab_size == 30 && c->dim == 16 && c->n_layers == 2 && c->n_heads == 2 &&
                     c->ffn_dim == 24 && c->max_positions == 16 && c->shared_dim == 512);
@@ -364,45 +364,45 @@ static void test_hf_errors(void **state) {
                        "\"hidden_dim\":24,\"vocab_size\":30,\"max_position_embeddings\":16,"
                        "\"model_type\":\"distilbert\",\"sinusoidal_pos_embds\":false}";
     write_text(d, "config.json", good);
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_OK);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_OK);
     cx_model_free(m);
     m = NULL;
     write_text(d, "config.json", "{\"dim\":16,\"n_layers\":2,\"n_heads\":2,\"hidden_dim\":24,"
                                  "\"max_position_embeddings\":16}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "missing \"vocab_size\""));
     write_text(d, "config.json", "{\"activation\":\"relu\",\"dim\":16}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_UNSUPPORTED);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "activation"));
     write_text(d, "config.json", "{\"model_type\":\"bert\",\"dim\":16}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_UNSUPPORTED);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "model_type"));
     write_text(d, "config.json", "{\"sinusoidal_pos_embds\":true,\"dim\":16}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_UNSUPPORTED);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "sinusoidal"));
     write_text(d, "config.json", "{\"dim\":\"16\"}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_FORMAT);
     write_text(d, "config.json", "not json");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_FORMAT);
     /* a config whose dims disagree with the weights */
     write_text(d, "config.json", "{\"dim\":16,\"n_layers\":2,\"n_heads\":2,\"hidden_dim\":32,"
                                  "\"vocab_size\":30,\"max_position_embeddings\":16}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "ffn.lin1.weight' has shape [24,16], the config needs [32,16]"));
     /* three layers in the config, two in the file */
     write_text(d, "config.json", "{\"dim\":16,\"n_layers\":3,\"n_heads\":2,\"hidden_dim\":24,"
                                  "\"vocab_size\":30,\"max_position_embeddings\":16}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_NOT_FOUND);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "distilbert.transformer.layer.2.attention.q_lin.weight' is missing"));
     assert_null(m);
     /* far more weights than the file holds: refused before allocating them */
     write_text(d, "config.json", "{\"dim\":16384,\"n_layers\":2,\"n_heads\":2,\"hidden_dim\":24,"
                                  "\"vocab_size\":4194304,\"max_position_embeddings\":16}");
-    assert_int_equal(cx_model_load_hf(&m, d, 1, &err), CX_ERR_FORMAT);
+    assert_int_equal(cx_model_load_hf(d, 1, &m, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "model.safetensors: the config needs "));
     assert_null(m);
     char *none = tu_path(tmp, "no_such_dir");
-    assert_int_equal(cx_model_load_hf(&m, none, 1, &err), CX_ERR_NOT_FOUND);
+    assert_int_equal(cx_model_load_hf(none, 1, &m, &err), CX_ERR_NOT_FOUND);
     free(none);
     free(src);
     free(d);
@@ -414,16 +414,16 @@ static void test_batch_checks(void **state) {
     cx_model *m;
     cx_model_ws *ws;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &c, 3, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 3, &m, &err), CX_OK);
     cx_ws_options o = {.max_seqs = 2, .max_tokens = 10, .max_len = 8, .freeze = 1, .training = 1};
     o.max_len = 17;
-    assert_int_equal(cx_ws_open(&ws, m, &o, &err), CX_ERR_INVALID);
+    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_ERR_INVALID);
     o.max_len = 8;
     o.freeze = 3;
-    assert_int_equal(cx_ws_open(&ws, m, &o, &err), CX_ERR_INVALID);
+    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_ERR_INVALID);
     assert_non_null(strstr(err.msg, "freeze 3"));
     o.freeze = 1;
-    assert_int_equal(cx_ws_open(&ws, m, &o, &err), CX_OK);
+    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
     int32_t ids[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     int len_bad[2] = {9, 1}, len_many[2] = {6, 6}, len_ok[2] = {3, 4};
     cx_model_batch b = {2, len_bad, ids};

@@ -52,7 +52,7 @@ static int setup(void **state) {
     cx_model_config cfg = {.vocab_size = 50, .max_positions = 24, .dim = 32, .n_layers = 2,
                            .n_heads = 4, .ffn_dim = 48, .shared_dim = 24, .head_dim = 16,
                            .dropout = 0.0f, .attention_dropout = 0.0f, .ln_eps = 1e-12f};
-    assert_int_equal(cx_model_create(&fx->m, &cfg, 1, &err), CX_OK);
+    assert_int_equal(cx_model_create(&cfg, 1, &fx->m, &err), CX_OK);
     for (int i = 0; i < cx_model_n_tensors(fx->m); i++) {
         const char *name;
         size_t off;
@@ -99,7 +99,7 @@ static cx_model_ws *open_ws(fixture *fx, int freeze, int training) {
                        .training = training};
     cx_model_ws *ws;
     cx_error err = {0};
-    if (cx_ws_open(&ws, fx->m, &o, &err)) fail_msg("%s", err.msg);
+    if (cx_ws_open(fx->m, &o, &ws, &err)) fail_msg("%s", err.msg);
     return ws;
 }
 

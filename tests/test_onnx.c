@@ -38,7 +38,7 @@ static cx_model *make_micro(void) {
                          .attention_dropout = 0.1f, .ln_eps = 1e-12f};
     cx_model *m = NULL;
     cx_error err = {0};
-    assert_int_equal(cx_model_create(&m, &c, 7, &err), CX_OK);
+    assert_int_equal(cx_model_create(&c, 7, &m, &err), CX_OK);
     float *p = cx_model_params(m);
     uint64_t s = 0x9E3779B97F4A7C15ull;
     for (size_t i = 0; i < cx_model_n_params(m); i++) {
@@ -67,7 +67,7 @@ static cx_model *load_micro(void) {
     char *st = tu_path(fixdir, "micro.safetensors");
     cx_model *m = NULL;
     cx_error err = {0};
-    int rc = cx_model_load(&m, st, NULL, &err);
+    int rc = cx_model_load(st, NULL, &m, &err);
     if (rc) printf("%s\n", err.msg);
     assert_int_equal(rc, CX_OK);
     free(st);
@@ -145,7 +145,7 @@ static void test_native_matches_onnxruntime(void **state) {
     cx_model_ws *ws = NULL;
     cx_error err = {0};
     cx_ws_options wo = {B, (size_t)n, T, 0, 0, 0};
-    assert_int_equal(cx_ws_open(&ws, m, &wo, &err), CX_OK);
+    assert_int_equal(cx_ws_open(m, &wo, &ws, &err), CX_OK);
     cx_model_batch batch = {B, lengths, ids};
     cx_model_outputs o;
     assert_int_equal(cx_model_forward(m, ws, &batch, NULL, 0, 0, NULL, NULL, &o, &err), CX_OK);

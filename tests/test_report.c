@@ -201,7 +201,7 @@ static cx_classifier *random_classifier(const char *dir) {
     cfg.vocab_size = 1000;
     cfg.max_positions = 128;
     cx_model *m;
-    assert_int_equal(cx_model_create(&m, &cfg, 7, &err), CX_OK);
+    assert_int_equal(cx_model_create(&cfg, 7, &m, &err), CX_OK);
     char *weights = tu_path(dir, "best_model.safetensors");
     assert_int_equal(cx_model_save(m, weights, &err), CX_OK);
     cx_model_free(m);

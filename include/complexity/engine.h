@@ -26,12 +26,12 @@ extern "C" {
 typedef struct cx_engine cx_engine;
 
 /* Quantizes a fp32 model (which may be freed afterwards). */
-CX_API int cx_engine_from_model(cx_engine **out, const cx_model *m, cx_error *err);
+CX_API int cx_engine_from_model(const cx_model *m, cx_engine **out, cx_error *err);
 /* Loads an INT8 file written by cx_engine_save (safetensors, I8 + F32 tensors,
  * metadata "complexity.format" = "int8-v1"). The word embeddings are read in
  * place from the file's read-only mapping (only the rows used are paged in);
  * the other matrices are repacked for the GEMM kernels. */
-CX_API int cx_engine_load(cx_engine **out, const char *path, cx_error *err);
+CX_API int cx_engine_load(const char *path, cx_engine **out, cx_error *err);
 /* Also loads an ONNX file from `complexity export-onnx` (path ending in
  * ".onnx"): INT8 (its int8 weights and word table used as they are) or fp32
  * (quantized here); the int8 word table is read in place from the mapping. */
@@ -52,9 +52,12 @@ typedef struct cx_engine_options {
     size_t max_tokens;    /* tokens of one cx_engine_forward_batch call; 0 (or < max_len): max_len */
 } cx_engine_options;
 
+/* All defaults (every field 0 / NULL). */
+CX_API cx_engine_options cx_engine_default_options(void);
+
 /* Per-thread state. Borrows e, which must outlive it. Fails when the named
  * kernel is unknown or this CPU lacks it. */
-CX_API int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_options *opt,
+CX_API int cx_engine_ctx_open(const cx_engine *e, const cx_engine_options *opt, cx_engine_ctx **out,
                               cx_error *err);
 CX_API void cx_engine_ctx_free(cx_engine_ctx *c);
 /* Name of the GEMM kernel the context runs (static string). */

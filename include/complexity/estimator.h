@@ -39,9 +39,9 @@ typedef struct cx_logger cx_logger;
 
 /* A logger appending to `path` (created if missing), or to stderr when path is
  * NULL. Lines below `level` are dropped. Caller frees with cx_logger_free. */
-CX_API int cx_logger_open(cx_logger **out, const char *path, cx_log_level level, cx_error *err);
+CX_API int cx_logger_open(const char *path, cx_log_level level, cx_logger **out, cx_error *err);
 /* A logger handing each line to sink(ctx, ...). */
-CX_API int cx_logger_open_sink(cx_logger **out, cx_log_sink sink, void *ctx, cx_log_level level, cx_error *err);
+CX_API int cx_logger_open_sink(cx_log_sink sink, void *ctx, cx_log_level level, cx_logger **out, cx_error *err);
 CX_API void cx_logger_free(cx_logger *lg);
 /* "debug", "info", "warning", "error", "off" -> level; -1 when unknown. */
 CX_API int cx_log_level_from_name(const char *name);
@@ -197,10 +197,13 @@ typedef struct cx_estimator_options {
     cx_logger *logger;               /* borrowed, must outlive the estimator; NULL: silent */
 } cx_estimator_options;
 
+/* All defaults: no config file, no ML runtime, no logger. */
+CX_API cx_estimator_options cx_estimator_default_options(void);
+
 /* Loads the config (a missing or invalid file is an error) and, when it
  * enables ML, the model. A model that cannot be loaded is not an error: the
  * estimator runs on the heuristic and logs why. */
-CX_API int cx_estimator_open(cx_estimator **out, const cx_estimator_options *opt, cx_error *err);
+CX_API int cx_estimator_open(const cx_estimator_options *opt, cx_estimator **out, cx_error *err);
 CX_API void cx_estimator_free(cx_estimator *est);
 
 /* Re-reads the config file when its mtime, size or inode changed since the

@@ -61,6 +61,9 @@ typedef struct cx_eval_options {
     const cx_estimator_config *config;  /* NULL: SPEC §8 defaults (its ML fields are ignored) */
 } cx_eval_options;
 
+/* All defaults: no classifier, no comparison, SPEC §8's estimator config. */
+CX_API cx_eval_options cx_eval_default_options(void);
+
 /* Runs every asked predictor over ds. Needs a classifier or compare = 1. A
  * failed prediction fails the run with "FILE:LINE: ..." in err. On success
  * *out is a new result the caller frees with cx_eval_result_free. */

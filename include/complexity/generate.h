@@ -38,6 +38,9 @@ typedef struct cx_gen_options {
     double lang_mix[3];  /* share of en, zh, mixed samples; all 0 = 45/40/15 */
 } cx_gen_options;
 
+/* The seed's defaults: 5000 samples, seed 42, no dedup, no split, 45/40/15. */
+CX_API cx_gen_options cx_gen_default_options(void);
+
 /* One generated sample: a record plus where it came from. */
 typedef struct cx_sample {
     cx_record rec;     /* rec.text owned by the cx_generated set */

@@ -46,17 +46,17 @@ typedef struct cx_model cx_model;
 
 /* A new model with Hugging Face's initialisation: weights normal(0, 0.02)
  * drawn from `seed`, biases 0, LayerNorm 1/0, [PAD] (id 0) embedding row 0. */
-CX_API int cx_model_create(cx_model **out, const cx_model_config *cfg, uint64_t seed, cx_error *err);
+CX_API int cx_model_create(const cx_model_config *cfg, uint64_t seed, cx_model **out, cx_error *err);
 /* Loads a safetensors file written by cx_model_save (config in its metadata)
  * or, when cfg is non-NULL, any file with the SPEC §3 names and cfg's shapes.
  * A file laid out as cx_model_save writes it is not copied: the weights are
  * its private copy-on-write mapping (writable; the file never changes). */
-CX_API int cx_model_load(cx_model **out, const char *path, const cx_model_config *cfg, cx_error *err);
+CX_API int cx_model_load(const char *path, const cx_model_config *cfg, cx_model **out, cx_error *err);
 /* Loads a Hugging Face DistilBERT directory: config.json + model.safetensors
  * (names with or without "distilbert.", masked-LM extras ignored, F32/F16/BF16).
  * The classifier comes from the file when it has one, else it is initialised
  * as cx_model_create does with `seed`. */
-CX_API int cx_model_load_hf(cx_model **out, const char *dir, uint64_t seed, cx_error *err);
+CX_API int cx_model_load_hf(const char *dir, uint64_t seed, cx_model **out, cx_error *err);
 /* Writes all weights to a safetensors file (SPEC §3 names, F32, config in the
  * metadata), atomically. Loadable by the seed's PyTorch model. */
 CX_API int cx_model_save(const cx_model *m, const char *path, cx_error *err);
@@ -89,6 +89,9 @@ typedef struct cx_ws_options {
     int bf16;              /* 1: the encoder layers' GEMMs in bf16 (see cx_bf16_supported) */
 } cx_ws_options;
 
+/* One sequence of up to 512 tokens, inference (no freeze, no training, fp32). */
+CX_API cx_ws_options cx_ws_default_options(void);
+
 /* 1 when this CPU runs bf16 GEMMs natively (AMX-BF16 or AVX512-BF16): what
  * cx_ws_options.bf16 needs. bf16 rounds each GEMM's operands to 8 bits of
  * mantissa and accumulates in fp32, as PyTorch's autocast does. */
@@ -96,7 +99,7 @@ CX_API int cx_bf16_supported(void);
 
 /* Sizes every buffer once for the largest batch. The workspace borrows m,
  * which must outlive it. */
-CX_API int cx_ws_open(cx_model_ws **out, const cx_model *m, const cx_ws_options *opt, cx_error *err);
+CX_API int cx_ws_open(const cx_model *m, const cx_ws_options *opt, cx_model_ws **out, cx_error *err);
 CX_API void cx_ws_free(cx_model_ws *ws);
 /* Tells a workspace that the model's weights changed (an optimizer step, a
  * load): a bf16 workspace keeps bf16 copies of the weights until then. */

@@ -107,6 +107,9 @@ typedef struct cx_vocab_build_options {
                               stripped, by the tokenizer it returns too) */
 } cx_vocab_build_options;
 
+/* 30,000 tokens (BERT's size; build-vocab asks for --size), min_frequency 2, cased. */
+CX_API cx_vocab_build_options cx_vocab_build_default_options(void);
+
 CX_API int cx_tokenizer_build(const char *const *texts, const size_t *lens, size_t n_texts,
                               const cx_vocab_build_options *opt, cx_tokenizer **out, cx_error *err);
 

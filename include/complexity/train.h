@@ -78,8 +78,8 @@ typedef struct cx_train_options {
                                    seed's 0.4, 0.3, 0.15, 0.15 */
 } cx_train_options;
 
-/* Fills the seed's defaults. */
-CX_API void cx_train_defaults(cx_train_options *o);
+/* The seed's defaults. */
+CX_API cx_train_options cx_train_default_options(void);
 
 /* Runs training. Returns CX_OK when all epochs ran, and also when *stop was
  * raised: then the checkpoint is written, *interrupted is 1, and --resume

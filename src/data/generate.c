@@ -210,6 +210,11 @@ static int assign_splits(gen_state *s, cx_error *err) {
     return CX_OK;
 }
 
+cx_gen_options cx_gen_default_options(void) {
+    cx_gen_options o = {.count = 5000, .seed = 42};
+    return o;
+}
+
 int cx_generate(const cx_templates *t, const cx_gen_options *opts, cx_generated **out, cx_error *err) {
     *out = NULL;
     if (opts->count == 0) return cx_error_set(err, CX_ERR_INVALID, "count must be at least 1");

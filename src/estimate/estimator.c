@@ -19,7 +19,12 @@ cx_tier cx_score_to_tier(double score, const double *b) {
     return CX_EXPERT;
 }
 
-int cx_estimator_open(cx_estimator **out, const cx_estimator_options *opt, cx_error *err) {
+cx_estimator_options cx_estimator_default_options(void) {
+    cx_estimator_options o = {0};
+    return o;
+}
+
+int cx_estimator_open(const cx_estimator_options *opt, cx_estimator **out, cx_error *err) {
     *out = NULL;
     cx_estimator *est = calloc(1, sizeof *est);
     if (!est) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");

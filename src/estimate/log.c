@@ -46,7 +46,7 @@ static int logger_new(cx_logger **out, cx_log_level level, cx_error *err) {
     return CX_OK;
 }
 
-int cx_logger_open(cx_logger **out, const char *path, cx_log_level level, cx_error *err) {
+int cx_logger_open(const char *path, cx_log_level level, cx_logger **out, cx_error *err) {
     int rc = logger_new(out, level, err);
     if (rc != CX_OK) return rc;
     if (!path) { (*out)->f = stderr; return CX_OK; }
@@ -61,7 +61,7 @@ int cx_logger_open(cx_logger **out, const char *path, cx_log_level level, cx_err
     return CX_OK;
 }
 
-int cx_logger_open_sink(cx_logger **out, cx_log_sink sink, void *ctx, cx_log_level level, cx_error *err) {
+int cx_logger_open_sink(cx_log_sink sink, void *ctx, cx_log_level level, cx_logger **out, cx_error *err) {
     if (!sink) return cx_error_set(err, CX_ERR_INVALID, "log sink is NULL");
     int rc = logger_new(out, level, err);
     if (rc != CX_OK) return rc;

@@ -49,7 +49,7 @@ static int open_estimator(eval_state *st, const cx_estimator_config *base, cx_pr
                           cx_estimator **out, cx_error *err) {
     int blends = k != CX_PRED_HEURISTIC;
     cx_estimator_options o = {NULL, blends ? &st->backend : NULL, NULL};
-    int rc = cx_estimator_open(out, &o, err);
+    int rc = cx_estimator_open(&o, out, err);
     if (rc != CX_OK) return rc;
     cx_estimator_config c = *base;
     c.ml_model_enabled = blends;
@@ -169,6 +169,11 @@ static int assign_languages(cx_eval_result *r, cx_error *err) {
         r->lang_count[l]++;
     }
     return CX_OK;
+}
+
+cx_eval_options cx_eval_default_options(void) {
+    cx_eval_options o = {0};
+    return o;
 }
 
 int cx_eval_run(const cx_dataset *ds, const cx_eval_options *opt, cx_eval_result **out, cx_error *err) {

@@ -88,7 +88,7 @@ int cx_onnx_verify(const cx_model *m, const char *path, double *max_diff, cx_err
     cx_ws_options wo = {VB, (size_t)n, T, 0, 0, 0};
     cx_model_outputs o;
     cx_model_batch batch = {VB, len, packed};
-    rc = cx_ws_open(&ws, m, &wo, err);
+    rc = cx_ws_open(m, &wo, &ws, err);
     if (rc == CX_OK) rc = cx_model_forward(m, ws, &batch, NULL, 0, 0, NULL, NULL, &o, err);
     if (rc == CX_OK) {
         const float *ours[4] = {o.score, o.tier_logits, o.domain_logits, o.intent_logits};

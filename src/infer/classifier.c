@@ -117,11 +117,11 @@ static cx_engine_options engine_options(const cx_classifier *c) {
  * refused at open, and the backend's name is known. */
 static int open_engine(cx_classifier *c, cx_error *err) {
     int rc;
-    if (cx_engine_file_is_int8(c->model_path)) rc = cx_engine_load(&c->engine, c->model_path, err);
+    if (cx_engine_file_is_int8(c->model_path)) rc = cx_engine_load(c->model_path, &c->engine, err);
     else {
         cx_model *m = NULL;
-        rc = cx_model_load(&m, c->model_path, NULL, err);
-        if (rc == CX_OK) rc = cx_engine_from_model(&c->engine, m, err);
+        rc = cx_model_load(c->model_path, NULL, &m, err);
+        if (rc == CX_OK) rc = cx_engine_from_model(m, &c->engine, err);
         cx_model_free(m);
     }
     if (rc) return rc;
@@ -130,7 +130,7 @@ static int open_engine(cx_classifier *c, cx_error *err) {
     c->batch_tokens = ENGINE_BATCH_TOKENS > (size_t)c->max_length ? ENGINE_BATCH_TOKENS : (size_t)c->max_length;
     cx_engine_options eo = engine_options(c);
     cx_engine_ctx *probe = NULL;
-    if ((rc = cx_engine_ctx_open(&probe, c->engine, &eo, err))) return rc;
+    if ((rc = cx_engine_ctx_open(c->engine, &eo, &probe, err))) return rc;
     c->backend = int8_backend_name(cx_engine_ctx_kernel(probe));
     cx_engine_ctx_free(probe);
     return CX_OK;
@@ -142,7 +142,7 @@ static int open_engine(cx_classifier *c, cx_error *err) {
 static int fp32_threads(const cx_classifier *c) { return c->threads > 0 ? c->threads : 1; }
 
 static int open_fp32(cx_classifier *c, cx_error *err) {
-    int rc = cx_model_load(&c->model, c->model_path, NULL, err);
+    int rc = cx_model_load(c->model_path, NULL, &c->model, err);
     if (rc) return rc;
     const cx_model_config *cfg = cx_model_get_config(c->model);
     if (c->max_length > cfg->max_positions) c->max_length = cfg->max_positions;
@@ -215,7 +215,7 @@ int cx_classifier_ctx_open(const cx_classifier *c, cx_classifier_ctx **out, cx_e
     int rc = CX_OK;
     if (c->engine) {
         cx_engine_options eo = engine_options(c);
-        rc = cx_engine_ctx_open(&x->ectx, c->engine, &eo, err);
+        rc = cx_engine_ctx_open(c->engine, &eo, &x->ectx, err);
         if (rc == CX_OK && (!(x->lens = malloc(c->batch_tokens * sizeof *x->lens)) ||
                             !(x->eout = malloc(c->batch_tokens * sizeof *x->eout))))
             rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
@@ -223,7 +223,7 @@ int cx_classifier_ctx_open(const cx_classifier *c, cx_classifier_ctx **out, cx_e
         cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0, 0};
         const int saved = omp_get_max_threads();
         omp_set_num_threads(fp32_threads(c));
-        rc = cx_ws_open(&x->ws, c->model, &wo, err);
+        rc = cx_ws_open(c->model, &wo, &x->ws, err);
         omp_set_num_threads(saved);
     }
     if (rc == CX_OK && !(x->ids = malloc(c->batch_tokens * sizeof *x->ids)))

@@ -155,7 +155,7 @@ static int quantize_tensor(cx_engine *e, const eng_tensor *t, const float *w, cx
     return rc ? cx_error_set(err, CX_ERR_NOMEM, "out of memory") : CX_OK;
 }
 
-int cx_engine_from_model(cx_engine **out, const cx_model *m, cx_error *err) {
+int cx_engine_from_model(const cx_model *m, cx_engine **out, cx_error *err) {
     *out = NULL;
     cx_engine *e = calloc(1, sizeof *e);
     if (!e) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");

@@ -233,7 +233,7 @@ static int is_onnx(const char *path) {
     return n > 5 && strcmp(path + n - 5, ".onnx") == 0;
 }
 
-int cx_engine_load(cx_engine **out, const char *path, cx_error *err) {
+int cx_engine_load(const char *path, cx_engine **out, cx_error *err) {
     *out = NULL;
     if (is_onnx(path)) return eng_load_onnx(out, path, err);
     st_file *f = NULL;

@@ -90,7 +90,12 @@ static int alloc_buffers(cx_engine_ctx *x) {
     return 0;
 }
 
-int cx_engine_ctx_open(cx_engine_ctx **out, const cx_engine *e, const cx_engine_options *opt,
+cx_engine_options cx_engine_default_options(void) {
+    cx_engine_options o = {0};
+    return o;
+}
+
+int cx_engine_ctx_open(const cx_engine *e, const cx_engine_options *opt, cx_engine_ctx **out,
                        cx_error *err) {
     *out = NULL;
     const cx_model_config *c = &e->cfg;

@@ -50,7 +50,7 @@ void model_init_weights(cx_model *m, uint64_t seed, size_t from) {
     }
 }
 
-int cx_model_create(cx_model **out, const cx_model_config *cfg, uint64_t seed, cx_error *err) {
+int cx_model_create(const cx_model_config *cfg, uint64_t seed, cx_model **out, cx_error *err) {
     int rc = model_alloc(out, cfg, err);
     if (rc) return rc;
     model_init_weights(*out, seed, 0);

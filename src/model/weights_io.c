@@ -242,7 +242,7 @@ static int adopt_mapping(cx_model *m, st_file *f) {
     return 1;
 }
 
-int cx_model_load(cx_model **out, const char *path, const cx_model_config *cfg, cx_error *err) {
+int cx_model_load(const char *path, const cx_model_config *cfg, cx_model **out, cx_error *err) {
     *out = NULL;
     st_file *f;
     int rc = st_open(&f, path, err);
@@ -302,7 +302,7 @@ static int hf_config(const char *dir, cx_model_config *c, cx_error *err) {
     return rc;
 }
 
-int cx_model_load_hf(cx_model **out, const char *dir, uint64_t seed, cx_error *err) {
+int cx_model_load_hf(const char *dir, uint64_t seed, cx_model **out, cx_error *err) {
     *out = NULL;
     cx_model_config c;
     int rc = hf_config(dir, &c, err);

@@ -109,7 +109,12 @@ static void carve_all(carver *c, cx_model_ws *ws) {
     bs->dx[1] = FLOATS(c, N * D);
 }
 
-int cx_ws_open(cx_model_ws **out, const cx_model *m, const cx_ws_options *opt, cx_error *err) {
+cx_ws_options cx_ws_default_options(void) {
+    cx_ws_options o = {.max_seqs = 1, .max_tokens = 512, .max_len = 512};
+    return o;
+}
+
+int cx_ws_open(const cx_model *m, const cx_ws_options *opt, cx_model_ws **out, cx_error *err) {
     *out = NULL;
     const cx_model_config *cfg = &m->cfg;
     if (opt->max_seqs < 1 || opt->max_len < 1 || opt->max_len > cfg->max_positions ||

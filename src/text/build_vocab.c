@@ -238,6 +238,11 @@ static void builder_free(builder *b) {
     strset_free(&b->syms);
 }
 
+cx_vocab_build_options cx_vocab_build_default_options(void) {
+    cx_vocab_build_options o = {.vocab_size = 30000, .min_frequency = 2};
+    return o;
+}
+
 int cx_tokenizer_build(const char *const *texts, const size_t *lens, size_t n_texts,
                        const cx_vocab_build_options *opt, cx_tokenizer **out, cx_error *err) {
     if (!out || !opt || (n_texts && !texts)) return cx_error_set(err, CX_ERR_INVALID, "build_vocab: NULL argument");

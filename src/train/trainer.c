@@ -38,17 +38,10 @@ static const float *loss_weights_of(const cx_train_options *o) {
 static const cx_adamw_hparams ADAMW = {0.9f, 0.999f, 1e-8f, 0.01f};
 enum { HEAD_LR_FACTOR = 5 };
 
-void cx_train_defaults(cx_train_options *o) {
-    memset(o, 0, sizeof *o);
-    o->output_dir = "training/output";
-    o->epochs = 5;
-    o->batch_size = 32;
-    o->lr = 2e-5;
-    o->freeze_layers = 4;
-    o->max_length = 256;
-    o->warmup_steps = 100;
-    o->seed = 42;
-    o->arch = "small";
+cx_train_options cx_train_default_options(void) {
+    cx_train_options o = {.output_dir = "training/output", .epochs = 5, .batch_size = 32, .lr = 2e-5,
+                          .freeze_layers = 4, .max_length = 256, .warmup_steps = 100, .seed = 42, .arch = "small"};
+    return o;
 }
 
 double trainer_now(void) {

@@ -34,7 +34,7 @@ static int load_model(trainer *t, cx_error *err) {
     int rc;
     if (o->base_dir) {
         rc = cx_tokenizer_open(o->base_dir, &t->tok, err);
-        if (rc == CX_OK) rc = cx_model_load_hf(&t->model, o->base_dir, o->seed, err);
+        if (rc == CX_OK) rc = cx_model_load_hf(o->base_dir, o->seed, &t->model, err);
         snprintf(t->base_model, sizeof t->base_model, "%s", o->base_name ? o->base_name : o->base_dir);
     } else {
         cx_model_config cfg;
@@ -43,7 +43,7 @@ static int load_model(trainer *t, cx_error *err) {
         if (rc == CX_OK) {
             cfg.vocab_size = (int)cx_tokenizer_vocab_size(t->tok);
             if (cfg.max_positions < o->max_length) cfg.max_positions = o->max_length;
-            rc = cx_model_create(&t->model, &cfg, o->seed, err);
+            rc = cx_model_create(&cfg, o->seed, &t->model, err);
         }
         snprintf(t->base_model, sizeof t->base_model, "none (from scratch: %s)", o->arch);
     }
@@ -114,7 +114,7 @@ static int alloc_buffers(trainer *t, cx_error *err) {
         !t->b_domains || (t->o->freeze_layers > 0 && !t->b_hidden) || !t->perm)
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory for training buffers");
     cx_ws_options wo = {B, max_tokens, max_len, t->o->freeze_layers, 1, t->bf16};
-    return cx_ws_open(&t->ws, t->model, &wo, err);
+    return cx_ws_open(t->model, &wo, &t->ws, err);
 }
 
 /* Runs the frozen part once for every distinct text of td into fc, when the

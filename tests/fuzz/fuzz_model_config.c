@@ -30,7 +30,7 @@ static void run_hf(const uint8_t *data, size_t size) {
     fuzz_write(path, data, size);
     cx_model *m = NULL;
     cx_error err = {0, ""};
-    fuzz_check(cx_model_load_hf(&m, fuzz_dir(), 1, &err), &err);
+    fuzz_check(cx_model_load_hf(fuzz_dir(), 1, &m, &err), &err);
     cx_model_free(m);
     unlink(path);
 }
@@ -49,7 +49,7 @@ static void run_meta(const uint8_t *data, size_t size) {
     if (st_write(path, &t, 1, meta, 1, &err) != CX_OK) abort();
     free(json);
     cx_model *m = NULL;
-    fuzz_check(cx_model_load(&m, path, NULL, &err), &err);
+    fuzz_check(cx_model_load(path, NULL, &m, &err), &err);
     cx_model_free(m);
     unlink(path);
 }

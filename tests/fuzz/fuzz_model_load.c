@@ -25,7 +25,7 @@ static void run_a_little(const cx_engine *e) {
     cx_engine_options o = {8, 1, NULL, 0};
     cx_engine_ctx *ctx = NULL;
     cx_error err = {0, ""};
-    if (cx_engine_ctx_open(&ctx, e, &o, &err) != CX_OK) return;
+    if (cx_engine_ctx_open(e, &o, &ctx, &err) != CX_OK) return;
     int32_t ids[3] = {0, 1 % c->vocab_size, 2 % c->vocab_size};
     cx_engine_output out;
     if (cx_engine_forward(ctx, ids, 3, &out, &err) != CX_OK && !err.msg[0]) abort(); /* an error says why */
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     cx_engine *e = NULL;
     cx_error err = {0, ""};
-    const int rc = cx_engine_load(&e, path, &err);
+    const int rc = cx_engine_load(path, &e, &err);
     if (rc == CX_OK) {
         run_a_little(e);
         cx_engine_free(e);

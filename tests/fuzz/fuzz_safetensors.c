@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     } else {
         cx_model *m = NULL;
-        const int rc = cx_model_load(&m, path, NULL, &err);
+        const int rc = cx_model_load(path, NULL, &m, &err);
         fuzz_check(rc, &err);
         cx_model_free(m);
     }
