@@ -8,6 +8,7 @@
 #include "complexity/labels.h"
 #include "export/onnx_export_int.h"
 #include "export/onnx_quant.h"
+#include "model/params.h"
 #include "complexity/common.h"
 
 enum {
@@ -116,7 +117,7 @@ static const char *layernorm(xb *b, const char *x, const char *prefix, const cha
 static const char *embeddings(xb *b) {
     og_graph *g = b->g;
     int s[2];
-    const char *wname = "distilbert.embeddings.word_embeddings.weight";
+    const char *wname = PARAMS_WORD_EMB;
     const float *w = tensor(b, wname, s);
     if (!w) return "";
     int64_t dims[2] = {s[0], s[1]};
@@ -144,9 +145,9 @@ static const char *embeddings(xb *b) {
     og_attr_int(g, og_last(g), "end", 2);
     int64_t zero = 0;
     const char *z = og_const_i64(g, "zero_1d", &zero, 1, 0);
-    const char *pos_in[4] = {param(b, "distilbert.embeddings.position_embeddings.weight"), z, seq, z};
+    const char *pos_in[4] = {param(b, PARAMS_POS_EMB), z, seq, z};
     const char *pos = og_out(og_node(g, "Slice", "pos", pos_in, 4, 1, NULL), 0);
-    return layernorm(b, og_op(g, "Add", "emb", word, pos), "distilbert.embeddings.LayerNorm", "emb_ln");
+    return layernorm(b, og_op(g, "Add", "emb", word, pos), PARAMS_EMB_LN, "emb_ln");
 }
 
 /* [B,T,D] -> [B,H,T,hd] (perm 0,2,1,3) or, for keys, [B,H,hd,T] (0,2,3,1). */
@@ -198,7 +199,7 @@ static const char *gelu(xb *b, const char *x, const char *tag) {
 /* x = LN(x + Attn(x)); x = LN(x + FFN(x)) */
 static const char *block(xb *b, const char *x, int l) {
     char p[64], pre[128], tag[16];
-    snprintf(p, sizeof p, "distilbert.transformer.layer.%d.", l);
+    params_layer_name(p, sizeof p, l, "");
     snprintf(tag, sizeof tag, "l%d", l);
     const char *a = og_op(b->g, "Add", tag, attention(b, x, p, tag), x);
     snprintf(pre, sizeof pre, "%ssa_layer_norm", p);
@@ -227,13 +228,13 @@ static void heads(xb *b, const char *hidden) {
     int64_t zero = 0, one = 1;
     const char *cls = og_op(g, "Gather", "cls", hidden, og_const_i64(g, "cls_index", &zero, 1, 1));
     og_attr_int(g, og_last(g), "axis", 1);
-    const char *sh = og_op(g, "Relu", "shared", linear(b, cls, "classifier.shared.0", "shared"), NULL);
+    const char *sh = og_op(g, "Relu", "shared", linear(b, cls, PARAMS_SHARED, "shared"), NULL);
     static const char *const outs[4] = {NULL, "tier_logits", "domain_logits", "intent_logits"};
-    static const char *const names[4] = {"score_head", "tier_head", "domain_head", "intent_head"};
-    for (int k = 0; k < 4; k++) {
+    const char *const *names = cx_head_names;
+    for (int k = 0; k < CX_N_HEADS; k++) {
         char p0[64], p2[64];
-        snprintf(p0, sizeof p0, "classifier.%s.0", names[k]);
-        snprintf(p2, sizeof p2, "classifier.%s.2", names[k]);
+        params_head_name(p0, sizeof p0, k, "0");
+        params_head_name(p2, sizeof p2, k, "2");
         const char *h = og_op(g, "Relu", names[k], linear(b, sh, p0, names[k]), NULL);
         const char *logits = linear(b, h, p2, names[k]);
         if (k == 0) {

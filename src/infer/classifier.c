@@ -252,14 +252,14 @@ const char *cx_classifier_backend(const cx_classifier *c) { return c->backend; }
 
 int cx_classifier_max_length(const cx_classifier *c) { return c->max_length; }
 
-static void raw_of_engine(const cx_engine_output *eo, cx_head_outputs *r) {
+static void raw_of_engine(const cx_engine_output *eo, cx_head_values *r) {
     r->score = eo->score;
     memcpy(r->tier, eo->tier_logits, sizeof r->tier);
     memcpy(r->domain, eo->domain_logits, sizeof r->domain);
     memcpy(r->intent, eo->intent_logits, sizeof r->intent);
 }
 
-static int run_model(cx_classifier_ctx *x, int n, cx_head_outputs *r, cx_error *err) {
+static int run_model(cx_classifier_ctx *x, int n, cx_head_values *r, cx_error *err) {
     if (x->ectx) {
         cx_engine_output eo;
         int rc = cx_engine_forward(x->ectx, x->ids, n, &eo, err);
@@ -283,7 +283,7 @@ static int run_model(cx_classifier_ctx *x, int n, cx_head_outputs *r, cx_error *
 }
 
 /* The neural outputs of one text turned into its prediction, with the n-gram part. */
-static int finish_prediction(const cx_classifier *c, const cx_head_outputs *r, const char *text, size_t len,
+static int finish_prediction(const cx_classifier *c, const cx_head_values *r, const char *text, size_t len,
                              cx_prediction *p, cx_error *err) {
     if (!c->ngram) {
         cx_prediction_of(r, NULL, NULL, c->raw_score, p);
@@ -302,7 +302,7 @@ int cx_classifier_predict(cx_classifier_ctx *x, const char *text, size_t len, cx
     size_t n;
     int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, x->ids, NULL, (size_t)c->max_length, &n, err);
     if (rc) return rc;
-    cx_head_outputs r;
+    cx_head_values r;
     if ((rc = run_model(x, (int)n, &r, err))) return rc;
     return finish_prediction(c, &r, text, len, p, err);
 }
@@ -328,7 +328,7 @@ static int predict_engine_batch(cx_classifier_ctx *x, const char *const *texts, 
         int rc = cx_engine_forward_batch(x->ectx, x->ids, x->lens, B, x->eout, err);
         if (rc) return cx_error_prefix(err, "texts %zu..%zu", i, i + (size_t)B - 1);
         for (int b = 0; b < B; b++) {
-            cx_head_outputs r;
+            cx_head_values r;
             raw_of_engine(&x->eout[b], &r);
             const size_t k = i + (size_t)b;
             if ((rc = finish_prediction(c, &r, texts[k], lens[k], &out[k], err))) return cx_error_prefix(err, "text %zu", k);

@@ -6,11 +6,11 @@
 
 #include "infer/engine_int.h"
 #include "infer/quant.h"
+#include "model/params.h"
 #include "complexity/common.h"
 #include "util/hugemem.h"
 
-static const char *const head_names[ENG_N_HEADS] = {"score", "tier", "domain", "intent"};
-static const int head_outputs[ENG_N_HEADS] = {1, 5, 5, 8};
+_Static_assert((int)ENG_N_HEADS == (int)CX_N_HEADS, "the engine's heads are the model's");
 
 int eng_tensor_count(const cx_model_config *cfg) { return 22 + 16 * cfg->n_layers; }
 
@@ -30,40 +30,46 @@ void eng_tensor_list(cx_engine *e, eng_tensor *t) {
     const cx_model_config *c = &e->cfg;
     const int D = c->dim, F = c->ffn_dim, S = c->shared_dim, Hh = c->head_dim;
     char n[96];
-    t = add(t, "distilbert.embeddings.position_embeddings.weight", c->max_positions, D, &e->pos, NULL, 0);
-    t = add(t, "distilbert.embeddings.LayerNorm.weight", D, 0, &e->emb_ln_w, NULL, 0);
-    t = add(t, "distilbert.embeddings.LayerNorm.bias", D, 0, &e->emb_ln_b, NULL, 0);
+    t = add(t, PARAMS_POS_EMB, c->max_positions, D, &e->pos, NULL, 0);
+    t = add(t, PARAMS_EMB_LN ".weight", D, 0, &e->emb_ln_w, NULL, 0);
+    t = add(t, PARAMS_EMB_LN ".bias", D, 0, &e->emb_ln_b, NULL, 0);
     static const char *const lin_names[ENG_N_LINEAR] = {"attention.q_lin", "attention.k_lin", "attention.v_lin",
                                                         "attention.out_lin", "ffn.lin1", "ffn.lin2"};
     for (int l = 0; l < c->n_layers; l++) {
         eng_layer *L = &e->layer[l];
         for (int k = 0; k < ENG_N_LINEAR; k++) {
-            snprintf(n, sizeof n, "distilbert.transformer.layer.%d.%s.bias", l, lin_names[k]);
+            char part[64];
+            snprintf(part, sizeof part, "%s.bias", lin_names[k]);
+            params_layer_name(n, sizeof n, l, part);
             t = add(t, n, k == ENG_FF1 ? F : D, 0, &L->lin[k].bias, NULL, 0);
         }
         const char *ln[2] = {"sa_layer_norm", "output_layer_norm"};
         const float **slot[4] = {&L->ln1_w, &L->ln1_b, &L->ln2_w, &L->ln2_b};
         for (int k = 0; k < 4; k++) {
-            snprintf(n, sizeof n, "distilbert.transformer.layer.%d.%s.%s", l, ln[k / 2], k % 2 ? "bias" : "weight");
+            char part[64];
+            snprintf(part, sizeof part, "%s.%s", ln[k / 2], k % 2 ? "bias" : "weight");
+            params_layer_name(n, sizeof n, l, part);
             t = add(t, n, D, 0, slot[k], NULL, 0);
         }
     }
-    t = add(t, "classifier.shared.0.weight", S, D, &e->shared_w, NULL, 0);
-    t = add(t, "classifier.shared.0.bias", S, 0, &e->shared_b, NULL, 0);
+    t = add(t, PARAMS_SHARED ".weight", S, D, &e->shared_w, NULL, 0);
+    t = add(t, PARAMS_SHARED ".bias", S, 0, &e->shared_b, NULL, 0);
     for (int h = 0; h < ENG_N_HEADS; h++) {
-        snprintf(n, sizeof n, "classifier.%s_head.0.weight", head_names[h]);
+        params_head_name(n, sizeof n, h, "0.weight");
         t = add(t, n, Hh, S, &e->head_w1[h], NULL, 0);
-        snprintf(n, sizeof n, "classifier.%s_head.0.bias", head_names[h]);
+        params_head_name(n, sizeof n, h, "0.bias");
         t = add(t, n, Hh, 0, &e->head_b1[h], NULL, 0);
-        snprintf(n, sizeof n, "classifier.%s_head.2.weight", head_names[h]);
-        t = add(t, n, head_outputs[h], Hh, &e->head_w2[h], NULL, 0);
-        snprintf(n, sizeof n, "classifier.%s_head.2.bias", head_names[h]);
-        t = add(t, n, head_outputs[h], 0, &e->head_b2[h], NULL, 0);
+        params_head_name(n, sizeof n, h, "2.weight");
+        t = add(t, n, cx_head_outputs[h], Hh, &e->head_w2[h], NULL, 0);
+        params_head_name(n, sizeof n, h, "2.bias");
+        t = add(t, n, cx_head_outputs[h], 0, &e->head_b2[h], NULL, 0);
     }
-    t = add(t, "distilbert.embeddings.word_embeddings.weight", c->vocab_size, D, NULL, NULL, 1);
+    t = add(t, PARAMS_WORD_EMB, c->vocab_size, D, NULL, NULL, 1);
     for (int l = 0; l < c->n_layers; l++)
         for (int k = 0; k < ENG_N_LINEAR; k++) {
-            snprintf(n, sizeof n, "distilbert.transformer.layer.%d.%s.weight", l, lin_names[k]);
+            char part[64];
+            snprintf(part, sizeof part, "%s.weight", lin_names[k]);
+            params_layer_name(n, sizeof n, l, part);
             t = add(t, n, k == ENG_FF1 ? F : D, k == ENG_FF2 ? F : D, NULL, &e->layer[l].lin[k], 1);
         }
 }

@@ -18,6 +18,7 @@
 #include "infer/engine_int.h"
 #include "infer/onnx_read.h"
 #include "infer/quant.h"
+#include "model/params.h"
 #include "complexity/common.h"
 
 typedef struct src {
@@ -53,12 +54,12 @@ static int64_t len_of(const onnx_inits *in, const char *name) {
 
 static int config_from(const src *s, cx_model_config *c) {
     cx_model_preset("distilbert", c, NULL);
-    const char *w = "distilbert.embeddings.word_embeddings.weight";
+    const char *w = PARAMS_WORD_EMB;
     char n[128];
     snprintf(n, sizeof n, "%s_quantized", w);
     const onnx_init *t = onnx_find(s->in, n);
     if (!t) t = onnx_find(s->in, w);
-    const onnx_init *p = onnx_find(s->in, "distilbert.embeddings.position_embeddings.weight");
+    const onnx_init *p = onnx_find(s->in, PARAMS_POS_EMB);
     if (!t || t->ndim != 2 || !p || p->ndim != 2)
         return cx_error_set(s->err, CX_ERR_FORMAT, "%s: no word/position embeddings: not a complexity model", s->path);
     c->vocab_size = (int)t->dims[0];
@@ -66,13 +67,16 @@ static int config_from(const src *s, cx_model_config *c) {
     c->max_positions = (int)p->dims[0];
     int L = 0;
     for (; L < CX_MODEL_MAX_LAYERS; L++) {
-        snprintf(n, sizeof n, "distilbert.transformer.layer.%d.attention.q_lin.bias", L);
+        params_layer_name(n, sizeof n, L, "attention.q_lin.bias");
         if (!onnx_find(s->in, n)) break;
     }
     c->n_layers = L;
-    c->ffn_dim = (int)len_of(s->in, "distilbert.transformer.layer.0.ffn.lin1.bias");
-    c->shared_dim = (int)len_of(s->in, "classifier.shared.0.bias");
-    c->head_dim = (int)len_of(s->in, "classifier.score_head.0.bias");
+    char name[96];
+    params_layer_name(name, sizeof name, 0, "ffn.lin1.bias");
+    c->ffn_dim = (int)len_of(s->in, name);
+    c->shared_dim = (int)len_of(s->in, PARAMS_SHARED ".bias");
+    params_head_name(name, sizeof name, CX_HEAD_SCORE, "0.bias");
+    c->head_dim = (int)len_of(s->in, name);
     c->n_heads = c->dim >= 64 ? c->dim / 64 : 1;
     for (size_t i = 0; i < s->in->n; i++) { /* the Reshape target {0, 0, H, hd} of the attention */
         const onnx_init *h = &s->in->v[i];

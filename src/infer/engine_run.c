@@ -9,6 +9,7 @@
 
 #include "infer/engine_int.h"
 #include "infer/quant.h"
+#include "model/params.h"
 #include "infer/vec.h"
 #include "complexity/common.h"
 
@@ -361,7 +362,7 @@ static void heads_team(const team *tm, cx_engine_output *out) {
     }
 #pragma omp barrier
     float *hid = c->hidden + (size_t)tm->t * Hh, logit;
-    static const int n_out[ENG_N_HEADS] = {1, 5, 5, 8};
+    const int *n_out = cx_head_outputs;
     for (int i = tm->t; i < B * ENG_N_HEADS; i += tm->nt) {
         const int b = i / ENG_N_HEADS, h = i % ENG_N_HEADS;
         float *dst[ENG_N_HEADS] = {&logit, out[b].tier_logits, out[b].domain_logits, out[b].intent_logits};

@@ -45,9 +45,9 @@ static void mix_softmax(double *p, const float *logits, int n, double a) {
  * one (ng: its NGRAM_OUTPUTS outputs; a: the neural weight of each head), then
  * the tier, intent and domains they decide and the score (moved into the
  * tier's range unless raw_score). */
-void cx_prediction_of(const cx_head_outputs *rp, const float *ng, const cx_ngram_blend *a, int raw_score,
+void cx_prediction_of(const cx_head_values *rp, const float *ng, const cx_ngram_blend *a, int raw_score,
                       cx_prediction *p) {
-    const cx_head_outputs r = *rp;
+    const cx_head_values r = *rp;
     memset(p, 0, sizeof *p);
     softmax_argmax(r.tier, CX_N_TIERS, p->tier_probs);
     softmax_argmax(r.intent, CX_N_INTENTS, p->intent_probs);

@@ -8,6 +8,14 @@ const int cx_head_outputs[CX_N_HEADS] = {1, 5, 5, 8};
 const char *const cx_head_names[CX_N_HEADS] = {"score_head", "tier_head", "domain_head",
                                                "intent_head"};
 
+void params_layer_name(char *buf, size_t n, int layer, const char *part) {
+    snprintf(buf, n, "distilbert.transformer.layer.%d.%s", layer, part);
+}
+
+void params_head_name(char *buf, size_t n, int head, const char *part) {
+    snprintf(buf, n, "classifier.%s.%s", cx_head_names[head], part);
+}
+
 int params_count(const cx_model_config *cfg) { return 4 + 16 * cfg->n_layers + 2 + 16; }
 
 typedef struct table {
@@ -36,13 +44,13 @@ static void add(table *t, cx_tensor_kind kind, int index, int rows, int cols, co
 size_t params_describe(const cx_model_config *c, cx_tensor_desc *desc) {
     table t = {desc, 0, 0};
     int D = c->dim, F = c->ffn_dim, S = c->shared_dim, Hh = c->head_dim;
-    add(&t, T_WORD, 0, c->vocab_size, D, "", "distilbert.embeddings.word_embeddings.weight");
-    add(&t, T_POS, 0, c->max_positions, D, "", "distilbert.embeddings.position_embeddings.weight");
-    add(&t, T_EMB_LN_W, 0, 0, D, "", "distilbert.embeddings.LayerNorm.weight");
-    add(&t, T_EMB_LN_B, 0, 0, D, "", "distilbert.embeddings.LayerNorm.bias");
+    add(&t, T_WORD, 0, c->vocab_size, D, "", PARAMS_WORD_EMB);
+    add(&t, T_POS, 0, c->max_positions, D, "", PARAMS_POS_EMB);
+    add(&t, T_EMB_LN_W, 0, 0, D, PARAMS_EMB_LN, ".weight");
+    add(&t, T_EMB_LN_B, 0, 0, D, PARAMS_EMB_LN, ".bias");
     for (int l = 0; l < c->n_layers; l++) {
         char lp[48];
-        snprintf(lp, sizeof lp, "distilbert.transformer.layer.%d.", l);
+        params_layer_name(lp, sizeof lp, l, "");
         add(&t, T_Q_W, l, D, D, lp, "attention.q_lin.weight");
         add(&t, T_K_W, l, D, D, lp, "attention.k_lin.weight");
         add(&t, T_V_W, l, D, D, lp, "attention.v_lin.weight");
@@ -60,11 +68,11 @@ size_t params_describe(const cx_model_config *c, cx_tensor_desc *desc) {
         add(&t, T_LN2_W, l, 0, D, lp, "output_layer_norm.weight");
         add(&t, T_LN2_B, l, 0, D, lp, "output_layer_norm.bias");
     }
-    add(&t, T_SHARED_W, 0, S, D, "", "classifier.shared.0.weight");
-    add(&t, T_SHARED_B, 0, 0, S, "", "classifier.shared.0.bias");
+    add(&t, T_SHARED_W, 0, S, D, PARAMS_SHARED, ".weight");
+    add(&t, T_SHARED_B, 0, 0, S, PARAMS_SHARED, ".bias");
     for (int h = 0; h < CX_N_HEADS; h++) {
         char hp[48];
-        snprintf(hp, sizeof hp, "classifier.%s.", cx_head_names[h]);
+        params_head_name(hp, sizeof hp, h, "");
         add(&t, T_HEAD_W1, h, Hh, S, hp, "0.weight");
         add(&t, T_HEAD_B1, h, 0, Hh, hp, "0.bias");
         add(&t, T_HEAD_W2, h, cx_head_outputs[h], Hh, hp, "2.weight");

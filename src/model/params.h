@@ -27,7 +27,18 @@ typedef struct cx_layer_params {
 
 enum { CX_HEAD_SCORE, CX_HEAD_TIER, CX_HEAD_DOMAIN, CX_HEAD_INTENT, CX_N_HEADS };
 extern const int cx_head_outputs[CX_N_HEADS];   /* 1, 5, 5, 8 */
-extern const char *const cx_head_names[CX_N_HEADS];
+extern const char *const cx_head_names[CX_N_HEADS]; /* "score_head", ... */
+
+/* SPEC §3's tensor names, spelled here and nowhere else (the fp32 model, the
+ * INT8 engine, the ONNX writer and reader all name tensors through these). */
+#define PARAMS_WORD_EMB "distilbert.embeddings.word_embeddings.weight"
+#define PARAMS_POS_EMB "distilbert.embeddings.position_embeddings.weight"
+#define PARAMS_EMB_LN "distilbert.embeddings.LayerNorm"
+#define PARAMS_SHARED "classifier.shared.0"
+/* "distilbert.transformer.layer.<layer>.<part>" ("" part: the prefix itself) */
+void params_layer_name(char *buf, size_t n, int layer, const char *part);
+/* "classifier.<head>_head.<part>" (part e.g. "0.weight"; "0": a Linear's prefix) */
+void params_head_name(char *buf, size_t n, int head, const char *part);
 
 typedef struct cx_head_params {
     float *w1;       /* (Hh, S) classifier.<head>.0 */

@@ -158,7 +158,7 @@ static int run_epoch(trainer *t, double *train_loss, int *stopped, cx_error *err
 /* Converts the model's outputs for sample b into what the evaluator scores,
  * through the classifier's own conversion (no n-gram part, the raw score). */
 void trainer_prediction(const cx_model_outputs *out, int b, cx_eval_pred *p) {
-    cx_head_outputs h;
+    cx_head_values h;
     h.score = out->score[b];
     memcpy(h.tier, out->tier_logits + b * CX_N_TIERS, sizeof h.tier);
     memcpy(h.domain, out->domain_logits + b * CX_N_DOMAINS, sizeof h.domain);
