@@ -219,7 +219,7 @@ int cmd_estimate(int argc, char **argv) {
     cx_error err = {0, ""};
     cx_logger *lg = NULL;
     if (cx_logger_open(log_file, (cx_log_level)level, &lg, &err) != CX_OK) return cli_fail_err(CMD, &err);
-    cx_estimator_options opt = {config, cx_ml_backend_native(), lg};
+    cx_estimator_options opt = {.config_path = config, .ml_backend = cx_ml_backend_native(), .logger = lg};
     run_state rs = {NULL, precise, 0};
     if (cx_estimator_open(&opt, &rs.est, &err) != CX_OK) {
         cx_logger_free(lg);

@@ -168,7 +168,7 @@ static int evaluate(const eval_args *a, const cx_dataset *ds, cx_classifier *cl)
     cx_estimator_config cfg;
     cx_estimator_config_defaults(&cfg);
     if (a->config && cx_estimator_config_load(a->config, &cfg, &err) != CX_OK) return cli_fail_err(CMD, &err);
-    cx_eval_options o = {cl, a->compare, &cfg};
+    cx_eval_options o = {.classifier = cl, .compare = a->compare, .config = &cfg};
     cx_eval_result *r;
     if (cx_eval_run(ds, &o, &r, &err) != CX_OK) return cli_fail_err(CMD, &err);
     const char *title = !cl ? "Heuristic Estimator Evaluation Results"

@@ -46,7 +46,7 @@ typedef struct gen_args {
 } gen_args;
 
 /* "45,40,15": three non-negative shares, not all zero. */
-static int parse_lang_mix(const char *arg, double mix[3]) {
+static int parse_lang_mix(const char *arg, double mix[CX_N_GEN_LANGS]) {
     char extra;
     if (sscanf(arg, "%lf,%lf,%lf%c", &mix[0], &mix[1], &mix[2], &extra) != 3 || mix[0] < 0 || mix[1] < 0 ||
         mix[2] < 0 || mix[0] + mix[1] + mix[2] <= 0) {

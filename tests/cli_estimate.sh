@@ -67,7 +67,7 @@ grep -qF 'event=config_reload_failed' live.log || fail "config_reload_failed log
 
 # End to end with the native classifier: a tiny model trained for one epoch.
 SRC=${CX_SOURCE_DIR:?}
-head -300 "${CX_SHARED_DIR:?}/reference-data/train.jsonl" > train.jsonl
+head -300 "$SRC/tests/data/reference/train.jsonl" > train.jsonl
 if "$CLI" train --data train.jsonl --base none --arch tiny --vocab "$SRC/tests/data/vocab_small" --batch-size 16 \
      --lr 1e-3 --freeze-layers 1 --threads 2 --epochs 1 -o model > train.log 2>&1; then
   printf 'task_complexity:\n  ml_model_enabled: true\n  ml_model_path: model\n  ml_estimation_mode: ml_only\n' > m.yaml

@@ -7,7 +7,7 @@
 # installed, rendered headless: screenshot and DOM.
 . "$(dirname "$0")/testlib.sh"
 SRC=${CX_SOURCE_DIR:?}
-REF=${CX_SHARED_DIR:?}/reference-data
+REF=$SRC/tests/data/reference
 cli_workdir cli_evaluate
 PY=/usr/bin/python3  # in scripts/debian-packages.txt: required, not optional
 [ -x "$PY" ] || { fail "$PY not found"; PY=false; }

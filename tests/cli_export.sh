@@ -4,7 +4,7 @@
 # the problem. (ONNX Runtime itself runs in tools/onnx_check/run.sh.)
 . "$(dirname "$0")/testlib.sh"
 SRC=${CX_SOURCE_DIR:?}
-REF=${CX_SHARED_DIR:?}/reference-data
+REF=$SRC/tests/data/reference
 cli_workdir cli_export
 
 head -200 "$REF/train.jsonl" > train.jsonl
@@ -42,7 +42,7 @@ expect "no weights" 1 "empty/best_model.safetensors: missing" "$CLI" export-onnx
 expect "no tokenizer" 1 "notok/tokenizer: missing" "$CLI" export-onnx --model notok
 expect "truncated weights" 1 "trunc/best_model.safetensors" "$CLI" export-onnx --model trunc -o t_out
 [ -e t_out/complexity_model.onnx ] && fail "a failed export left a file"
-mkdir -p mism && cp m/best_model.safetensors mism/ && cp -r "$REF/../vocab/mbert-cased" mism/tokenizer
+mkdir -p mism && cp m/best_model.safetensors mism/ && cp -r "$SRC/tests/data/vocab/mbert-cased" mism/tokenizer
 expect "tokenizer too big" 1 "mism/tokenizer: 119547 tokens but the model has only" "$CLI" export-onnx --model mism
 expect "bad --weights" 2 "--weights must be best_model or final_model" "$CLI" export-onnx --model m --weights last
 expect "no --model" 2 "--model DIR is required" "$CLI" export-onnx

@@ -10,7 +10,7 @@ repo=srv/org/tiny-distilbert/resolve/main
 mkdir -p "$repo"
 cp "$SRC/tests/data/model/hf/f32_prefix_mlm/config.json" "$SRC/tests/data/model/hf/f32_prefix_mlm/model.safetensors" "$repo/"
 { printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n'; for c in a b c d e f g h i j k l m n o p q r s t u v w x y; do echo $c; done; } > "$repo/vocab.txt"
-head -40 "${CX_SHARED_DIR:?}/reference-data/train.jsonl" > train.jsonl
+head -40 "$SRC/tests/data/reference/train.jsonl" > train.jsonl
 
 port=$((20000 + RANDOM % 20000))
 python3 -m http.server --bind 127.0.0.1 --directory srv "$port" > server.log 2>&1 &

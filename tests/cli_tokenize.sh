@@ -1,9 +1,9 @@
 #!/bin/bash
 # tokenize and build-vocab through the CLI: output format, flags, files, exit codes, messages.
 . "$(dirname "$0")/testlib.sh"
-SHARED=${CX_SHARED_DIR:?}
+DATA=${CX_SOURCE_DIR:?}/tests/data
 cli_workdir cli_tokenize
-MB=$SHARED/vocab/mbert-cased
+MB=$DATA/vocab/mbert-cased
 
 [ "$(echo 'Hello world' | "$CLI" tokenize --tokenizer "$MB")" = "101 31178 11356 102" ] || fail "ids of Hello world"
 [ "$(echo 'Hello world' | "$CLI" tokenize --tokenizer "$MB/vocab.txt" --tokens)" = "[CLS] Hello world [SEP]" ] || fail "--tokens"
@@ -14,10 +14,10 @@ MB=$SHARED/vocab/mbert-cased
   || fail "--max-length"
 # tokenizer.json's own truncation (128 in the uncased file) is the default
 long=$(printf 'word %.0s' $(seq 300))
-[ "$(echo "$long" | "$CLI" tokenize --tokenizer "$SHARED/vocab/bert-uncased" | wc -w)" = 128 ] || fail "default truncation"
-[ "$(echo "$long" | "$CLI" tokenize --tokenizer "$SHARED/vocab/bert-uncased" --max-length 0 | wc -w)" = 302 ] \
+[ "$(echo "$long" | "$CLI" tokenize --tokenizer "$DATA/vocab/bert-uncased" | wc -w)" = 128 ] || fail "default truncation"
+[ "$(echo "$long" | "$CLI" tokenize --tokenizer "$DATA/vocab/bert-uncased" --max-length 0 | wc -w)" = 302 ] \
   || fail "--max-length 0"
-out=$("$CLI" tokenize --tokenizer "$MB" --stats < "$SHARED/reference-data/test.jsonl" 2>&1 >/dev/null)
+out=$("$CLI" tokenize --tokenizer "$MB" --stats < "$DATA/reference/test.jsonl" 2>&1 >/dev/null)
 grep -q "unk_rate" <<<"$out" || fail "--stats"
 "$CLI" tokenize --help | grep -q -- "--max-length" || fail "--help"
 expect "no tokenizer" 2 "--tokenizer PATH is required" "$CLI" tokenize
@@ -37,14 +37,14 @@ done
   || fail "saved tokenizer gives other ids"
 
 # build-vocab
-out=$("$CLI" build-vocab --data "$SHARED/reference-data/train.jsonl" --size 600 -o bv \
-      --heldout "$SHARED/reference-data/test.jsonl") || fail "build-vocab"
+out=$("$CLI" build-vocab --data "$DATA/reference/train.jsonl" --size 600 -o bv \
+      --heldout "$DATA/reference/test.jsonl") || fail "build-vocab"
 grep -q "600 tokens" <<<"$out" || fail "build-vocab size: $out"
 grep -q "held-out .*\[UNK\] 0" <<<"$out" || fail "build-vocab held-out report: $out"
 [ "$(sed -n '1p;101p;102p;103p;104p' bv/vocab.txt | tr '\n' ' ')" = "[PAD] [UNK] [CLS] [SEP] [MASK] " ] || fail "special ids"
 [ "$(echo '個' | "$CLI" tokenize --tokenizer bv)" != "101 100 102" ] || fail "CJK character became [UNK]"
 expect "build-vocab no data" 2 "--data" "$CLI" build-vocab --size 600 -o x
-expect "build-vocab small size" 2 "--size" "$CLI" build-vocab --data "$SHARED/reference-data/test.jsonl" --size 5 -o x
+expect "build-vocab small size" 2 "--size" "$CLI" build-vocab --data "$DATA/reference/test.jsonl" --size 5 -o x
 expect "build-vocab bad data" 1 "nope.jsonl" "$CLI" build-vocab --data nope.jsonl --size 600 -o x
 
 cli_done cli_tokenize

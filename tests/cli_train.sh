@@ -3,7 +3,7 @@
 # exact resume after Ctrl-C and after kill -9, errors that name the problem.
 . "$(dirname "$0")/testlib.sh"
 SRC=${CX_SOURCE_DIR:?}
-REF=${CX_SHARED_DIR:?}/reference-data
+REF=$SRC/tests/data/reference
 cli_workdir cli_train
 head -600 "$REF/train.jsonl" > train.jsonl
 head -100 "$REF/val.jsonl" > val.jsonl

@@ -97,7 +97,7 @@ static int op_model(const char *path, cx_error *err) {
     cx_model *m = NULL;
     cx_model_ws *ws = NULL;
     int rc = cx_model_load(path, NULL, &m, err);
-    cx_ws_options wo = {1, 8, 8, 0, 0, 0};
+    cx_ws_options wo = {.max_seqs = 1, .max_tokens = 8, .max_len = 8};
     if (rc == CX_OK) rc = cx_ws_open(m, &wo, &ws, err);
     cx_ws_free(ws);
     cx_model_free(m);
@@ -108,7 +108,7 @@ static int op_engine(const char *path, cx_error *err) {
     cx_engine *e = NULL;
     cx_engine_ctx *x = NULL;
     int rc = cx_engine_load(path, &e, err);
-    cx_engine_options o = {8, 1, NULL, 0};
+    cx_engine_options o = {.max_len = 8, .threads = 1};
     if (rc == CX_OK) rc = cx_engine_ctx_open(e, &o, &x, err);
     const int32_t ids[4] = {1, 17, 42, 2};
     cx_engine_output out;

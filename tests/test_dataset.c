@@ -35,12 +35,15 @@ static void expect_error(const char *content, const char *want) {
     assert_null(ds);
 }
 
+/* The seed's reference split as vendored in tests/data/reference (README.md
+ * there): test.jsonl whole (1,500), train.jsonl its first 1,200 of 12,000 and
+ * val.jsonl its first 100 of 1,500 lines. */
 static void test_reference_files_load(void **state) {
     (void)state;
     static const struct { const char *name; size_t n; } files[] = {
-        {"train.jsonl", 12000}, {"val.jsonl", 1500}, {"test.jsonl", 1500}};
+        {"train.jsonl", 1200}, {"val.jsonl", 100}, {"test.jsonl", 1500}};
     for (size_t i = 0; i < 3; i++) {
-        char *path = tu_path(tu_shared_dir(), "reference-data");
+        char *path = tu_path(tu_source_dir(), "tests/data/reference");
         char *file = tu_path(path, files[i].name);
         cx_dataset *ds = NULL;
         cx_error err = {0, ""};

@@ -141,7 +141,8 @@ static int teardown(void **state) {
 }
 
 static void open_est(fixture *fx, int with_backend) {
-    cx_estimator_options opt = {fx->config, with_backend ? &fx->backend : NULL, fx->logger};
+    cx_estimator_options opt = {.config_path = fx->config, .ml_backend = with_backend ? &fx->backend : NULL,
+                                .logger = fx->logger};
     cx_error err = {0, ""};
     assert_int_equal(cx_estimator_open(&opt, &fx->est, &err), CX_OK);
 }
@@ -158,7 +159,7 @@ static const double TEXT_HEURISTIC = 0.14001333333333332; /* the seed's value */
 
 static void test_heuristic_only(void **state) {
     fixture *fx = *state;
-    cx_estimator_options opt = {NULL, NULL, fx->logger};
+    cx_estimator_options opt = {.logger = fx->logger};
     cx_error err = {0, ""};
     assert_int_equal(cx_estimator_open(&opt, &fx->est, &err), CX_OK);
     cx_estimate e;
@@ -438,14 +439,14 @@ static void test_open_errors(void **state) {
     fixture *fx = *state;
     cx_estimator *est = (cx_estimator *)1;
     cx_error err = {0, ""};
-    cx_estimator_options opt = {fx->config, NULL, NULL}; /* not written yet */
+    cx_estimator_options opt = {.config_path = fx->config}; /* not written yet */
     assert_int_equal(cx_estimator_open(&opt, &est, &err), CX_ERR_NOT_FOUND);
     assert_null(est);
     write_config(fx, "task_complexity:\n  max_subtasks: many\n");
     assert_int_equal(cx_estimator_open(&opt, &est, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, ":2: task_complexity.max_subtasks: expected a number, got 'many'"));
     cx_ml_backend half = {NULL, fake_load, NULL, fake_unload};
-    cx_estimator_options opt2 = {NULL, &half, NULL};
+    cx_estimator_options opt2 = {.ml_backend = &half};
     assert_int_equal(cx_estimator_open(&opt2, &est, &err), CX_ERR_INVALID);
     cx_estimator_free(NULL);
 }

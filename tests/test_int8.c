@@ -1,6 +1,7 @@
-/* The INT8 engine: GEMM kernels against their naive twin (exact integers, every
- * kernel this CPU runs), quantization helpers, the engine against the fp32
- * model, its file (round trip, damaged files), and the classifier on it. */
+/* The INT8 engine: GEMM kernels against their naive twin (exact integers, one
+ * test per kernel, skipped where this CPU lacks it), quantization helpers, the
+ * engine against the fp32 model, its file (round trip, damaged files), and the
+ * classifier on it. */
 #include <omp.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,7 +33,8 @@ static int teardown(void **state) {
 
 /* ---- GEMM */
 
-static void run_case(size_t N, int K, int OC, int extreme, uint64_t seed) {
+/* Kernel kern against the naive GEMM on one shape. */
+static void run_case(qgemm_kernel kern, size_t N, int K, int OC, int extreme, uint64_t seed) {
     cx_rng r;
     cx_rng_seed(&r, seed);
     size_t lda = qgemm_lda(K), Np = (N + 3) / 4 * 4;
@@ -46,26 +48,19 @@ static void run_case(size_t N, int K, int OC, int extreme, uint64_t seed) {
     qgemm_naive(ref, (size_t)OC, A, lda, N, W, OC, K);
     qgemm_weight w;
     assert_int_equal(qgemm_pack(&w, W, OC, K), 0);
-    for (int k = 0; k < QGEMM_N_KERNELS; k++) {
-        if (!qgemm_kernel_available((qgemm_kernel)k)) {
-            if (N == 1) print_message("not run: this CPU has no %s kernel\n", qgemm_kernel_name((qgemm_kernel)k));
-            continue;
-        }
-        for (int threads = 1; threads <= 2; threads++) {
-            memset(got, 0x5a, N * OC * 4);
-            /* each thread its share of the column blocks, as the engine's team runs it */
+    for (int threads = 1; threads <= 2; threads++) {
+        memset(got, 0x5a, N * OC * 4);
+        /* each thread its share of the column blocks, as the engine's team runs it */
 #pragma omp parallel num_threads(threads)
-            qgemm_part((qgemm_kernel)k, got, (size_t)OC, A, lda, N, &w, &w, omp_get_thread_num(),
-                       omp_get_num_threads());
-            if (memcmp(got, ref, N * OC * 4) != 0) {
-                for (size_t i = 0; i < N * (size_t)OC; i++)
-                    if (got[i] != ref[i]) {
-                        printf("FAIL %s N=%zu K=%d OC=%d threads=%d: [%zu] got %d ref %d\n",
-                               qgemm_kernel_name((qgemm_kernel)k), N, K, OC, threads, i, got[i], ref[i]);
-                        break;
-                    }
-                fail();
-            }
+        qgemm_part(kern, got, (size_t)OC, A, lda, N, &w, &w, omp_get_thread_num(), omp_get_num_threads());
+        if (memcmp(got, ref, N * OC * 4) != 0) {
+            for (size_t i = 0; i < N * (size_t)OC; i++)
+                if (got[i] != ref[i]) {
+                    printf("FAIL %s N=%zu K=%d OC=%d threads=%d: [%zu] got %d ref %d\n", qgemm_kernel_name(kern), N, K,
+                           OC, threads, i, got[i], ref[i]);
+                    break;
+                }
+            fail();
         }
     }
     /* the packing is lossless, and the column sums are right */
@@ -81,9 +76,13 @@ static void run_case(size_t N, int K, int OC, int extreme, uint64_t seed) {
     free(A); free(W); free(ref); free(got); free(back);
 }
 
-static void test_qgemm_kernels_exact(void **state) {
-    (void)state;
-    printf("kernels: best on this CPU = %s\n", qgemm_kernel_name(qgemm_best_kernel()));
+/* Kernel k on every shape; skipped (cmocka's skip(), reported as SKIPPED)
+ * where this CPU lacks it. */
+static void check_kernel_exact(qgemm_kernel k) {
+    if (!qgemm_kernel_available(k)) {
+        print_message("this CPU has no %s kernel\n", qgemm_kernel_name(k));
+        skip();
+    }
     /* tails in every dimension: rows not a multiple of 4, K not a multiple of
      * 4 or 64, OC not a multiple of 16 or 32 */
     static const int shapes[][3] = {{1, 4, 1}, {3, 13, 17}, {5, 64, 32}, {9, 100, 50}, {2, 3, 16},
@@ -91,9 +90,43 @@ static void test_qgemm_kernels_exact(void **state) {
                                     {16, 64, 16}, {64, 192, 32}, {48, 64, 48}, {57, 192, 64}, {50, 64, 16},
                                     {60, 128, 32}, {7, 96, 48}, {19, 256, 80}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
-        run_case((size_t)shapes[i][0], shapes[i][1], shapes[i][2], 0, 10 + i);
+        run_case(k, (size_t)shapes[i][0], shapes[i][1], shapes[i][2], 0, 10 + i);
     /* 255 * -128 products everywhere: a saturating kernel (vpmaddubsw) fails here */
-    run_case(5, 768, 33, 1, 99);
+    run_case(k, 5, 768, 33, 1, 99);
+}
+
+_Static_assert(QGEMM_N_KERNELS == 5, "one test per kernel: add one for the new kernel");
+
+static void test_qgemm_portable_exact(void **state) {
+    (void)state;
+    check_kernel_exact(QGEMM_PORTABLE);
+}
+
+static void test_qgemm_avx2_exact(void **state) {
+    (void)state;
+    check_kernel_exact(QGEMM_AVX2);
+}
+
+static void test_qgemm_avx512vnni_exact(void **state) {
+    (void)state;
+    check_kernel_exact(QGEMM_AVX512VNNI);
+}
+
+static void test_qgemm_amx_exact(void **state) {
+    (void)state;
+    check_kernel_exact(QGEMM_AMX);
+}
+
+static void test_qgemm_avxvnni_exact(void **state) {
+    (void)state;
+    check_kernel_exact(QGEMM_AVXVNNI);
+}
+
+static void test_qgemm_kernel_names(void **state) {
+    (void)state;
+    printf("kernels: best on this CPU = %s\n", qgemm_kernel_name(qgemm_best_kernel()));
+    assert_true(qgemm_kernel_available(qgemm_best_kernel()));
+    assert_true(qgemm_kernel_available(QGEMM_PORTABLE));
     assert_int_equal(qgemm_kernel_from_name("avx2"), QGEMM_AVX2);
     assert_int_equal(qgemm_kernel_from_name("sse9"), -1);
 }
@@ -288,7 +321,7 @@ static void ids_of(int32_t *ids, int n, uint64_t seed) {
 static void fp32_forward(const cx_model *m, const int32_t *ids, int n, float out[19]) {
     cx_model_ws *ws;
     cx_error err = {0};
-    cx_ws_options wo = {1, 40, 40, 0, 0, 0};
+    cx_ws_options wo = {.max_seqs = 1, .max_tokens = 40, .max_len = 40};
     assert_int_equal(cx_ws_open(m, &wo, &ws, &err), CX_OK);
     int len[1] = {n};
     cx_model_batch b = {1, len, ids};
@@ -305,7 +338,7 @@ static void engine_forward_threads(const cx_engine *e, const char *kernel, int t
                                    float out[19]) {
     cx_engine_ctx *c;
     cx_error err = {0};
-    cx_engine_options o = {0, threads, kernel, 0};
+    cx_engine_options o = {.threads = threads, .kernel = kernel};
     assert_int_equal(cx_engine_ctx_open(e, &o, &c, &err), CX_OK);
     cx_engine_output eo;
     assert_int_equal(cx_engine_forward(c, ids, n, &eo, &err), CX_OK);
@@ -345,7 +378,7 @@ static void engine_batch_of(cx_model_config cfg) {
     }
     for (int threads = 1; threads <= 2; threads++) {
         cx_engine_ctx *c;
-        cx_engine_options o = {40, threads, NULL, tok};
+        cx_engine_options o = {.max_len = 40, .threads = threads, .max_tokens = tok};
         assert_int_equal(cx_engine_ctx_open(e, &o, &c, &err), CX_OK);
         cx_engine_output out[B];
         assert_int_equal(cx_engine_forward_batch(c, ids, lens, B, out, &err), CX_OK);
@@ -440,7 +473,7 @@ static void test_engine_matches_fp32(void **state) {
     assert_true(spread > 0.5); /* the tolerance separates right from wrong */
     /* misuse and bad input */
     cx_engine_ctx *c;
-    cx_engine_options o = {8, 1, "sse9", 0};
+    cx_engine_options o = {.max_len = 8, .threads = 1, .kernel = "sse9"};
     assert_int_equal(cx_engine_ctx_open(e, &o, &c, &err), CX_ERR_INVALID);
     assert_non_null(strstr(err.msg, "sse9"));
     o.kernel = NULL;
@@ -680,7 +713,12 @@ static void test_classifier_int8(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_qgemm_kernels_exact),
+        cmocka_unit_test(test_qgemm_kernel_names),
+        cmocka_unit_test(test_qgemm_portable_exact),
+        cmocka_unit_test(test_qgemm_avx2_exact),
+        cmocka_unit_test(test_qgemm_avx512vnni_exact),
+        cmocka_unit_test(test_qgemm_amx_exact),
+        cmocka_unit_test(test_qgemm_avxvnni_exact),
         cmocka_unit_test(test_attention_twins),
         cmocka_unit_test(test_erf_and_quant_rows),
         cmocka_unit_test(test_vec_twins_identical),

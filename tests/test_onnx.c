@@ -144,7 +144,7 @@ static void test_native_matches_onnxruntime(void **state) {
     cx_model *m = load_micro();
     cx_model_ws *ws = NULL;
     cx_error err = {0};
-    cx_ws_options wo = {B, (size_t)n, T, 0, 0, 0};
+    cx_ws_options wo = {.max_seqs = B, .max_tokens = (size_t)n, .max_len = T};
     assert_int_equal(cx_ws_open(m, &wo, &ws, &err), CX_OK);
     cx_model_batch batch = {B, lengths, ids};
     cx_model_outputs o;

@@ -55,7 +55,7 @@ static cx_dataset *load(const char *path) {
 }
 
 static cx_eval_result *run(const cx_dataset *ds, cx_classifier *cl, int compare) {
-    cx_eval_options o = {cl, compare, NULL};
+    cx_eval_options o = {.classifier = cl, .compare = compare};
     cx_eval_result *r = NULL;
     cx_error err = {0, ""};
     int rc = cx_eval_run(ds, &o, &r, &err);
@@ -181,7 +181,7 @@ static void test_needs_something_to_evaluate(void **state) {
     char *dir = tu_tmpdir("report_none");
     char *path = write_dataset(dir, "d.jsonl", LINES, 1);
     cx_dataset *ds = load(path);
-    cx_eval_options o = {NULL, 0, NULL};
+    cx_eval_options o = {0};
     cx_eval_result *r = (cx_eval_result *)1;
     cx_error err = {0, ""};
     assert_int_equal(cx_eval_run(ds, &o, &r, &err), CX_ERR_INVALID);

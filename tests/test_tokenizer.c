@@ -15,10 +15,10 @@ static cx_tokenizer *cased, *uncased;
 static int setup(void **state) {
     (void)state;
     cx_error err;
-    char *p = tu_path(tu_shared_dir(), "vocab/mbert-cased");
+    char *p = tu_path(tu_source_dir(), "tests/data/vocab/mbert-cased");
     if (cx_tokenizer_open(p, &cased, &err)) { fprintf(stderr, "%s\n", err.msg); return -1; }
     free(p);
-    p = tu_path(tu_shared_dir(), "vocab/bert-uncased");
+    p = tu_path(tu_source_dir(), "tests/data/vocab/bert-uncased");
     if (cx_tokenizer_open(p, &uncased, &err)) { fprintf(stderr, "%s\n", err.msg); return -1; }
     free(p);
     return 0;

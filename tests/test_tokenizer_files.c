@@ -218,7 +218,7 @@ static void roundtrip(const char *vocab_dir, const char *out_name, int lowercase
                                         "ΟΔΟΣ İstanbul ＡＢＣ！", "x\U0002B920y 😀"};
     cx_tokenizer *a, *b, *c;
     cx_error err;
-    char *src = tu_path(tu_shared_dir(), vocab_dir);
+    char *src = tu_path(tu_source_dir(), vocab_dir);
     char *dst = tu_path(tmp, out_name);
     assert_int_equal(cx_tokenizer_open(src, &a, &err), CX_OK);
     assert_int_equal(cx_tokenizer_save(a, dst, &err), CX_OK);
@@ -253,12 +253,12 @@ static void roundtrip(const char *vocab_dir, const char *out_name, int lowercase
 
 static void test_save_roundtrip_cased(void **state) {
     (void)state;
-    roundtrip("vocab/mbert-cased", "saved-cased", 0, 0);
+    roundtrip("tests/data/vocab/mbert-cased", "saved-cased", 0, 0);
 }
 
 static void test_save_roundtrip_uncased(void **state) {
     (void)state;
-    roundtrip("vocab/bert-uncased", "saved-uncased", 1, 128);
+    roundtrip("tests/data/vocab/bert-uncased", "saved-uncased", 1, 128);
 }
 
 int main(void) {

@@ -12,7 +12,7 @@
 static void check_fixture(const char *fixture, const char *vocab_dir) {
     cx_error err;
     cx_tokenizer *tok;
-    char *dir = tu_path(tu_shared_dir(), vocab_dir);
+    char *dir = tu_path(tu_source_dir(), vocab_dir);
     assert_int_equal(cx_tokenizer_open(dir, &tok, &err), CX_OK);
     char *path = tu_path(tu_source_dir(), fixture);
     size_t len;
@@ -53,12 +53,12 @@ static void check_fixture(const char *fixture, const char *vocab_dir) {
 
 static void test_parity_cased(void **state) {
     (void)state;
-    check_fixture("tests/data/tokenizer/parity_cased.jsonl", "vocab/mbert-cased");
+    check_fixture("tests/data/tokenizer/parity_cased.jsonl", "tests/data/vocab/mbert-cased");
 }
 
 static void test_parity_uncased(void **state) {
     (void)state;
-    check_fixture("tests/data/tokenizer/parity_uncased.jsonl", "vocab/bert-uncased");
+    check_fixture("tests/data/tokenizer/parity_uncased.jsonl", "tests/data/vocab/bert-uncased");
 }
 
 int main(void) {

@@ -8,8 +8,10 @@
 #include "complexity/tokenizer.h"
 #include "testutil.h"
 
+/* tests/data/reference: train.jsonl is the first 1,200 lines of the seed's
+ * train split (every character of test.jsonl occurs in them), test.jsonl whole. */
 static cx_dataset *load(const char *name) {
-    char *p = tu_path(tu_shared_dir(), name);
+    char *p = tu_path(tu_source_dir(), name);
     cx_dataset *ds;
     cx_error err;
     assert_int_equal(cx_dataset_load(p, 0, &ds, &err), CX_OK);
@@ -52,7 +54,7 @@ static size_t count_unk(const cx_tokenizer *tok, const cx_dataset *ds, size_t *p
 
 static void test_layout_and_coverage(void **state) {
     (void)state;
-    cx_dataset *train = load("reference-data/train.jsonl"), *test = load("reference-data/test.jsonl");
+    cx_dataset *train = load("tests/data/reference/train.jsonl"), *test = load("tests/data/reference/test.jsonl");
     cx_tokenizer *tok = build_from(train, 600);
     assert_string_equal(cx_tokenizer_id_to_token(tok, 0), "[PAD]");
     assert_string_equal(cx_tokenizer_id_to_token(tok, 1), "[unused1]");
@@ -81,7 +83,7 @@ static void test_layout_and_coverage(void **state) {
 
 static void test_deterministic_and_saved(void **state) {
     (void)state;
-    cx_dataset *train = load("reference-data/train.jsonl");
+    cx_dataset *train = load("tests/data/reference/train.jsonl");
     cx_tokenizer *a = build_from(train, 900), *b = build_from(train, 900);
     assert_int_equal(cx_tokenizer_vocab_size(a), cx_tokenizer_vocab_size(b));
     for (size_t i = 0; i < cx_tokenizer_vocab_size(a); i++)

@@ -14,7 +14,6 @@ static const char *env_dir(const char *name) {
 }
 
 const char *tu_source_dir(void) { return env_dir("CX_SOURCE_DIR"); }
-const char *tu_shared_dir(void) { return env_dir("CX_SHARED_DIR"); }
 
 char *tu_path(const char *dir, const char *name) {
     size_t n = strlen(dir) + strlen(name) + 2;

@@ -9,8 +9,7 @@
 #include <cmocka.h>
 
 /* Directories handed in by ctest (see CMakeLists.txt); abort the test when unset. */
-const char *tu_source_dir(void);  /* the repository */
-const char *tu_shared_dir(void);  /* ../shared (reference data, vocabularies) */
+const char *tu_source_dir(void);  /* the repository; test data lives in tests/data (tests/data/README.md) */
 /* A fresh, empty scratch directory for this test binary; caller frees. */
 char *tu_tmpdir(const char *name);
 /* dir/name, caller frees. */

@@ -98,9 +98,10 @@ CX_API int cx_heuristic_eval(const cx_heuristic *h, const char *text, size_t len
 
 typedef enum { CX_ML_ONLY, CX_ML_HYBRID, CX_ML_REFINE } cx_ml_mode;
 typedef enum { CX_TRIGGER_AUTO, CX_TRIGGER_MANUAL, CX_TRIGGER_AUTO_SILENT } cx_trigger_mode;
+enum { CX_N_ML_MODES = 3, CX_N_TRIGGER_MODES = 3 };
 
-CX_API extern const char *const cx_ml_mode_names[3];       /* "ml_only", "hybrid", "ml_refine" */
-CX_API extern const char *const cx_trigger_mode_names[3];  /* "auto", "manual", "auto_silent" */
+CX_API extern const char *const cx_ml_mode_names[CX_N_ML_MODES];           /* "ml_only", "hybrid", "ml_refine" */
+CX_API extern const char *const cx_trigger_mode_names[CX_N_TRIGGER_MODES]; /* "auto", "manual", "auto_silent" */
 
 enum { CX_MODEL_NAME_MAX = 256, CX_CONFIG_PATH_MAX = 4096 };
 

@@ -29,13 +29,15 @@ CX_API size_t cx_templates_family_count_tier(const cx_templates *t, int tier);
 CX_API size_t cx_templates_family_count_lang(const cx_templates *t, int lang);
 
 typedef enum { CX_SPLIT_NONE, CX_SPLIT_RANDOM, CX_SPLIT_TEMPLATE } cx_split_mode;
+/* The generator writes English, Chinese and mixed samples (not zh-Hans). */
+enum { CX_N_GEN_LANGS = 3 };
 
 typedef struct cx_gen_options {
     size_t count;        /* samples to produce (seed default 5000) */
     uint64_t seed;       /* seed default 42 */
     int dedup;           /* every text distinct */
     cx_split_mode split; /* how to assign samples to train/val/test */
-    double lang_mix[3];  /* share of en, zh, mixed samples; all 0 = 45/40/15 */
+    double lang_mix[CX_N_GEN_LANGS];  /* share of en, zh, mixed samples; all 0 = 45/40/15 */
 } cx_gen_options;
 
 /* The seed's defaults: 5000 samples, seed 42, no dedup, no split, 45/40/15. */

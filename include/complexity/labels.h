@@ -12,6 +12,8 @@ extern "C" {
 #endif
 
 enum { CX_N_TIERS = 5, CX_N_DOMAINS = 5, CX_N_INTENTS = 8, CX_N_LANGS = 4 };
+/* The four training losses, one per head: score MSE, tier CE, domain BCE, intent CE. */
+enum { CX_N_LOSSES = 4 };
 
 typedef enum { CX_TRIVIAL, CX_SIMPLE, CX_MODERATE, CX_COMPLEX, CX_EXPERT } cx_tier;
 typedef enum { CX_DOM_CODE, CX_DOM_MATH, CX_DOM_DATA, CX_DOM_SYSTEM, CX_DOM_CREATIVE } cx_domain;

@@ -14,12 +14,13 @@
 #include <stdint.h>
 
 #include "complexity/common.h"
+#include "complexity/labels.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum { CX_MODEL_MAX_LAYERS = 48 };
+enum { CX_MODEL_MAX_LAYERS = 48, CX_TENSOR_MAX_DIMS = 2 };
 
 typedef struct cx_model_config {
     int vocab_size;        /* 119547 for distilbert-base-multilingual-cased */
@@ -75,7 +76,7 @@ CX_API size_t cx_model_heads_offset(const cx_model *m);
  * model is freed), offset into the flat weights, shape (ndim 1 or 2). */
 CX_API int cx_model_n_tensors(const cx_model *m);
 CX_API void cx_model_tensor(const cx_model *m, int i, const char **name, size_t *offset,
-                            int *ndim, int shape[2]);
+                            int *ndim, int shape[CX_TENSOR_MAX_DIMS]);
 
 /* ---- running the model */
 typedef struct cx_model_ws cx_model_ws;
@@ -124,7 +125,7 @@ typedef struct cx_model_targets {
 } cx_model_targets;
 
 /* The seed's loss weights (SPEC §5): score MSE, tier CE, domain BCE, intent CE. */
-CX_API extern const float cx_seed_loss_weights[4];
+CX_API extern const float cx_seed_loss_weights[CX_N_LOSSES];
 
 typedef struct cx_model_loss {
     double total;          /* weighted sum: the targets' loss_weights (seed: 0.4 mse + 0.3 tier

@@ -10,6 +10,9 @@
 extern "C" {
 #endif
 
+/* Text length quantiles: min, p50, p90, p99, max. */
+enum { CX_N_LEN_QUANTILES = 5 };
+
 typedef struct cx_data_summary {
     size_t n;                        /* records */
     size_t tier[CX_N_TIERS];
@@ -21,7 +24,7 @@ typedef struct cx_data_summary {
     size_t label_conflicts;          /* distinct texts seen with two label sets */
     size_t score_off_tier;           /* score outside its tier's range */
     double score_mean;
-    size_t len_p[5];                 /* text length in code points: min, p50, p90, p99, max */
+    size_t len_p[CX_N_LEN_QUANTILES]; /* text length in code points: min, p50, p90, p99, max */
 } cx_data_summary;
 
 typedef struct cx_stats cx_stats;

@@ -74,7 +74,7 @@ typedef struct cx_train_options {
     volatile sig_atomic_t *stop; /* set to non-zero (e.g. by SIGINT) to checkpoint and stop */
     const char *base_name;      /* written as config.json's base_model (default base_dir or "none") */
     cx_precision precision;     /* AUTO */
-    float loss_weights[4];      /* score MSE, tier CE, domain BCE, intent CE; all 0 = the
+    float loss_weights[CX_N_LOSSES];      /* score MSE, tier CE, domain BCE, intent CE; all 0 = the
                                    seed's 0.4, 0.3, 0.15, 0.15 */
 } cx_train_options;
 

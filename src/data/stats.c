@@ -71,8 +71,8 @@ void cx_stats_summary(cx_stats *st, cx_data_summary *out) {
     memset(s->len_p, 0, sizeof s->len_p);
     if (st->n_lengths) {
         qsort(st->lengths, st->n_lengths, sizeof *st->lengths, cmp_size);
-        static const double q[5] = {0.0, 0.5, 0.9, 0.99, 1.0};
-        for (int i = 0; i < 5; i++) s->len_p[i] = st->lengths[(size_t)(q[i] * (double)(st->n_lengths - 1))];
+        static const double q[CX_N_LEN_QUANTILES] = {0.0, 0.5, 0.9, 0.99, 1.0};
+        for (int i = 0; i < CX_N_LEN_QUANTILES; i++) s->len_p[i] = st->lengths[(size_t)(q[i] * (double)(st->n_lengths - 1))];
     }
     *out = *s;
 }

@@ -45,8 +45,8 @@
 
 enum { CONFIG_MAX_BYTES = 1 << 20, CONFIG_MAX_DEPTH = 64, CONFIG_MAX_ANCHORS = 1000, CONFIG_MAX_ALIASES = 1000 };
 
-const char *const cx_ml_mode_names[3] = {"ml_only", "hybrid", "ml_refine"};
-const char *const cx_trigger_mode_names[3] = {"auto", "manual", "auto_silent"};
+const char *const cx_ml_mode_names[CX_N_ML_MODES] = {"ml_only", "hybrid", "ml_refine"};
+const char *const cx_trigger_mode_names[CX_N_TRIGGER_MODES] = {"auto", "manual", "auto_silent"};
 
 void cx_estimator_config_defaults(cx_estimator_config *c) {
     memset(c, 0, sizeof *c);

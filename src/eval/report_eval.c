@@ -48,7 +48,7 @@ static const cx_ml_mode mode_of[CX_N_PREDICTORS] = {CX_ML_ONLY, CX_ML_ONLY, CX_M
 static int open_estimator(eval_state *st, const cx_estimator_config *base, cx_predictor k, const char *model_path,
                           cx_estimator **out, cx_error *err) {
     int blends = k != CX_PRED_HEURISTIC;
-    cx_estimator_options o = {NULL, blends ? &st->backend : NULL, NULL};
+    cx_estimator_options o = {.ml_backend = blends ? &st->backend : NULL};
     int rc = cx_estimator_open(&o, out, err);
     if (rc != CX_OK) return rc;
     cx_estimator_config c = *base;

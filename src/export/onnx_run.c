@@ -85,7 +85,7 @@ int cx_onnx_verify(const cx_model *m, const char *path, double *max_diff, cx_err
     int rc = cx_onnx_run(path, ids, mask, VB, T, &r, err);
     if (rc) return rc;
     cx_model_ws *ws = NULL;
-    cx_ws_options wo = {VB, (size_t)n, T, 0, 0, 0};
+    cx_ws_options wo = {.max_seqs = VB, .max_tokens = (size_t)n, .max_len = T};
     cx_model_outputs o;
     cx_model_batch batch = {VB, len, packed};
     rc = cx_ws_open(m, &wo, &ws, err);

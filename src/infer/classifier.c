@@ -108,7 +108,8 @@ static const char *int8_backend_name(const char *kernel) {
 }
 
 static cx_engine_options engine_options(const cx_classifier *c) {
-    cx_engine_options eo = {c->max_length, c->threads, c->kernel, c->batch_tokens};
+    cx_engine_options eo = {.max_len = c->max_length, .threads = c->threads, .kernel = c->kernel,
+                            .max_tokens = c->batch_tokens};
     return eo;
 }
 
@@ -220,7 +221,7 @@ int cx_classifier_ctx_open(const cx_classifier *c, cx_classifier_ctx **out, cx_e
                             !(x->eout = malloc(c->batch_tokens * sizeof *x->eout))))
             rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     } else {
-        cx_ws_options wo = {1, (size_t)c->max_length, c->max_length, 0, 0, 0};
+        cx_ws_options wo = {.max_seqs = 1, .max_tokens = (size_t)c->max_length, .max_len = c->max_length};
         const int saved = omp_get_max_threads();
         omp_set_num_threads(fp32_threads(c));
         rc = cx_ws_open(c->model, &wo, &x->ws, err);

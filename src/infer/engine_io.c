@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "infer/engine_int.h"
+#include "model/config_json.h"
 #include "model/safetensors.h"
 #include "complexity/common.h"
 #include "complexity/fileio.h"
@@ -41,23 +42,12 @@ static cJSON *tensor_entry(const char *dtype, int rows, int cols, size_t *off, s
     return o;
 }
 
-static char *config_json(const cx_model_config *c) {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "{\"vocab_size\":%d,\"max_positions\":%d,\"dim\":%d,\"n_layers\":%d,\"n_heads\":%d,"
-             "\"ffn_dim\":%d,\"shared_dim\":%d,\"head_dim\":%d,\"dropout\":%.9g,"
-             "\"attention_dropout\":%.9g,\"ln_eps\":%.9g}",
-             c->vocab_size, c->max_positions, c->dim, c->n_layers, c->n_heads, c->ffn_dim, c->shared_dim,
-             c->head_dim, c->dropout, c->attention_dropout, c->ln_eps);
-    return strdup(buf);
-}
-
 static size_t elems(const eng_tensor *t) { return (size_t)t->rows * (size_t)(t->cols ? t->cols : 1); }
 
 /* The JSON header, padded with spaces so the data starts 64-byte aligned. */
 static char *build_header(const cx_model_config *cfg, const eng_tensor *list, int n, size_t *hlen) {
     cJSON *root = cJSON_CreateObject(), *meta = cJSON_AddObjectToObject(root, "__metadata__");
-    char *cj = config_json(cfg), sname[112];
+    char *cj = model_config_json_string(cfg, CFG_META), sname[112];
     cJSON_AddStringToObject(meta, META_FORMAT, FORMAT_INT8);
     cJSON_AddStringToObject(meta, META_CONFIG, cj ? cj : "");
     free(cj);
@@ -144,33 +134,10 @@ int cx_engine_save(const cx_engine *e, const char *path, cx_error *err) {
 
 /* ---- reading */
 
-static int json_int(const cJSON *o, const char *key, int *v, const char *path, cx_error *err) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(j) || !(j->valuedouble >= 0 && j->valuedouble <= 1e9) || (double)(int)j->valuedouble != j->valuedouble)
-        return cx_error_set(err, CX_ERR_FORMAT, "%s: " META_CONFIG " \"%s\" missing or not a non-negative integer", path, key);
-    *v = (int)j->valuedouble;
-    return CX_OK;
-}
-
-static int json_float(const cJSON *o, const char *key, float *v, const char *path, cx_error *err) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(j) || !isfinite(j->valuedouble))
-        return cx_error_set(err, CX_ERR_FORMAT, "%s: " META_CONFIG " \"%s\" missing or not a number", path, key);
-    *v = (float)j->valuedouble;
-    return CX_OK;
-}
-
 static int parse_config(const char *json, cx_model_config *c, const char *path, cx_error *err) {
     cJSON *o = cJSON_Parse(json);
-    int rc = cJSON_IsObject(o) ? CX_OK : cx_error_set(err, CX_ERR_FORMAT, "%s: " META_CONFIG " is not a JSON object", path);
-    if (!rc && !(rc = json_int(o, "vocab_size", &c->vocab_size, path, err)) &&
-        !(rc = json_int(o, "max_positions", &c->max_positions, path, err)) && !(rc = json_int(o, "dim", &c->dim, path, err)) &&
-        !(rc = json_int(o, "n_layers", &c->n_layers, path, err)) && !(rc = json_int(o, "n_heads", &c->n_heads, path, err)) &&
-        !(rc = json_int(o, "ffn_dim", &c->ffn_dim, path, err)) && !(rc = json_int(o, "shared_dim", &c->shared_dim, path, err)) &&
-        !(rc = json_int(o, "head_dim", &c->head_dim, path, err)) && !(rc = json_float(o, "dropout", &c->dropout, path, err)) &&
-        !(rc = json_float(o, "attention_dropout", &c->attention_dropout, path, err)) &&
-        !(rc = json_float(o, "ln_eps", &c->ln_eps, path, err)))
-        rc = cx_model_config_check(c, err) ? cx_error_prefix(err, "%s", path) : CX_OK;
+    int rc = o ? model_config_from_json(o, CFG_META, path, c, err)
+               : cx_error_set(err, CX_ERR_FORMAT, "%s: " META_CONFIG " is not JSON", path);
     cJSON_Delete(o);
     return rc;
 }

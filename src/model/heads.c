@@ -5,7 +5,7 @@
 
 #include "model/model_int.h"
 
-const float cx_seed_loss_weights[4] = {0.4f, 0.3f, 0.15f, 0.15f};
+const float cx_seed_loss_weights[CX_N_LOSSES] = {0.4f, 0.3f, 0.15f, 0.15f};
 
 static void zero(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
 

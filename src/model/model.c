@@ -81,7 +81,7 @@ size_t cx_model_heads_offset(const cx_model *m) {
 int cx_model_n_tensors(const cx_model *m) { return m->n_tensors; }
 
 void cx_model_tensor(const cx_model *m, int i, const char **name, size_t *offset, int *ndim,
-                     int shape[2]) {
+                     int shape[CX_TENSOR_MAX_DIMS]) {
     const cx_tensor_desc *d = &m->desc[i];
     if (name) *name = d->name;
     if (offset) *offset = d->offset;

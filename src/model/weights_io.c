@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/config_json.h"
 #include "model/model_int.h"
 #include "model/safetensors.h"
 #include "complexity/common.h"
@@ -15,80 +16,17 @@
 #define META_CONFIG "complexity.config"
 #define PREFIX "distilbert."
 
-static char *config_to_json(const cx_model_config *c) {
-    char buf[512];
-    snprintf(buf, sizeof buf,
-             "{\"vocab_size\":%d,\"max_positions\":%d,\"dim\":%d,\"n_layers\":%d,\"n_heads\":%d,"
-             "\"ffn_dim\":%d,\"shared_dim\":%d,\"head_dim\":%d,\"dropout\":%.9g,"
-             "\"attention_dropout\":%.9g,\"ln_eps\":%.9g}",
-             c->vocab_size, c->max_positions, c->dim, c->n_layers, c->n_heads, c->ffn_dim,
-             c->shared_dim, c->head_dim, c->dropout, c->attention_dropout, c->ln_eps);
-    return strdup(buf);
-}
-
-/* Reads an integer (or float) field of a JSON object; missing is an error
- * unless a default is allowed (have_default). */
-static int json_num(const cJSON *o, const char *key, double *v, int have_default,
-                    const char *where, cx_error *err) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!j) {
-        if (have_default) return CX_OK;
-        return cx_error_set(err, CX_ERR_FORMAT, "%s: missing \"%s\"", where, key);
-    }
-    if (!cJSON_IsNumber(j))
-        return cx_error_set(err, CX_ERR_FORMAT, "%s: \"%s\" is not a number", where, key);
-    *v = j->valuedouble;
-    return CX_OK;
-}
-
-static int json_int(const cJSON *o, const char *key, int *v, int have_default, const char *where,
-                    cx_error *err) {
-    double d = have_default ? *v : 0;
-    int rc = json_num(o, key, &d, have_default, where, err);
-    if (rc) return rc;
-    if (!(d >= 0 && d <= 1e9) || (double)(int)d != d)
-        return cx_error_set(err, CX_ERR_FORMAT, "%s: \"%s\" is not a non-negative integer", where, key);
-    *v = (int)d;
-    return CX_OK;
-}
-
-static int json_float(const cJSON *o, const char *key, float *v, const char *where, cx_error *err) {
-    double d = *v;
-    int rc = json_num(o, key, &d, 1, where, err);
-    *v = (float)d;
-    return rc;
-}
-
-static int config_from_meta(const char *json, cx_model_config *c, const char *where,
-                            cx_error *err) {
+static int config_from_meta(const char *json, cx_model_config *c, const char *where, cx_error *err) {
     cJSON *o = cJSON_Parse(json);
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        return cx_error_set(err, CX_ERR_FORMAT, "%s: metadata " META_CONFIG " is not a JSON object", where);
-    }
-    cx_model_preset("distilbert", c, NULL);
-    int rc;
-    if ((rc = json_int(o, "vocab_size", &c->vocab_size, 0, where, err)) ||
-        (rc = json_int(o, "max_positions", &c->max_positions, 0, where, err)) ||
-        (rc = json_int(o, "dim", &c->dim, 0, where, err)) ||
-        (rc = json_int(o, "n_layers", &c->n_layers, 0, where, err)) ||
-        (rc = json_int(o, "n_heads", &c->n_heads, 0, where, err)) ||
-        (rc = json_int(o, "ffn_dim", &c->ffn_dim, 0, where, err)) ||
-        (rc = json_int(o, "shared_dim", &c->shared_dim, 0, where, err)) ||
-        (rc = json_int(o, "head_dim", &c->head_dim, 0, where, err)) ||
-        (rc = json_float(o, "dropout", &c->dropout, where, err)) ||
-        (rc = json_float(o, "attention_dropout", &c->attention_dropout, where, err)) ||
-        (rc = json_float(o, "ln_eps", &c->ln_eps, where, err))) {
-        cJSON_Delete(o);
-        return rc;
-    }
+    int rc = o ? model_config_from_json(o, CFG_META, where, c, err)
+               : cx_error_set(err, CX_ERR_FORMAT, "%s: metadata " META_CONFIG " is not JSON", where);
     cJSON_Delete(o);
-    return cx_model_config_check(c, err) ? cx_error_prefix(err, "%s", where) : CX_OK;
+    return rc;
 }
 
 int cx_model_save(const cx_model *m, const char *path, cx_error *err) {
     st_out *t = calloc((size_t)m->n_tensors, sizeof *t);
-    char *cfg = config_to_json(&m->cfg);
+    char *cfg = model_config_json_string(&m->cfg, CFG_META);
     if (!t || !cfg) {
         free(t);
         free(cfg);
@@ -285,17 +223,7 @@ static int hf_config(const char *dir, cx_model_config *c, cx_error *err) {
         else if (sin && !cJSON_IsFalse(sin))
             rc = cx_error_set(err, CX_ERR_UNSUPPORTED, "%s: sinusoidal positions are not supported", path);
     }
-    if (!rc) {
-        (void)((rc = json_int(o, "vocab_size", &c->vocab_size, 0, path, err)) ||
-               (rc = json_int(o, "max_position_embeddings", &c->max_positions, 0, path, err)) ||
-               (rc = json_int(o, "dim", &c->dim, 0, path, err)) ||
-               (rc = json_int(o, "n_layers", &c->n_layers, 0, path, err)) ||
-               (rc = json_int(o, "n_heads", &c->n_heads, 0, path, err)) ||
-               (rc = json_int(o, "hidden_dim", &c->ffn_dim, 0, path, err)) ||
-               (rc = json_float(o, "dropout", &c->dropout, path, err)) ||
-               (rc = json_float(o, "attention_dropout", &c->attention_dropout, path, err)));
-    }
-    if (!rc && cx_model_config_check(c, err)) rc = cx_error_prefix(err, "%s", path);
+    if (!rc) rc = model_config_from_json(o, CFG_HF, path, c, err);
     cJSON_Delete(o);
     free(text);
     free(path);

@@ -11,7 +11,8 @@
 #define TOK_MAX_TOKENS (1u << 24) /* far above any BERT vocabulary; ids fit int32 */
 
 cx_tokenizer_options cx_tokenizer_default_options(void) {
-    cx_tokenizer_options o = {1, 1, -1, 0, 100};
+    cx_tokenizer_options o = {.clean_text = 1, .handle_chinese_chars = 1, .strip_accents = -1,
+                              .max_input_chars_per_word = 100};
     return o;
 }
 

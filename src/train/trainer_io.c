@@ -8,6 +8,7 @@
 
 #include "complexity/labels.h"
 #include "train/checkpoint.h"
+#include "model/config_json.h"
 #include "train/trainer_int.h"
 #include "complexity/common.h"
 #include "complexity/fileio.h"
@@ -83,7 +84,8 @@ static cJSON *names_array(const char *const *names, int n) {
     return a;
 }
 
-/* config.json: the seed's keys, then the architecture so the folder describes itself. */
+/* config.json: the seed's keys, then the architecture (config_json.h, Hugging
+ * Face's names) so that the folder describes itself and loads as a base model. */
 static cJSON *config_json(trainer *t) {
     const cx_train_options *o = t->o;
     const cx_model_config *c = cx_model_get_config(t->model);
@@ -99,17 +101,10 @@ static cJSON *config_json(trainer *t) {
     cJSON_AddItemToObject(j, "tiers", names_array(cx_tier_names, CX_N_TIERS));
     cJSON_AddItemToObject(j, "domains", names_array(cx_domain_names, CX_N_DOMAINS));
     cJSON_AddItemToObject(j, "intents", names_array(cx_intent_names, CX_N_INTENTS));
-    cJSON_AddNumberToObject(j, "dim", c->dim);
-    cJSON_AddNumberToObject(j, "n_layers", c->n_layers);
-    cJSON_AddNumberToObject(j, "n_heads", c->n_heads);
-    cJSON_AddNumberToObject(j, "hidden_dim", c->ffn_dim);
-    cJSON_AddNumberToObject(j, "vocab_size", c->vocab_size);
-    cJSON_AddNumberToObject(j, "max_position_embeddings", c->max_positions);
-    cJSON_AddNumberToObject(j, "shared_dim", c->shared_dim);
-    cJSON_AddNumberToObject(j, "head_dim", c->head_dim);
-    cJSON_AddNumberToObject(j, "dropout", c->dropout);
-    cJSON_AddNumberToObject(j, "attention_dropout", c->attention_dropout);
-    cJSON_AddNumberToObject(j, "layer_norm_eps", c->ln_eps);
+    if (model_config_to_json(c, CFG_HF, j) != 0) {
+        cJSON_Delete(j);
+        return NULL;
+    }
     cJSON_AddNumberToObject(j, "warmup_steps", o->warmup_steps);
     cJSON_AddNumberToObject(j, "seed", (double)o->seed);
     return j;

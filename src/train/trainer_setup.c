@@ -113,7 +113,8 @@ static int alloc_buffers(trainer *t, cx_error *err) {
     if (!t->grads || !t->m || !t->v || !t->b_ids || !t->b_len || !t->b_tier || !t->b_intent || !t->b_score ||
         !t->b_domains || (t->o->freeze_layers > 0 && !t->b_hidden) || !t->perm)
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory for training buffers");
-    cx_ws_options wo = {B, max_tokens, max_len, t->o->freeze_layers, 1, t->bf16};
+    cx_ws_options wo = {.max_seqs = B, .max_tokens = max_tokens, .max_len = max_len,
+                        .freeze = t->o->freeze_layers, .training = 1, .bf16 = t->bf16};
     return cx_ws_open(t->model, &wo, &t->ws, err);
 }
 

@@ -22,7 +22,7 @@
 
 static void run_a_little(const cx_engine *e) {
     const cx_model_config *c = cx_engine_config(e);
-    cx_engine_options o = {8, 1, NULL, 0};
+    cx_engine_options o = {.max_len = 8, .threads = 1};
     cx_engine_ctx *ctx = NULL;
     cx_error err = {0, ""};
     if (cx_engine_ctx_open(e, &o, &ctx, &err) != CX_OK) return;

@@ -36,7 +36,7 @@ static void check_readable(const cx_record *rec) {
 }
 
 static void generate(const cx_templates *t) {
-    cx_gen_options o = {4, 42, 0, CX_SPLIT_TEMPLATE, {0, 0, 0}};
+    cx_gen_options o = {.count = 4, .seed = 42, .split = CX_SPLIT_TEMPLATE};
     cx_generated *g = NULL;
     cx_error err = {0, ""};
     const int rc = cx_generate(t, &o, &g, &err);
