@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
     cx_estimator_options eo = {.ml_backend = cx_ml_backend_native()};
     cx_estimator *est;
     cx_error err = {0, ""};
-    if (cx_estimator_open(&eo, &est, &err) || cx_estimator_set_config(est, &cfg, &err))
+    if (cx_estimator_open(&eo, &est, &err) || cx_estimator_set_config(est, &cfg, NULL, &err))
         return fprintf(stderr, "%s\n", err.msg), 1;
     if (!cx_estimator_ml_active(est)) return fprintf(stderr, "%s: the model did not load\n", argv[1]), 1;
     run(est, texts, n < 50 ? n : 50, 1, 1, NULL); /* warm up */

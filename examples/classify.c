@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
     cx_estimator_options eo = {.ml_backend = cx_ml_backend_native()};
     cx_estimator *est = NULL;
     cx_estimate e;
-    if (cx_estimator_open(&eo, &est, &err) || cx_estimator_set_config(est, &cfg, &err) ||
+    if (cx_estimator_open(&eo, &est, &err) || cx_estimator_set_config(est, &cfg, NULL, &err) ||
         cx_estimator_estimate(est, argv[2], strlen(argv[2]), 0, &e, &err))
         return fprintf(stderr, "estimate: %s\n", err.msg), cx_estimator_free(est), 1;
     printf("estimator:  tier %s, score %.3f, method %s\n", cx_tier_names[e.tier], e.score, e.estimation_method);

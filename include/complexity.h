@@ -27,6 +27,7 @@
 #include "complexity/train.h"
 #include "complexity/classifier.h"
 #include "complexity/estimator.h"
+#include "complexity/serve.h"
 #include "complexity/onnx_export.h"
 #include "complexity/engine.h"
 

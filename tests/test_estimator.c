@@ -41,7 +41,7 @@ static int fake_load(void *ctx, const char *model_path, const char *tok_path, vo
     return CX_OK;
 }
 
-static int fake_predict(void *model, const char *text, size_t len, cx_ml_prediction *out, cx_error *err) {
+static int fake_predict(void *model, const char *text, size_t len, cx_prediction *out, cx_error *err) {
     (void)text; (void)len;
     fake_ml *f = ((fake_model *)model)->owner;
     pthread_mutex_lock(&f->mu);
@@ -55,8 +55,7 @@ static int fake_predict(void *model, const char *text, size_t len, cx_ml_predict
     out->score = f->score;
     out->tier = CX_MODERATE;
     out->intent = CX_DEBUG;
-    out->domains[CX_DOM_CODE] = 1;
-    out->domains[CX_DOM_DATA] = 1;
+    out->domains = 1u << CX_DOM_CODE | 1u << CX_DOM_DATA;
     return CX_OK;
 }
 
@@ -210,7 +209,7 @@ static void test_modes(void **state) {
     cx_estimator_get_config(fx->est, &c);
     c.ml_estimation_mode = CX_ML_HYBRID;
     cx_error err = {0, ""};
-    assert_int_equal(cx_estimator_set_config(fx->est, &c, &err), CX_OK);
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_OK);
     assert_int_equal(fx->fake.loads, 1); /* same model: not reloaded */
     estimate(fx, TEXT, &e);
     assert_string_equal(e.estimation_method, "hybrid_ml");
@@ -218,14 +217,14 @@ static void test_modes(void **state) {
     assert_int_equal(e.tier, CX_MODERATE);
 
     c.ml_estimation_mode = CX_ML_REFINE; /* heuristic 0.14 is outside (0.35, 0.65) */
-    assert_int_equal(cx_estimator_set_config(fx->est, &c, &err), CX_OK);
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_OK);
     estimate(fx, TEXT, &e);
     assert_string_equal(e.estimation_method, "heuristic");
     assert_true(e.score == TEXT_HEURISTIC);
     assert_true(e.has_ml); /* the prediction still reports intent and domains */
     c.ambiguity_low = 0.1;
     c.ambiguity_high = 0.2;
-    assert_int_equal(cx_estimator_set_config(fx->est, &c, &err), CX_OK);
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_OK);
     estimate(fx, TEXT, &e);
     assert_string_equal(e.estimation_method, "ml_refine");
     assert_true(fabs(e.score - (0.6 * 0.9 + 0.4 * TEXT_HEURISTIC)) < 1e-15);
@@ -244,7 +243,7 @@ static void test_modes(void **state) {
     assert_non_null(strstr(fx->logs.buf, "prediction out of range"));
     /* bad configs are refused */
     c.ambiguity_low = 0.9;
-    assert_int_equal(cx_estimator_set_config(fx->est, &c, &err), CX_ERR_INVALID);
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_ERR_INVALID);
 }
 
 static void test_routing(void **state) {
@@ -270,7 +269,7 @@ static void test_routing(void **state) {
     c.standard_model[0] = '\0';
     c.decomposition_enabled = 0;
     cx_error err = {0, ""};
-    assert_int_equal(cx_estimator_set_config(fx->est, &c, &err), CX_OK);
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_OK);
     fx->fake.score = 0.5;
     cx_estimate e;
     estimate(fx, TEXT, &e);
@@ -278,6 +277,133 @@ static void test_routing(void **state) {
     fx->fake.score = 1.0;
     estimate(fx, TEXT, &e);
     assert_false(e.needs_decomposition);
+}
+
+/* set_config says what happened to the model (the seed's reload() strings),
+ * and ml_info keeps the reason when no model is loaded. */
+static cx_ml_change set_config(fixture *fx, cx_estimator_config *c) {
+    cx_ml_change change = (cx_ml_change)-1;
+    cx_error err = {0, ""};
+    assert_int_equal(cx_estimator_set_config(fx->est, c, &change, &err), CX_OK);
+    return change;
+}
+
+static void test_set_config_changes(void **state) {
+    fixture *fx = *state;
+    config_with(fx, fx->model, NULL);
+    open_est(fx, 1);
+    cx_ml_info info;
+    cx_estimator_ml_info(fx->est, &info);
+    assert_true(info.active);
+    assert_string_equal(info.model_path, fx->model);
+    assert_int_equal(info.last_change, CX_ML_ENABLED);
+    assert_int_equal(info.reloads, 0);
+    cx_estimator_config c;
+    cx_estimator_get_config(fx->est, &c);
+    c.ambiguity_low = 0.2;
+    assert_int_equal(set_config(fx, &c), CX_ML_UNCHANGED);
+    c.ml_model_enabled = 0;
+    assert_int_equal(set_config(fx, &c), CX_ML_DISABLED);
+    assert_int_equal(set_config(fx, &c), CX_ML_UNCHANGED);
+    c.ml_model_enabled = 1;
+    assert_int_equal(set_config(fx, &c), CX_ML_ENABLED);
+    snprintf(c.ml_model_path, sizeof c.ml_model_path, "%s", fx->model2);
+    assert_int_equal(set_config(fx, &c), CX_ML_RELOADED);
+    assert_int_equal(fx->fake.loads, 3);
+    char *missing = tu_path(fx->dir, "gone.onnx");
+    snprintf(c.ml_model_path, sizeof c.ml_model_path, "%s", missing);
+    assert_int_equal(set_config(fx, &c), CX_ML_MODEL_NOT_FOUND);
+    cx_estimator_ml_info(fx->est, &info);
+    assert_false(info.active);
+    assert_string_equal(info.model_path, "");
+    assert_non_null(strstr(info.last_error, "gone.onnx"));
+    fx->fake.fail_load = 1;
+    snprintf(c.ml_model_path, sizeof c.ml_model_path, "%s", fx->model);
+    assert_int_equal(set_config(fx, &c), CX_ML_LOAD_FAILED);
+    cx_estimator_ml_info(fx->est, &info);
+    assert_int_equal(info.last_change, CX_ML_LOAD_FAILED);
+    assert_non_null(strstr(info.last_error, "bad model file"));
+    assert_int_equal(info.reloads, 7);
+    assert_string_equal(cx_ml_change_names[CX_ML_LOAD_FAILED], "ml_load_failed");
+    assert_string_equal(cx_ml_change_names[CX_ML_MODEL_NOT_FOUND], "ml_model_not_found");
+    /* a refused config changes nothing and reports nothing */
+    cx_ml_change change = CX_ML_RELOADED;
+    cx_error err = {0, ""};
+    c.ambiguity_low = 0.9;
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, &change, &err), CX_ERR_INVALID);
+    assert_int_equal(change, CX_ML_UNCHANGED);
+    free(missing);
+}
+
+/* config_write replaces the task_complexity section and keeps the rest of a
+ * Kuro config.yaml byte for byte; JSON reads back as the same config. */
+static void test_config_write(void **state) {
+    fixture *fx = *state;
+    static const char head[] = "# Kuro settings\nassistant:\n  name: Kuro  # the name\n\n";
+    static const char tail[] = "# the next section\nlogging:\n  level: info\n";
+    char doc[2048];
+    snprintf(doc, sizeof doc, "%stask_complexity:\n  enabled: false\n  # a comment inside\n"
+                              "  ml_estimation_mode: hybrid\n\n%s", head, tail);
+    write_config(fx, doc);
+    cx_estimator_config c;
+    cx_error err = {0, ""};
+    assert_int_equal(cx_estimator_config_load(fx->config, &c, &err), CX_OK);
+    assert_false(c.enabled);
+    c.enabled = 1;
+    c.ambiguity_low = 0.3;
+    c.tier_boundaries[0] = 0.1;
+    snprintf(c.fast_model, sizeof c.fast_model, "fast \"quoted\" \\ 快");
+    snprintf(c.ml_model_path, sizeof c.ml_model_path, "models/a b.onnx");
+    assert_int_equal(cx_estimator_config_write(fx->config, &c, &err), CX_OK);
+    size_t len;
+    char *text = tu_read_file(fx->config, &len);
+    assert_memory_equal(text, head, strlen(head));
+    assert_non_null(strstr(text, "\n  ambiguity_low: 0.3\n"));
+    assert_non_null(strstr(text, "\n    trivial: 0.1\n"));
+    assert_null(strstr(text, "a comment inside"));
+    assert_string_equal(text + len - strlen(tail), tail);
+    cx_estimator_config back;
+    assert_int_equal(cx_estimator_config_load(fx->config, &back, &err), CX_OK);
+    char *a = cx_estimator_config_to_json(&c), *b = cx_estimator_config_to_json(&back);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "\"fast_model\":\t\"fast \\\"quoted\\\" \\\\ 快\""));
+    /* the JSON, wrapped in its section, is a config document */
+    char wrapped[8192];
+    snprintf(wrapped, sizeof wrapped, "{\"task_complexity\": %s}", a);
+    assert_int_equal(cx_estimator_config_parse(wrapped, strlen(wrapped), "json", &back, &err), CX_OK);
+    free(b);
+    b = cx_estimator_config_to_json(&back);
+    assert_string_equal(a, b);
+    free(a); free(b); free(text);
+
+    /* a file without the section gets it appended; a missing file is created */
+    write_config(fx, "logging:\n  level: info");
+    assert_int_equal(cx_estimator_config_write(fx->config, &c, &err), CX_OK);
+    text = tu_read_file(fx->config, &len);
+    assert_memory_equal(text, "logging:\n  level: info\ntask_complexity:\n", 39);
+    free(text);
+    char *fresh = tu_path(fx->dir, "new/config.yaml");
+    assert_int_equal(cx_estimator_config_write(fresh, &c, &err), CX_OK);
+    assert_int_equal(cx_estimator_config_load(fresh, &back, &err), CX_OK);
+    assert_true(back.ambiguity_low == 0.3);
+    free(fresh);
+
+    /* a flow-style section over two lines is replaced whole */
+    write_config(fx, "x: 1\ntask_complexity: {enabled: false,\n  trigger_mode: manual}\ny: 2\n");
+    assert_int_equal(cx_estimator_config_write(fx->config, &c, &err), CX_OK);
+    assert_int_equal(cx_estimator_config_load(fx->config, &back, &err), CX_OK);
+    assert_true(back.enabled && back.trigger_mode == CX_TRIGGER_AUTO);
+    text = tu_read_file(fx->config, &len);
+    assert_string_equal(text + len - 5, "y: 2\n");
+    free(text);
+    /* a section the rewrite cannot find (a quoted key): refused, file untouched */
+    static const char quoted[] = "x: 1\n\"task_complexity\":\n  enabled: false\n";
+    write_config(fx, quoted);
+    assert_int_equal(cx_estimator_config_write(fx->config, &c, &err), CX_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "not rewritten"));
+    text = tu_read_file(fx->config, &len);
+    assert_string_equal(text, quoted);
+    free(text);
 }
 
 static void test_missing_model_and_no_runtime(void **state) {
@@ -456,6 +582,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_heuristic_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_config_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_model_and_no_runtime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hot_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_estimates_during_reloads, setup, teardown),

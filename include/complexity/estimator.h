@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "complexity/classifier.h"
 #include "complexity/common.h"
 #include "complexity/labels.h"
 
@@ -143,18 +144,25 @@ CX_API int cx_estimator_config_parse(const char *yaml, size_t len, const char *n
                                      cx_error *err);
 CX_API int cx_estimator_config_load(const char *path, cx_estimator_config *cfg, cx_error *err);
 
+/* The section as a JSON object with the YAML keys (maps for dimension_weights
+ * and tier_boundaries; "" for unset paths and models). JSON is YAML, so
+ * {"task_complexity": <this>} reads back with cx_estimator_config_parse.
+ * Caller frees; NULL on allocation failure or an out-of-range enum. */
+CX_API char *cx_estimator_config_to_json(const cx_estimator_config *cfg);
+
+/* Writes cfg as the task_complexity section of the YAML file at path,
+ * atomically (temp file + rename, so a watching estimator sees one change):
+ * the rest of the file (other sections, their comments) is kept byte for
+ * byte, comments inside the section are not; a missing file is created, a
+ * file without the section gets it appended. The result is read back first:
+ * a section this rewrite cannot find (a quoted key, say) is an error and the
+ * file is left as it was. */
+CX_API int cx_estimator_config_write(const char *path, const cx_estimator_config *cfg, cx_error *err);
+
 /* ---- ML predictor seam --------------------------------------------------- */
 
-/* What the seed's MLComplexityClassifier.predict returns. */
-typedef struct cx_ml_prediction {
-    double score;                        /* in [0,1] */
-    cx_tier tier;                        /* argmax of tier_probs */
-    int domains[CX_N_DOMAINS];           /* 1 when domain_scores > 0.5 */
-    cx_intent intent;                    /* argmax of intent_probs */
-    double tier_probs[CX_N_TIERS];
-    double intent_probs[CX_N_INTENTS];
-    double domain_scores[CX_N_DOMAINS];  /* sigmoid outputs */
-} cx_ml_prediction;
+/* A backend predicts a cx_prediction (classifier.h): the seed's
+ * MLComplexityClassifier.predict result, the one prediction type of the API. */
 
 /* A model runtime (ONNX / native), attached by the host. `load` returns an
  * opaque model for the two paths or fails with a message; `predict` must be
@@ -164,7 +172,7 @@ typedef struct cx_ml_prediction {
 typedef struct cx_ml_backend {
     void *ctx;
     int (*load)(void *ctx, const char *model_path, const char *tokenizer_path, void **model, cx_error *err);
-    int (*predict)(void *model, const char *text, size_t len, cx_ml_prediction *out, cx_error *err);
+    int (*predict)(void *model, const char *text, size_t len, cx_prediction *out, cx_error *err);
     void (*unload)(void *model);
 } cx_ml_backend;
 
@@ -187,7 +195,7 @@ typedef struct cx_estimate {
     const char *estimation_method;           /* static: "heuristic", "ml", "hybrid_ml", "ml_refine" */
     double estimation_ms;
     int has_ml;                              /* a prediction was made: ml_intent/ml_domains valid */
-    cx_ml_prediction ml;
+    cx_prediction ml;
 } cx_estimate;
 
 typedef struct cx_estimator cx_estimator;
@@ -215,8 +223,37 @@ CX_API void cx_estimator_free(cx_estimator *est);
  * *reloaded (may be NULL) = 1 when a new config was applied. */
 CX_API int cx_estimator_maybe_reload(cx_estimator *est, int *reloaded, cx_error *err);
 
-/* Applies a config directly (the Web UI path), with the same ML transitions. */
-CX_API int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, cx_error *err);
+/* What a new config did to the ML model (the seed's reload() return values,
+ * plus ml_load_failed: the file exists but does not load; the estimator runs
+ * on the heuristic, cx_estimator_ml_info says why). */
+typedef enum {
+    CX_ML_UNCHANGED,       /* "ml_unchanged" */
+    CX_ML_DISABLED,        /* "ml_disabled": unloaded */
+    CX_ML_ENABLED,         /* "ml_enabled": loaded where none was */
+    CX_ML_RELOADED,        /* "ml_reloaded": another path, or the file changed */
+    CX_ML_MODEL_NOT_FOUND, /* "ml_model_not_found" */
+    CX_ML_LOAD_FAILED      /* "ml_load_failed" */
+} cx_ml_change;
+enum { CX_N_ML_CHANGES = 6 };
+CX_API extern const char *const cx_ml_change_names[CX_N_ML_CHANGES];
+
+/* Applies a config directly (the Web UI path), with the same ML transitions.
+ * Invalid values are refused (CX_ERR_INVALID naming the field) and the config
+ * in force stays. *change (may be NULL): what happened to the model. */
+CX_API int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, cx_ml_change *change,
+                                   cx_error *err);
+
+/* The ML side as it stands: whether a model is loaded, which, and the last
+ * transition with its reason (a load error, the missing path). */
+typedef struct cx_ml_info {
+    int active;                              /* a model is loaded and enabled */
+    char model_path[CX_CONFIG_PATH_MAX];     /* of the loaded model ("" when none) */
+    char tokenizer_path[CX_CONFIG_PATH_MAX]; /* "" = the one beside the model */
+    cx_ml_change last_change;                /* of the last config applied */
+    char last_error[CX_ERRMSG_MAX];          /* why no model is loaded, "" when one is or none is asked */
+    unsigned long reloads;                   /* configs applied since open */
+} cx_ml_info;
+CX_API void cx_estimator_ml_info(cx_estimator *est, cx_ml_info *info);
 /* A copy of the config in force. */
 CX_API void cx_estimator_get_config(cx_estimator *est, cx_estimator_config *cfg);
 /* 1 when an ML model is loaded (and enabled). */
@@ -228,6 +265,12 @@ CX_API int cx_estimator_ml_active(cx_estimator *est);
  * client here); the seed only uses it when ML did not run. */
 CX_API int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int prior_user_messages,
                                  cx_estimate *out, cx_error *err);
+
+/* The ML model alone on one text (a service's /v1/classify): the model the
+ * config in force loaded, so it follows hot reloads. CX_ERR_UNSUPPORTED when
+ * no model is loaded (cx_estimator_ml_info says why). Safe from many threads. */
+CX_API int cx_estimator_predict(cx_estimator *est, const char *text, size_t len, cx_prediction *out,
+                                cx_error *err);
 
 /* Tier of a score under boundaries[CX_N_TIERS-1] (score < b[0] -> trivial, ...). */
 CX_API cx_tier cx_score_to_tier(double score, const double *boundaries);

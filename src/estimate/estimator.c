@@ -96,6 +96,22 @@ int cx_estimator_ml_active(cx_estimator *est) {
     return on;
 }
 
+void cx_estimator_ml_info(cx_estimator *est, cx_ml_info *info) {
+    memset(info, 0, sizeof *info);
+    /* reload_mu guards the paths and the last change; a reload in progress
+     * (a model loading) makes this wait for its outcome */
+    pthread_mutex_lock(&est->reload_mu);
+    info->active = cx_estimator_ml_active(est);
+    if (info->active) {
+        snprintf(info->model_path, sizeof info->model_path, "%s", est->model_path);
+        snprintf(info->tokenizer_path, sizeof info->tokenizer_path, "%s", est->tokenizer_path);
+    }
+    info->last_change = est->last_change;
+    snprintf(info->last_error, sizeof info->last_error, "%s", est->last_error);
+    info->reloads = est->reloads;
+    pthread_mutex_unlock(&est->reload_mu);
+}
+
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -103,13 +119,13 @@ static double now_ms(void) {
 }
 
 /* A prediction we can trust: finite score in [0,1], labels in range. */
-static int prediction_ok(const cx_ml_prediction *p) {
+static int prediction_ok(const cx_prediction *p) {
     return isfinite(p->score) && p->score >= 0.0 && p->score <= 1.0 && (unsigned)p->tier < CX_N_TIERS &&
            (unsigned)p->intent < CX_N_INTENTS;
 }
 
 /* Runs the model (caller holds the read lock); 1 when out holds a prediction. */
-static int run_ml(cx_estimator *est, const char *text, size_t len, cx_ml_prediction *out) {
+static int run_ml(cx_estimator *est, const char *text, size_t len, cx_prediction *out) {
     cx_error e = {0, ""};
     memset(out, 0, sizeof *out);
     int rc = est->backend.predict(est->model, text, len, out, &e);
@@ -182,6 +198,17 @@ int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int p
     return CX_OK;
 }
 
+int cx_estimator_predict(cx_estimator *est, const char *text, size_t len, cx_prediction *out, cx_error *err) {
+    memset(out, 0, sizeof *out);
+    pthread_rwlock_rdlock(&est->lock);
+    int rc = est->model && est->cfg.ml_model_enabled
+                 ? est->backend.predict(est->model, text, len, out, err)
+                 : cx_error_set(err, CX_ERR_UNSUPPORTED, "no ML model is loaded (ml_model_enabled is %s)",
+                                est->cfg.ml_model_enabled ? "true, but the model did not load" : "false");
+    pthread_rwlock_unlock(&est->lock);
+    return rc;
+}
+
 /* ---- JSON ------------------------------------------------------------------ */
 
 /* Python's round(x, nd): glibc's printf rounds the exact binary value
@@ -248,7 +275,7 @@ char *cx_estimate_to_json(const cx_estimate *e, int precise) {
         put_key(&b, "ml_domains", 0);
         sbuf_putc(&b, '[');
         for (int d = 0, n = 0; d < CX_N_DOMAINS; d++) {
-            if (!e->ml.domains[d]) continue;
+            if (!((e->ml.domains >> d) & 1u)) continue;
             if (n++) sbuf_puts(&b, ", ");
             cx_json_put_string(&b, cx_domain_names[d], strlen(cx_domain_names[d]));
         }

@@ -31,13 +31,17 @@ struct cx_estimator {
     int has_backend;
     cx_ml_backend backend;
     cx_logger *log;               /* borrowed */
+    cx_ml_change last_change;     /* under reload_mu */
+    char last_error[CX_ERRMSG_MAX];
+    unsigned long reloads;
 };
 
 void cx_file_stamp_of(const char *path, file_stamp *st);
 int cx_file_stamp_equal(const file_stamp *a, const file_stamp *b);
 
-/* Makes cfg the config in force, loading/unloading the model as it asks.
- * Caller holds reload_mu. `initial` = at open (no "reloaded" log line). */
-void cx_estimator_apply(cx_estimator *est, const cx_estimator_config *cfg, int initial);
+/* Makes cfg the config in force, loading/unloading the model as it asks, and
+ * says what happened to the model. Caller holds reload_mu. `initial` = at
+ * open (no "reloaded" log line). */
+cx_ml_change cx_estimator_apply(cx_estimator *est, const cx_estimator_config *cfg, int initial);
 
 #endif

@@ -73,27 +73,14 @@ static void return_ctx(native_model *m, pooled_ctx *p) {
     pthread_mutex_unlock(&m->mu);
 }
 
-static int native_predict(void *model, const char *text, size_t len, cx_ml_prediction *out, cx_error *err) {
+static int native_predict(void *model, const char *text, size_t len, cx_prediction *out, cx_error *err) {
     native_model *m = model;
-    cx_prediction p;
     pooled_ctx *pc = NULL;
     int rc = borrow_ctx(m, &pc, err);
     if (rc != CX_OK) return rc;
-    rc = cx_classifier_predict(pc->ctx, text, len, &p, err);
+    rc = cx_classifier_predict(pc->ctx, text, len, out, err);
     return_ctx(m, pc);
-    if (rc != CX_OK) return rc;
-    if (p.tier < 0 || p.tier >= CX_N_TIERS || p.intent < 0 || p.intent >= CX_N_INTENTS)
-        return cx_error_set(err, CX_ERR_INTERNAL, "classifier returned tier %d, intent %d", p.tier, p.intent);
-    out->score = p.score;
-    out->tier = (cx_tier)p.tier;
-    out->intent = (cx_intent)p.intent;
-    for (int d = 0; d < CX_N_DOMAINS; d++) {
-        out->domains[d] = (int)((p.domains >> d) & 1u);
-        out->domain_scores[d] = p.domain_scores[d];
-    }
-    for (int t = 0; t < CX_N_TIERS; t++) out->tier_probs[t] = p.tier_probs[t];
-    for (int i = 0; i < CX_N_INTENTS; i++) out->intent_probs[i] = p.intent_probs[i];
-    return CX_OK;
+    return rc;
 }
 
 static void native_unload(void *model) {

@@ -49,16 +49,17 @@ static long long model_bytes(const char *path, const file_stamp *ms) {
 static void *load_model(cx_estimator *est, const char *model_path, const char *tok_path, const file_stamp *ms,
                         cx_ml_mode mode, int initial) {
     if (!est->has_backend) {
-        cx_log(est->log, CX_LOG_WARNING, "ml_classifier_unavailable", "reason",
-               "no ML runtime attached to this estimator; using the heuristic", NULL);
+        snprintf(est->last_error, sizeof est->last_error, "%s",
+                 "no ML runtime attached to this estimator; using the heuristic");
+        cx_log(est->log, CX_LOG_WARNING, "ml_classifier_unavailable", "reason", est->last_error, NULL);
         return NULL;
     }
     void *model = NULL;
     cx_error err = {0, ""};
     if (est->backend.load(est->backend.ctx, model_path, tok_path[0] ? tok_path : NULL, &model, &err) != CX_OK ||
         !model) {
-        cx_log(est->log, CX_LOG_ERROR, "ml_classifier_load_failed", "error", err.msg[0] ? err.msg : "load failed",
-               NULL);
+        snprintf(est->last_error, sizeof est->last_error, "%s", err.msg[0] ? err.msg : "load failed");
+        cx_log(est->log, CX_LOG_ERROR, "ml_classifier_load_failed", "error", est->last_error, NULL);
         return NULL;
     }
     char size_mb[32];
@@ -72,8 +73,13 @@ static void *load_model(cx_estimator *est, const char *model_path, const char *t
     return model;
 }
 
-void cx_estimator_apply(cx_estimator *est, const cx_estimator_config *cfg, int initial) {
+const char *const cx_ml_change_names[CX_N_ML_CHANGES] = {"ml_unchanged", "ml_disabled", "ml_enabled",
+                                                          "ml_reloaded", "ml_model_not_found", "ml_load_failed"};
+
+cx_ml_change cx_estimator_apply(cx_estimator *est, const cx_estimator_config *cfg, int initial) {
     void *model = est->model;
+    cx_ml_change change = CX_ML_UNCHANGED;
+    est->last_error[0] = '\0';
     const char *mp = cfg->ml_model_path[0] ? cfg->ml_model_path : CX_DEFAULT_ML_MODEL_PATH;
     /* An unset tokenizer path whose default does not exist: the backend uses the one beside the model. */
     const char *tp = cfg->ml_tokenizer_path[0] ? cfg->ml_tokenizer_path : CX_DEFAULT_ML_TOKENIZER_PATH;
@@ -81,17 +87,23 @@ void cx_estimator_apply(cx_estimator *est, const cx_estimator_config *cfg, int i
     if (!cfg->ml_tokenizer_path[0] && stat(tp, &sb) != 0) tp = "";
     file_stamp ms;
     if (!cfg->ml_model_enabled) {
-        if (model) cx_log(est->log, CX_LOG_INFO, "ml_classifier_unloaded", NULL);
+        if (model) {
+            cx_log(est->log, CX_LOG_INFO, "ml_classifier_unloaded", NULL);
+            change = CX_ML_DISABLED;
+        }
         model = NULL;
     } else {
         cx_file_stamp_of(mp, &ms);
         if (!ms.exists) {
             cx_log(est->log, CX_LOG_WARNING, "ml_classifier_model_not_found", "path", mp, NULL);
+            snprintf(est->last_error, sizeof est->last_error, "model not found: %.400s", mp);
             model = NULL;
+            change = CX_ML_MODEL_NOT_FOUND;
         } else if (!model || strcmp(mp, est->model_path) != 0 || strcmp(tp, est->tokenizer_path) != 0 ||
                    !cx_file_stamp_equal(&ms, &est->model_stamp)) {
             /* Loaded outside the lock: estimates go on with the old model meanwhile. */
             model = load_model(est, mp, tp, &ms, cfg->ml_estimation_mode, initial);
+            change = !model ? CX_ML_LOAD_FAILED : est->model ? CX_ML_RELOADED : CX_ML_ENABLED;
             if (model) {
                 snprintf(est->model_path, sizeof est->model_path, "%s", mp);
                 snprintf(est->tokenizer_path, sizeof est->tokenizer_path, "%s", tp);
@@ -106,6 +118,9 @@ void cx_estimator_apply(cx_estimator *est, const cx_estimator_config *cfg, int i
     pthread_rwlock_unlock(&est->lock);
     if (old && old != model) est->backend.unload(old);
     if (!model) memset(&est->model_stamp, 0, sizeof est->model_stamp);
+    est->last_change = change;
+    est->reloads += !initial;
+    return change;
 }
 
 int cx_estimator_maybe_reload(cx_estimator *est, int *reloaded, cx_error *err) {
@@ -135,7 +150,8 @@ int cx_estimator_maybe_reload(cx_estimator *est, int *reloaded, cx_error *err) {
     return rc;
 }
 
-int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, cx_error *err) {
+int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, cx_ml_change *change, cx_error *err) {
+    if (change) *change = CX_ML_UNCHANGED;
     if (!cfg) return cx_error_set(err, CX_ERR_INVALID, "config is NULL");
     for (int d = 0; d < CX_N_DIMS; d++)
         if (!(cfg->dimension_weights[d] >= 0 && cfg->dimension_weights[d] <= 1e6))
@@ -154,7 +170,8 @@ int cx_estimator_set_config(cx_estimator *est, const cx_estimator_config *cfg, c
     if ((unsigned)cfg->ml_estimation_mode > CX_ML_REFINE)
         return cx_error_set(err, CX_ERR_INVALID, "unknown ml_estimation_mode %d", (int)cfg->ml_estimation_mode);
     pthread_mutex_lock(&est->reload_mu);
-    cx_estimator_apply(est, cfg, 0);
+    cx_ml_change c = cx_estimator_apply(est, cfg, 0);
     pthread_mutex_unlock(&est->reload_mu);
+    if (change) *change = c;
     return CX_OK;
 }

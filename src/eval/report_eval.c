@@ -21,16 +21,16 @@ static int replay_load(void *ctx, const char *model_path, const char *tokenizer_
     return CX_OK;
 }
 
-static int replay_predict(void *model, const char *text, size_t len, cx_ml_prediction *out, cx_error *err) {
+static int replay_predict(void *model, const char *text, size_t len, cx_prediction *out, cx_error *err) {
     (void)text, (void)len, (void)err;
-    *out = *(const cx_ml_prediction *)model;
+    *out = *(const cx_prediction *)model;
     return CX_OK;
 }
 
 static void replay_unload(void *model) { (void)model; }
 
 typedef struct eval_state {
-    cx_ml_prediction slot;                /* the current sample's ML prediction */
+    cx_prediction slot;                /* the current sample's ML prediction */
     cx_ml_backend backend;                /* replays `slot` */
     cx_estimator *est[CX_N_PREDICTORS];   /* NULL for ml and for predictors not run */
     cx_classifier_ctx *ctx;               /* the classifier's working memory; NULL without one */
@@ -62,22 +62,10 @@ static int open_estimator(eval_state *st, const cx_estimator_config *base, cx_pr
         memcpy(c.ml_model_path, model_path, strlen(model_path) + 1);
         memcpy(c.ml_tokenizer_path, model_path, strlen(model_path) + 1); /* unused by the replay; skips a stat */
     }
-    rc = cx_estimator_set_config(*out, &c, err);
+    rc = cx_estimator_set_config(*out, &c, NULL, err);
     if (rc == CX_OK && blends && !cx_estimator_ml_active(*out))
         rc = cx_error_set(err, CX_ERR_INTERNAL, "the %s estimator did not attach the model", cx_predictor_names[k]);
     return rc;
-}
-
-static void to_ml_prediction(const cx_prediction *p, cx_ml_prediction *out) {
-    out->score = p->score;
-    out->tier = (cx_tier)p->tier;
-    out->intent = (cx_intent)p->intent;
-    for (int d = 0; d < CX_N_DOMAINS; d++) {
-        out->domains[d] = (int)((p->domains >> d) & 1u);
-        out->domain_scores[d] = p->domain_scores[d];
-    }
-    for (int t = 0; t < CX_N_TIERS; t++) out->tier_probs[t] = p->tier_probs[t];
-    for (int i = 0; i < CX_N_INTENTS; i++) out->intent_probs[i] = p->intent_probs[i];
 }
 
 static void record_sample(cx_eval_result *r, cx_predictor k, size_t i, const cx_eval_pred *e, double ms) {
@@ -117,7 +105,7 @@ static int run_sample(cx_eval_result *r, eval_state *st, cx_classifier_ctx *cl, 
         if (rc != CX_OK) return rc;
         if (p.tier < 0 || p.tier >= CX_N_TIERS || p.intent < 0 || p.intent >= CX_N_INTENTS)
             return cx_error_set(err, CX_ERR_INTERNAL, "classifier returned tier %d, intent %d", p.tier, p.intent);
-        to_ml_prediction(&p, &st->slot);
+        st->slot = p;
         cx_eval_pred e = {p.score, p.tier, p.intent, p.domains, 1};
         record_sample(r, CX_PRED_ML, i, &e, ml_ms);
     }

@@ -1,0 +1,293 @@
+/* The service's endpoints but /v1/route (route.c): each reads its request,
+ * calls the estimator and writes one JSON reply. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "complexity/classifier.h"
+#include "complexity/common.h"
+#include "serve/serve_int.h"
+
+extern const char *const cx_serve_page;
+extern const unsigned long cx_serve_page_len;
+
+enum { MAX_BATCH = 256 };
+
+/* ---- JSON of results ------------------------------------------------------------ */
+
+static cJSON *prob_map(const char *const *names, const double *v, int n) {
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; i < n; i++) cJSON_AddNumberToObject(o, names[i], round(v[i] * 1e6) / 1e6);
+    return o;
+}
+
+cJSON *prediction_json(const cx_prediction *p) {
+    char *text = cx_prediction_to_json(p); /* the seed's MLPrediction, as `classify` prints it */
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    return o;
+}
+
+cJSON *estimate_json(const cx_estimate *e) {
+    char *text = cx_estimate_to_json(e, 0); /* the seed's ComplexityResult.to_dict() */
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    if (!o) return NULL;
+    cJSON_AddNumberToObject(o, "heuristic_score", round(e->heuristic_score * 1e4) / 1e4);
+    if (e->has_ml) {
+        cJSON *ml = cJSON_AddObjectToObject(o, "ml");
+        cJSON_AddNumberToObject(ml, "score", round(e->ml.score * 1e4) / 1e4);
+        cJSON_AddStringToObject(ml, "tier", cx_tier_names[e->ml.tier]);
+        cJSON_AddItemToObject(ml, "tier_probs", prob_map(cx_tier_names, e->ml.tier_probs, CX_N_TIERS));
+    }
+    return o;
+}
+
+/* ---- page, health, model, metrics --------------------------------------------------- */
+
+void handle_page(cx_server *s, reply *r) {
+    (void)s;
+    sbuf_reset(&r->body);
+    sbuf_append(&r->body, cx_serve_page, (size_t)cx_serve_page_len);
+    r->status = 200;
+    r->content_type = "text/html; charset=utf-8";
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void handle_healthz(cx_server *s, reply *r) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", "ok");
+    cJSON_AddBoolToObject(o, "ml_active", cx_estimator_ml_active(s->est));
+    cJSON_AddStringToObject(o, "version", cx_version());
+    cJSON_AddNumberToObject(o, "uptime_s", round(now_s() - s->started));
+    reply_json(r, 200, o);
+}
+
+void handle_model(cx_server *s, reply *r) {
+    cx_ml_info info;
+    cx_estimator_ml_info(s->est, &info);
+    cx_estimator_config cfg;
+    cx_estimator_get_config(s->est, &cfg);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "active", info.active);
+    cJSON_AddBoolToObject(o, "enabled", cfg.ml_model_enabled);
+    cJSON_AddStringToObject(o, "mode", cx_ml_mode_names[cfg.ml_estimation_mode]);
+    cJSON_AddStringToObject(o, "model_path", info.model_path);
+    cJSON_AddStringToObject(o, "tokenizer_path", info.tokenizer_path);
+    cJSON_AddStringToObject(o, "configured_model_path",
+                            cfg.ml_model_path[0] ? cfg.ml_model_path : CX_DEFAULT_ML_MODEL_PATH);
+    cJSON_AddStringToObject(o, "last_change", cx_ml_change_names[info.last_change]);
+    cJSON_AddStringToObject(o, "last_error", info.last_error);
+    cJSON_AddNumberToObject(o, "reloads", (double)info.reloads);
+    cJSON_AddStringToObject(o, "version", cx_version());
+    reply_json(r, 200, o);
+}
+
+void handle_metrics(cx_server *s, reply *r) {
+    sbuf_reset(&r->body);
+    metrics_write(s, &r->body);
+    r->status = r->body.oom ? 500 : 200;
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/* ---- estimate, classify ------------------------------------------------------------- */
+
+/* body["text"] as a string, or a 400 naming the field. */
+static const cJSON *text_field(const cJSON *body, const char *key, reply *r) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(body, key);
+    if (!cJSON_IsString(t)) {
+        reply_error(r, 400, key, "\"%s\" must be a string", key);
+        return NULL;
+    }
+    return t;
+}
+
+void handle_estimate(cx_server *s, const char *body, size_t len, reply *r) {
+    cJSON *req = parse_body(body, len, r);
+    if (!req) return;
+    const cJSON *text = text_field(req, "text", r);
+    const cJSON *prior = cJSON_GetObjectItemCaseSensitive(req, "prior_messages");
+    if (text && prior && !(cJSON_IsNumber(prior) && prior->valuedouble >= 0 && prior->valuedouble <= 1e6)) {
+        reply_error(r, 400, "prior_messages", "\"prior_messages\" must be a number >= 0");
+        text = NULL;
+    }
+    if (text) {
+        cx_estimate e;
+        cx_error err = {0, ""};
+        int n_prior = prior ? (int)prior->valuedouble : 0;
+        if (cx_estimator_estimate(s->est, text->valuestring, strlen(text->valuestring), n_prior, &e, &err) != CX_OK)
+            reply_error(r, 500, NULL, "estimate failed: %s", err.msg);
+        else {
+            metrics_tier(&s->metrics, e.tier, 0);
+            reply_json(r, 200, estimate_json(&e));
+        }
+    }
+    cJSON_Delete(req);
+}
+
+static cJSON *classify_one(cx_server *s, const char *text, reply *r) {
+    cx_prediction p;
+    cx_error err = {0, ""};
+    int rc = cx_estimator_predict(s->est, text, strlen(text), &p, &err);
+    if (rc == CX_OK) return prediction_json(&p);
+    reply_error(r, rc == CX_ERR_UNSUPPORTED ? 503 : 500, NULL, "%s", err.msg);
+    return NULL;
+}
+
+static cJSON *classify_batch(cx_server *s, const cJSON *texts, reply *r) {
+    int n = cJSON_GetArraySize(texts);
+    if (n > MAX_BATCH) {
+        reply_error(r, 400, "texts", "\"texts\" holds %d texts; at most %d per request", n, MAX_BATCH);
+        return NULL;
+    }
+    cJSON *out = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(out, "predictions");
+    int i = 0;
+    for (const cJSON *t = texts->child; t; t = t->next, i++) {
+        if (!cJSON_IsString(t)) {
+            reply_error(r, 400, "texts", "\"texts\"[%d] is not a string", i);
+            cJSON_Delete(out);
+            return NULL;
+        }
+        cJSON *p = classify_one(s, t->valuestring, r);
+        if (!p) {
+            cJSON_Delete(out);
+            return NULL;
+        }
+        cJSON_AddItemToArray(list, p);
+    }
+    return out;
+}
+
+void handle_classify(cx_server *s, const char *body, size_t len, reply *r) {
+    cJSON *req = parse_body(body, len, r);
+    if (!req) return;
+    const cJSON *texts = cJSON_GetObjectItemCaseSensitive(req, "texts");
+    cJSON *out = NULL;
+    if (texts && !cJSON_IsArray(texts)) reply_error(r, 400, "texts", "\"texts\" must be a list of strings");
+    else if (texts) out = classify_batch(s, texts, r);
+    else {
+        const cJSON *text = text_field(req, "text", r);
+        if (text) out = classify_one(s, text->valuestring, r);
+    }
+    if (out) reply_json(r, 200, out);
+    cJSON_Delete(req);
+}
+
+/* ---- config ---------------------------------------------------------------------------- */
+
+static cJSON *config_json(const cx_estimator_config *c) {
+    char *text = cx_estimator_config_to_json(c);
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    return o;
+}
+
+void handle_config_get(cx_server *s, reply *r) {
+    cx_estimator_config c;
+    cx_estimator_get_config(s->est, &c);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "task_complexity", config_json(&c));
+    cJSON_AddStringToObject(o, "path", s->config_path);
+    reply_json(r, 200, o);
+}
+
+/* The key an error message of the config parser names ("...: task_complexity.KEY: ..."). */
+static void field_of(const char *msg, char *field, size_t cap) {
+    field[0] = '\0';
+    const char *p = strstr(msg, "task_complexity.");
+    if (!p) return;
+    p += strlen("task_complexity.");
+    size_t n = strcspn(p, ": ");
+    snprintf(field, cap, "%.*s", (int)n, p);
+}
+
+/* Sets obj[key] to a copy of value, replacing any old one. */
+static void put_copy(cJSON *obj, const char *key, const cJSON *value) {
+    cJSON *copy = cJSON_Duplicate(value, 1);
+    if (!copy) return;
+    if (cJSON_GetObjectItemCaseSensitive(obj, key)) cJSON_ReplaceItemInObjectCaseSensitive(obj, key, copy);
+    else cJSON_AddItemToObject(obj, key, copy); /* an unknown key: the parser names it */
+}
+
+/* The config in force with the request's fields over it, as a config
+ * document; a partial dimension_weights or tier_boundaries map changes only
+ * the keys it names. */
+static char *merged_document(const cx_estimator_config *current, const cJSON *fields) {
+    cJSON *base = config_json(current);
+    if (!base) return NULL;
+    for (const cJSON *f = fields->child; f; f = f->next) {
+        cJSON *old = cJSON_GetObjectItemCaseSensitive(base, f->string);
+        if (cJSON_IsObject(old) && cJSON_IsObject(f))
+            for (const cJSON *k = f->child; k; k = k->next) put_copy(old, k->string, k);
+        else
+            put_copy(base, f->string, f);
+    }
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddItemToObject(doc, "task_complexity", base);
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    return text;
+}
+
+/* Validates, writes config.yaml, applies; the config in force stays on any failure. */
+static void put_config(cx_server *s, const cJSON *fields, reply *r) {
+    cx_estimator_config current, next;
+    cx_estimator_get_config(s->est, &current);
+    char *doc = merged_document(&current, fields);
+    if (!doc) {
+        reply_error(r, 500, NULL, "out of memory");
+        return;
+    }
+    cx_error err = {0, ""};
+    char field[64];
+    int rc = cx_estimator_config_parse(doc, strlen(doc), "request", &next, &err);
+    free(doc);
+    if (rc != CX_OK) {
+        field_of(err.msg, field, sizeof field);
+        /* "request:18: task_complexity.x: ..." -> "task_complexity.x: ...": the
+         * line is of a document the client never saw */
+        const char *msg = strstr(err.msg, "task_complexity");
+        reply_error(r, 400, field[0] ? field : NULL, "%s", msg ? msg : err.msg);
+        return;
+    }
+    if ((rc = cx_estimator_config_write(s->config_path, &next, &err)) != CX_OK) {
+        reply_error(r, 500, NULL, "the config was not saved: %s", err.msg);
+        return;
+    }
+    cx_ml_change change;
+    if ((rc = cx_estimator_set_config(s->est, &next, &change, &err)) != CX_OK) {
+        reply_error(r, 500, NULL, "saved but not applied: %s", err.msg);
+        return;
+    }
+    cx_log(s->log, CX_LOG_INFO, "config_updated", "path", s->config_path, "ml", cx_ml_change_names[change], NULL);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "task_complexity", config_json(&next));
+    cJSON_AddStringToObject(o, "ml_change", cx_ml_change_names[change]);
+    cx_ml_info info;
+    cx_estimator_ml_info(s->est, &info);
+    cJSON_AddBoolToObject(o, "ml_active", info.active);
+    cJSON_AddStringToObject(o, "ml_error", info.last_error);
+    reply_json(r, 200, o);
+}
+
+void handle_config_put(cx_server *s, const char *body, size_t len, reply *r) {
+    cJSON *req = parse_body(body, len, r);
+    if (!req) return;
+    /* {"task_complexity": {...}} or the fields themselves */
+    const cJSON *section = cJSON_GetObjectItemCaseSensitive(req, "task_complexity");
+    const cJSON *fields = section ? section : req;
+    if (!cJSON_IsObject(fields)) reply_error(r, 400, "task_complexity", "\"task_complexity\" must be an object");
+    else {
+        pthread_mutex_lock(&s->config_mu);
+        put_config(s, fields, r);
+        pthread_mutex_unlock(&s->config_mu);
+    }
+    cJSON_Delete(req);
+}

@@ -1,0 +1,101 @@
+/* The service's insides, shared by server.c (HTTP, dispatch), handlers.c (the
+ * endpoints), route.c (/v1/route) and metrics.c. */
+#ifndef CX_SERVE_SERVE_INT_H
+#define CX_SERVE_SERVE_INT_H
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stddef.h>
+
+#include "complexity/serve.h"
+#include "util/sbuf.h"
+
+/* The endpoints, for dispatch and for the metrics' labels. */
+typedef enum {
+    EP_PAGE,
+    EP_HEALTHZ,
+    EP_ESTIMATE,
+    EP_CLASSIFY,
+    EP_ROUTE,
+    EP_CONFIG,
+    EP_MODEL,
+    EP_METRICS,
+    EP_OTHER, /* no such endpoint (404) */
+    EP_COUNT
+} endpoint;
+
+extern const char *const serve_endpoint_names[EP_COUNT];
+
+/* Status codes the service answers with, for the metrics' labels. */
+enum { N_STATUS = 8 };
+extern const int serve_statuses[N_STATUS];
+
+/* Request latency buckets, in seconds (Prometheus's le labels). */
+enum { N_LATENCY_BUCKETS = 12 };
+extern const double serve_latency_buckets[N_LATENCY_BUCKETS];
+
+/* Counters updated by every request thread with atomic adds: no lock. */
+typedef struct serve_metrics {
+    unsigned long requests[EP_COUNT][N_STATUS];
+    unsigned long latency_bucket[EP_COUNT][N_LATENCY_BUCKETS]; /* cumulative at scrape time, not here */
+    double latency_sum_us[EP_COUNT];                            /* guarded by lat_mu */
+    unsigned long tiers[CX_N_TIERS];                            /* estimates and routes by final tier */
+    unsigned long inherited;                                    /* routes whose tier came from a plan */
+    pthread_mutex_t lat_mu;
+} serve_metrics;
+
+struct cx_server {
+    struct MHD_Daemon *daemon;
+    cx_estimator *est;
+    char *config_path;
+    pthread_mutex_t config_mu; /* one PUT /v1/config at a time: read-merge-write-apply */
+    size_t max_body;
+    int inherit_approvals;
+    int port;
+    cx_logger *log;
+    double started;            /* CLOCK_MONOTONIC seconds */
+    serve_metrics metrics;
+};
+
+/* What a handler produces: a status and a body (JSON unless content_type says). */
+typedef struct reply {
+    int status;
+    sbuf body;
+    const char *content_type; /* NULL: application/json */
+} reply;
+
+/* Sets r to {"error": {"message": msg, "type": type, "field": field?}}; returns status. */
+int reply_error(reply *r, int status, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Sets r's body to the printed JSON and frees it; 500 when printing failed. */
+void reply_json(reply *r, int status, cJSON *json);
+
+/* Endpoints (handlers.c, route.c): body/len is the request body (POST/PUT). */
+void handle_page(cx_server *s, reply *r);
+void handle_healthz(cx_server *s, reply *r);
+void handle_estimate(cx_server *s, const char *body, size_t len, reply *r);
+void handle_classify(cx_server *s, const char *body, size_t len, reply *r);
+void handle_config_get(cx_server *s, reply *r);
+void handle_config_put(cx_server *s, const char *body, size_t len, reply *r);
+void handle_model(cx_server *s, reply *r);
+void handle_metrics(cx_server *s, reply *r);
+void handle_route(cx_server *s, const char *body, size_t len, reply *r);
+
+/* Parses a JSON request body that must be an object; NULL + a 400 in r otherwise. */
+cJSON *parse_body(const char *body, size_t len, reply *r);
+/* The estimate as a JSON object (the seed's keys), with "heuristic_score" and, when ML ran, "ml". */
+cJSON *estimate_json(const cx_estimate *e);
+/* A prediction as the seed's MLPrediction object. */
+cJSON *prediction_json(const cx_prediction *p);
+
+/* Metrics (metrics.c). */
+void metrics_init(serve_metrics *m);
+void metrics_free(serve_metrics *m);
+void metrics_count(serve_metrics *m, endpoint ep, int status, double seconds);
+void metrics_tier(serve_metrics *m, cx_tier tier, int inherited);
+void metrics_write(cx_server *s, sbuf *out);
+
+/* Approvals (route.c): 1 when text is a short go-ahead ("ok do it", "好 就這樣做")
+ * with nothing else to do in it. */
+int route_is_approval(const char *text, size_t len);
+
+#endif

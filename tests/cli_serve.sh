@@ -1,0 +1,199 @@
+#!/bin/bash
+# complexity serve over real HTTP (curl): every endpoint; the same results as
+# the CLI; a PUT of the config validated, written atomically with Kuro's other
+# sections kept, and applied; a hand edit of the file hot-reloaded; approvals
+# inheriting the plan's tier (en, zh); errors (404, 405, 413, bad JSON, bad
+# fields); metrics; concurrent requests; the settings page rendered by
+# headless Chromium (screenshot kept in the test folder); a clean stop.
+. "$(dirname "$0")/testlib.sh"
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+cli_workdir cli_serve
+command -v curl > /dev/null || { fail "curl is not installed (scripts/setup.sh installs it)"; cli_done cli_serve; exit; }
+PY=/usr/bin/python3
+ln -s "$SRC/models" models
+
+# A Kuro config: other sections and comments the service must keep.
+cat > config.yaml <<'EOF'
+# Kuro settings
+assistant:
+  name: Kuro   # shown in the UI
+  language: zh-TW
+
+task_complexity:
+  ml_model_enabled: true
+  ml_estimation_mode: ml_only
+  fast_model: fast/small
+  frontier_model: frontier/large
+
+# logging goes last
+logging:
+  level: info
+EOF
+cp config.yaml config.orig
+
+"$CLI" serve --config config.yaml --port 0 --threads 4 --max-body 4096 --log-file serve.log > serve.out 2>&1 &
+PID=$!
+for _ in $(seq 100); do grep -q 'listening on' serve.out && break; sleep 0.1; done
+PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' serve.out)
+[ -n "$PORT" ] || { fail "the service did not start: $(cat serve.out)"; kill $PID; cli_done cli_serve; exit; }
+U=http://127.0.0.1:$PORT
+
+# request METHOD PATH [BODY]: the body on stdout, the status in $code
+request() {
+  code=$(curl -s -o resp.json -w '%{http_code}' -X "$1" "$U$2" ${3:+-H 'Content-Type: application/json' --data-binary "$3"})
+  cat resp.json
+}
+# json FILE EXPR: a Python expression over the JSON in FILE (as j)
+json() { $PY -c "import json,sys; j=json.load(open('$1')); print($2)"; }
+
+request GET /healthz > /dev/null
+[ "$code" = 200 ] && [ "$(json resp.json "j['status'], j['ml_active']")" = "ok True" ] || fail "healthz: $code $(cat resp.json)"
+
+# The same prompts through the service and the CLI give the same results.
+prompts=("hi" "Write a Python function that merges two sorted lists" "幫我設計一個分散式快取系統，要考慮一致性和容錯"
+         "帮我解这个方程 x^2 - 5x + 6 = 0")
+for p in "${prompts[@]}"; do
+  body=$($PY -c 'import json,sys; print(json.dumps({"text": sys.argv[1]}))' "$p")
+  request POST /v1/estimate "$body" > est.json
+  "$CLI" estimate --config config.yaml "$p" > cli.json 2> /dev/null
+  same=$($PY - est.json cli.json <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for j in (a, b): j.pop("estimation_ms")
+a.pop("heuristic_score"); a.pop("ml")
+print(a == b)
+EOF
+)
+  [ "$code" = 200 ] && [ "$same" = True ] || fail "estimate '$p': service and CLI differ: $(cat est.json) vs $(cat cli.json)"
+  request POST /v1/classify "$body" > cls.json
+  "$CLI" classify --model models/complexity_model_int8.onnx "$p" > cli.json 2> /dev/null
+  [ "$code" = 200 ] && [ "$(json cls.json "j == json.load(open('cli.json'))")" = True ] ||
+    fail "classify '$p': service and CLI differ: $(cat cls.json) vs $(cat cli.json)"
+done
+request POST /v1/classify '{"texts": ["hi", "写一个快速排序", "hello"]}' > batch.json
+[ "$code" = 200 ] && [ "$(json batch.json "[p['intent'] for p in j['predictions']][0]")" = greeting ] &&
+  [ "$(json batch.json "len(j['predictions'])")" = 3 ] || fail "classify batch: $(cat batch.json)"
+request GET /v1/model > /dev/null
+[ "$(json resp.json "j['active'], j['mode'], j['last_change']")" = "True ml_only ml_enabled" ] || fail "model: $(cat resp.json)"
+
+# Errors: each a JSON error naming what is wrong, and the service stays up.
+request GET /nope > /dev/null; [ "$code" = 404 ] || fail "unknown path gives $code"
+request GET /v1/estimate > /dev/null; [ "$code" = 405 ] || fail "GET estimate gives $code"
+request POST /v1/estimate '{"text": ' > /dev/null; [ "$code" = 400 ] || fail "bad JSON gives $code"
+request POST /v1/estimate '{"text": 5}' > /dev/null
+[ "$code" = 400 ] && [ "$(json resp.json "j['error']['field']")" = text ] || fail "text not a string: $code $(cat resp.json)"
+request POST /v1/estimate "{\"text\": \"$(head -c 5000 /dev/zero | tr '\0' a)\"}" > /dev/null
+[ "$code" = 413 ] || fail "a body over --max-body gives $code"
+request POST /v1/route '{"messages": []}' > /dev/null
+[ "$code" = 400 ] && [ "$(json resp.json "j['error']['field']")" = messages ] || fail "empty messages: $code"
+
+# PUT /v1/config: an invalid value is refused naming its field; the file is untouched.
+request PUT /v1/config '{"ambiguity_low": 1.5}' > /dev/null
+[ "$code" = 400 ] && [ "$(json resp.json "j['error']['field']")" = ambiguity_low ] || fail "bad PUT: $code $(cat resp.json)"
+grep -q "outside \[0, 1\]" resp.json || fail "bad PUT message: $(cat resp.json)"
+request PUT /v1/config '{"tier_boundaries": {"simple": 0.1}}' > /dev/null
+[ "$code" = 400 ] && grep -q "must increase" resp.json || fail "boundaries PUT: $code $(cat resp.json)"
+request PUT /v1/config '{"turbo": true}' > /dev/null
+[ "$code" = 400 ] && [ "$(json resp.json "j['error']['field']")" = turbo ] || fail "unknown key PUT: $code $(cat resp.json)"
+cmp -s config.yaml config.orig || fail "a refused PUT changed config.yaml"
+# A valid PUT: written (other sections byte for byte), applied at once.
+request PUT /v1/config '{"fast_model": "fast/new", "tier_boundaries": {"trivial": 0.1}, "ml_estimation_mode": "hybrid"}' > put.json
+[ "$code" = 200 ] && [ "$(json put.json "j['ml_change'], j['task_complexity']['fast_model']")" = "ml_unchanged fast/new" ] ||
+  fail "PUT: $code $(cat put.json)"
+head -6 config.orig | cmp -s - <(head -6 config.yaml) || fail "PUT changed the sections before task_complexity"
+tail -3 config.orig | cmp -s - <(tail -3 config.yaml) || fail "PUT changed the sections after task_complexity"
+grep -q '^  fast_model: "fast/new"$' config.yaml && grep -q '^    trivial: 0.1$' config.yaml || fail "PUT not in the file"
+ls config.yaml.tmp* > /dev/null 2>&1 && fail "a temp file was left beside config.yaml"
+request POST /v1/estimate '{"text": "hi"}' > /dev/null
+[ "$(json resp.json "j['suggested_model'], j['estimation_method']")" = "fast/new hybrid_ml" ] || fail "PUT not applied: $(cat resp.json)"
+request GET /v1/config > /dev/null
+[ "$(json resp.json "j['task_complexity']['tier_boundaries']['trivial']")" = 0.1 ] || fail "GET after PUT: $(cat resp.json)"
+# Turning the model off and on through the API: the seed's transitions.
+request PUT /v1/config '{"ml_model_enabled": false}' > /dev/null
+[ "$(json resp.json "j['ml_change']")" = ml_disabled ] || fail "disable: $(cat resp.json)"
+request PUT /v1/config '{"ml_model_enabled": true, "ml_model_path": "models/none.onnx"}' > /dev/null
+[ "$(json resp.json "j['ml_change'], j['ml_active']")" = "ml_model_not_found False" ] || fail "missing model: $(cat resp.json)"
+request POST /v1/classify '{"text": "hi"}' > /dev/null; [ "$code" = 503 ] || fail "classify without a model gives $code"
+request PUT /v1/config '{"ml_model_path": ""}' > /dev/null
+[ "$(json resp.json "j['ml_change'], j['ml_active']")" = "ml_enabled True" ] || fail "re-enable: $(cat resp.json)"
+
+# A hand edit of the file applies at the next request (hot reload).
+sleep 1.1 # a new mtime, even on a coarse clock
+sed 's/^  ml_model_enabled: true$/  ml_model_enabled: false/' config.yaml > edit.yaml && mv edit.yaml config.yaml
+request POST /v1/estimate '{"text": "hi"}' > /dev/null
+[ "$(json resp.json "j['estimation_method']")" = heuristic ] || fail "hand edit not reloaded: $(cat resp.json)"
+request PUT /v1/config '{"ml_model_enabled": true, "ml_estimation_mode": "ml_only"}' > /dev/null
+[ "$code" = 200 ] || fail "back to ml_only: $code"
+
+# /v1/route: a bare go-ahead after a plan inherits the plan's tier.
+plan_en='Design a sharded, replicated key-value store with linearizable reads, then plan the zero-downtime migration from our Postgres cluster, with a rollback strategy and a load-testing plan'
+for approval in "ok do it" "Yes, go ahead!" "sounds good, thanks"; do
+  body=$($PY -c 'import json,sys; print(json.dumps({"model": "router", "messages": [
+    {"role": "system", "content": "You are Kuro."}, {"role": "user", "content": sys.argv[1]},
+    {"role": "assistant", "content": "Here is the plan: 1. ... 2. ... Shall I start?"},
+    {"role": "user", "content": sys.argv[2]}]}))' "$plan_en" "$approval")
+  request POST /v1/route "$body" > route.json
+  [ "$code" = 200 ] && [ "$(json route.json "j['approval']['inherited'], j['tier'] == j['approval']['plan_tier'], j['approval']['own_tier']")" = "True True trivial" ] ||
+    fail "route '$approval': $(cat route.json)"
+done
+json route.json "j['tier'] in ('complex', 'expert')" | grep -q True || fail "the plan is hard: $(cat route.json)"
+body=$($PY -c 'import json; print(json.dumps({"messages": [
+  {"role": "user", "content": "幫我規劃把整個後端從單體架構遷移到微服務，包括資料庫拆分、零停機部署和回滾方案"},
+  {"role": "assistant", "content": "計畫如下……要開始嗎？"}, {"role": "user", "content": [{"type": "text", "text": "好 就這樣做"}]}]}))')
+request POST /v1/route "$body" > route.json
+[ "$(json route.json "j['approval']['inherited'], j['approval']['own_tier']")" = "True trivial" ] || fail "route zh: $(cat route.json)"
+# ... not when switched off per request, and not for a real new question.
+body=$($PY -c 'import json; print(json.dumps({"inherit_approval": False, "messages": [
+  {"role": "user", "content": "幫我規劃把整個後端從單體架構遷移到微服務"}, {"role": "assistant", "content": "好的"},
+  {"role": "user", "content": "好 就這樣做"}]}))')
+request POST /v1/route "$body" > route.json
+[ "$(json route.json "j['tier'], 'approval' in j")" = "trivial False" ] || fail "inherit_approval false: $(cat route.json)"
+body=$($PY -c 'import json; print(json.dumps({"messages": [{"role": "user", "content": "Plan a migration to microservices"},
+  {"role": "assistant", "content": "Plan: ..."}, {"role": "user", "content": "ok, and what is the capital of France?"}]}))')
+request POST /v1/route "$body" > route.json
+[ "$(json route.json "'approval' in j")" = False ] || fail "a new question is not an approval: $(cat route.json)"
+[ "$(json route.json "j['route'], j['suggested_model']")" = "fast fast/new" ] || fail "route fields: $(cat route.json)"
+json route.json "[d['name'] for d in j['why']['dimensions']]" | grep -q context_dependency || fail "why: $(cat route.json)"
+
+# Concurrent requests: all answered.
+for i in $(seq 16); do
+  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$U/v1/estimate" --data-binary "{\"text\": \"request number $i: explain recursion\"}" &
+done > codes.txt
+wait $(jobs -p | grep -v "^$PID$") 2> /dev/null
+sleep 0.5
+[ "$(grep -c '^200$' codes.txt)" = 16 ] || fail "16 concurrent requests: $(sort codes.txt | uniq -c | tr '\n' ' ')"
+
+# Metrics: Prometheus text with what happened above.
+request GET /metrics > metrics.txt
+grep -q '^complexity_requests_total{endpoint="/v1/config",code="400"} 3$' metrics.txt || fail "metrics: config 400s"
+grep -q '^complexity_requests_total{endpoint="/v1/estimate",code="413"} 1$' metrics.txt || fail "metrics: 413"
+grep -q '^complexity_request_duration_seconds_count{endpoint="/v1/route"} ' metrics.txt || fail "metrics: latency"
+grep -q '^complexity_model_loaded 1$' metrics.txt || fail "metrics: model loaded"
+grep -Eq '^complexity_route_inherited_total [4-9]$' metrics.txt || fail "metrics: inherited routes"
+grep -Eq '^complexity_config_reloads_total [0-9]+$' metrics.txt || fail "metrics: reloads"
+
+# The settings page, as a browser shows it: the config filled in, the model's state.
+CHROMIUM=${CX_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+  fail "$CHROMIUM not installed (scripts/setup.sh installs chromium): the settings page check cannot run"
+else
+  CH=(--headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$T/chrome" --virtual-time-budget=5000)
+  timeout 60 "$CHROMIUM" "${CH[@]}" --dump-dom "$U/" > page.html 2> chrome.log || fail "chromium --dump-dom: $(tail -2 chrome.log)"
+  grep -q '>model loaded · ml_only</span>' page.html || fail "page: model status not shown"
+  grep -q 'Saved to config.yaml' page.html || fail "page: config path not shown"
+  grep -q 'title="trivial: 0 – 0.1"' page.html ||
+    fail "page: the tier bar does not show the boundaries from the config"
+  timeout 60 "$CHROMIUM" "${CH[@]}" --window-size=1100,1500 --screenshot="$T/settings.png" "$U/" > /dev/null 2>&1 ||
+    fail "chromium screenshot"
+  [ -s settings.png ] || fail "no screenshot"
+fi
+
+# A clean stop on SIGTERM.
+kill -TERM $PID
+for _ in $(seq 50); do kill -0 $PID 2> /dev/null || break; sleep 0.1; done
+kill -0 $PID 2> /dev/null && { fail "still running after SIGTERM"; kill -9 $PID; }
+wait $PID; rc=$?
+[ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+grep -q 'event=serve_stopping signal=SIGTERM' serve.log || fail "no stop line in the log"
+grep -q 'event=config_updated' serve.log || fail "no config_updated line in the log"
+cli_done cli_serve
