@@ -15,7 +15,7 @@ static const char *const CMD = "serve";
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: complexity serve [--config config.yaml] [--host 127.0.0.1] [--port 8080] [--threads N]\n"
+            "usage: complexity serve [--config config.yaml] [--host 127.0.0.1] [--port 8080] [--max-connections N]\n"
             "                        [--max-body BYTES] [--no-approval-inheritance] [--log-level LEVEL]\n"
             "                        [--log-file FILE]\n\n"
             "Serves the estimator over HTTP until SIGINT or SIGTERM:\n"
@@ -32,7 +32,7 @@ static void usage(FILE *out) {
             "  --config FILE        config.yaml (default: config.yaml)\n"
             "  --host ADDR          IPv4 address to listen on (default 127.0.0.1; 0.0.0.0 = every interface)\n"
             "  --port N             port (default 8080; 0 = any free port, printed at start)\n"
-            "  --threads N          request threads (default 4)\n"
+            "  --max-connections N  connections served at once, a thread each (default 64)\n"
             "  --max-body BYTES     largest request body (default 1048576)\n"
             "  --no-approval-inheritance  route every message on its own text\n"
             "  --log-level LEVEL    debug, info (default), warning, error or off\n"
@@ -48,7 +48,7 @@ typedef struct serve_args {
 static int parse_args(int argc, char **argv, serve_args *a) {
     static const struct option longopts[] = {
         {"config", required_argument, 0, 'c'},   {"host", required_argument, 0, 'H'},
-        {"port", required_argument, 0, 'p'},     {"threads", required_argument, 0, 't'},
+        {"port", required_argument, 0, 'p'},     {"max-connections", required_argument, 0, 't'},
         {"max-body", required_argument, 0, 'm'}, {"no-approval-inheritance", no_argument, 0, 'n'},
         {"log-level", required_argument, 0, 'l'}, {"log-file", required_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
@@ -65,9 +65,9 @@ static int parse_args(int argc, char **argv, serve_args *a) {
             a->opt.port = (int)v;
             break;
         case 't':
-            if (cli_parse_size(CMD, "--threads", optarg, 1, &v) != 0) return CLI_USAGE;
-            if (v > 1024) return cli_usage_error(CMD, "--threads: %zu is more than 1024", v);
-            a->opt.threads = (int)v;
+            if (cli_parse_size(CMD, "--max-connections", optarg, 1, &v) != 0) return CLI_USAGE;
+            if (v > 10000) return cli_usage_error(CMD, "--max-connections: %zu is more than 10000", v);
+            a->opt.max_connections = (int)v;
             break;
         case 'm':
             if (cli_parse_size(CMD, "--max-body", optarg, 1024, &a->opt.max_body) != 0) return CLI_USAGE;

@@ -1,7 +1,10 @@
 #!/bin/sh
 # The test suite: builds with gcc (Release) and with clang under
 # AddressSanitizer + UndefinedBehaviorSanitizer, then runs every test (ctest)
-# on the sanitizer build. Installs missing Debian packages first.
+# on the sanitizer build, then the Python binding's tests (pytest, Debian's
+# python3) on the Release build's libcomplexity.so: an ASan library cannot be
+# loaded into an uninstrumented interpreter. Installs missing Debian packages
+# first.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -15,5 +18,7 @@ ninja -C build-asan -j "$jobs"
 echo "== tests (ASan+UBSan)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-cd build-asan
-ctest --output-on-failure -j "$jobs" "$@"
+(cd build-asan && ctest --output-on-failure -j "$jobs" "$@")
+echo "== Python binding (pytest)"
+COMPLEXITY_LIBRARY=$PWD/build/libcomplexity.so CX_CLI=$PWD/build/complexity \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider bindings/python/tests

@@ -12,6 +12,29 @@ command -v curl > /dev/null || { fail "curl is not installed (scripts/setup.sh i
 PY=/usr/bin/python3
 ln -s "$SRC/models" models
 
+# Fake OpenAI-compatible upstreams for the router (tests/fake_openai.py).
+$PY "$SRC/tests/fake_openai.py" upstream.log > fake.out 2> fake.err &
+FAKE=$!
+for _ in $(seq 50); do [ -s fake.out ] && break; sleep 0.1; done
+FP=$(head -1 fake.out)
+[ -n "$FP" ] || fail "the fake upstream did not start: $(cat fake.err)"
+trap 'kill $FAKE 2> /dev/null' EXIT
+# router_section FAST_PREFIX FALLBACK TIMEOUT: the router section, last in the file
+router_section() {
+  cat <<EOF
+router:
+  model_name: kuro-router
+  timeout_s: $3
+  connect_timeout_s: 1
+  fallback: $2
+  upstreams:
+    fast: {base_url: "http://127.0.0.1:$FP/$1/v1", api_key_env: CX_TEST_FAST_KEY, model: small-model}
+    standard: {base_url: "http://127.0.0.1:$FP/standard/v1/", model: mid-model}
+    frontier: {base_url: "http://127.0.0.1:$FP/frontier/v1", api_key_env: CX_TEST_FRONTIER_KEY}
+EOF
+}
+set_router() { sed -i '/^router:/,$d' config.yaml; router_section "$@" >> config.yaml; }
+
 # A Kuro config: other sections and comments the service must keep.
 cat > config.yaml <<'EOF'
 # Kuro settings
@@ -25,13 +48,15 @@ task_complexity:
   fast_model: fast/small
   frontier_model: frontier/large
 
-# logging goes last
+# logging
 logging:
   level: info
 EOF
+router_section fast true 2 >> config.yaml
 cp config.yaml config.orig
+export CX_TEST_FAST_KEY=fastkey CX_TEST_FRONTIER_KEY=frontierkey
 
-"$CLI" serve --config config.yaml --port 0 --threads 4 --max-body 4096 --log-file serve.log > serve.out 2>&1 &
+"$CLI" serve --config config.yaml --port 0 --max-connections 32 --max-body 4096 --log-file serve.log > serve.out 2>&1 &
 PID=$!
 for _ in $(seq 100); do grep -q 'listening on' serve.out && break; sleep 0.1; done
 PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' serve.out)
@@ -156,11 +181,12 @@ request POST /v1/route "$body" > route.json
 json route.json "[d['name'] for d in j['why']['dimensions']]" | grep -q context_dependency || fail "why: $(cat route.json)"
 
 # Concurrent requests: all answered.
+pids=()
 for i in $(seq 16); do
-  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$U/v1/estimate" --data-binary "{\"text\": \"request number $i: explain recursion\"}" &
-done > codes.txt
-wait $(jobs -p | grep -v "^$PID$") 2> /dev/null
-sleep 0.5
+  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$U/v1/estimate" --data-binary "{\"text\": \"request number $i: explain recursion\"}" >> codes.txt &
+  pids+=($!)
+done
+wait "${pids[@]}"
 [ "$(grep -c '^200$' codes.txt)" = 16 ] || fail "16 concurrent requests: $(sort codes.txt | uniq -c | tr '\n' ' ')"
 
 # Metrics: Prometheus text with what happened above.
@@ -187,6 +213,78 @@ else
     fail "chromium screenshot"
   [ -s settings.png ] || fail "no screenshot"
 fi
+
+# The forwarding router: POST /v1/chat/completions to the tier's upstream.
+# chat BODY: the reply body in chat.json, headers in chat.hdr, status in $code
+chat() {
+  code=$(curl -s -D chat.hdr -o chat.json -w '%{http_code}' -X POST "$U/v1/chat/completions" \
+         -H 'Content-Type: application/json' --data-binary "$1")
+}
+hdr() { sed -n "s/^$1: \(.*\)\r$/\1/Ip" chat.hdr; }
+easy='{"model": "kuro-router", "messages": [{"role": "user", "content": "hi there"}], "inherit_approval": true}'
+hard=$($PY -c 'import json,sys; print(json.dumps({"model": "kuro-router", "messages": [{"role": "user", "content": sys.argv[1]}]}))' "$plan_en")
+chat "$easy"
+[ "$code" = 200 ] && [ "$(json chat.json "j['choices'][0]['message']['content']")" = "fast model=small-model auth=Bearer fastkey" ] ||
+  fail "router, easy prompt: $code $(cat chat.json)"
+[ "$(hdr X-Complexity-Route) $(hdr X-Complexity-Model) $(hdr X-Complexity-Attempts)" = "fast small-model fast:200" ] ||
+  fail "router headers: $(tr -d '\r' < chat.hdr | tr '\n' ' ')"
+case "$(hdr X-Complexity-Tier)" in trivial|simple) ;; *) fail "router tier header: $(hdr X-Complexity-Tier)";; esac
+tail -1 upstream.log | grep -q 'inherit_approval' && fail "our own field was forwarded: $(tail -1 upstream.log)"
+chat "$hard"
+[ "$code" = 200 ] && [ "$(json chat.json "j['choices'][0]['message']['content']")" = "frontier model=frontier/large auth=Bearer frontierkey" ] ||
+  fail "router, hard prompt: $code $(cat chat.json)"
+[ "$(hdr X-Complexity-Route)" = frontier ] || fail "router route header for a hard prompt: $(hdr X-Complexity-Route)"
+# a go-ahead after a plan goes where the plan would
+body=$($PY -c 'import json,sys; print(json.dumps({"model": "auto", "messages": [{"role": "user", "content": sys.argv[1]},
+  {"role": "assistant", "content": "Plan: ... Shall I start?"}, {"role": "user", "content": "ok do it"}]}))' "$plan_en")
+chat "$body"
+[ "$code $(hdr X-Complexity-Route) $(hdr X-Complexity-Inherited)" = "200 frontier true" ] || fail "router, approval: $code $(cat chat.hdr)"
+# streaming: SSE passed through chunk by chunk as the upstream sends it
+stream=$($PY -c 'import json,sys; b=json.loads(sys.argv[1]); b["stream"]=True; print(json.dumps(b))' "$hard")
+$PY - "$U" "$stream" > stream.txt 2>&1 <<'PYEOF'
+import sys, time, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/v1/chat/completions", data=sys.argv[2].encode(),
+                             headers={"Content-Type": "application/json"})
+t0 = time.time()
+with urllib.request.urlopen(req) as r:
+    print("type", r.headers["Content-Type"], "route", r.headers["X-Complexity-Route"])
+    for line in r:
+        if line.startswith(b"data: "):
+            print("at %.2f %s" % (time.time() - t0, line.decode().strip()[:60]))
+PYEOF
+grep -q '^type text/event-stream route frontier$' stream.txt || fail "stream headers: $(cat stream.txt)"
+[ "$(grep -c '^at ' stream.txt)" = 4 ] && grep -q 'data: \[DONE\]' stream.txt || fail "stream chunks: $(cat stream.txt)"
+first=$(grep -m1 '^at ' stream.txt | cut -d' ' -f2); last=$(grep '^at ' stream.txt | tail -1 | cut -d' ' -f2)
+$PY -c "import sys; sys.exit(not (${first:-9} < 0.35 and ${last:-0} > 1.0))" ||
+  fail "the stream was not passed through as it came (first chunk at $first s, last at $last s)"
+# fallback: a broken, a busy, a down and a slow fast tier -> the standard tier answers
+for broken in broken:500 busy:429 down:502 slow:504; do
+  set_router "${broken%%:*}" true 1
+  [ "${broken%%:*}" = down ] && sed -i "s|http://127.0.0.1:$FP/down/v1|http://127.0.0.1:9/v1|" config.yaml
+  chat "$easy"
+  [ "$code" = 200 ] && [ "$(hdr X-Complexity-Route) $(hdr X-Complexity-Attempts)" = "standard fast:${broken#*:} standard:200" ] ||
+    fail "fallback from a ${broken%%:*} fast tier: $code $(hdr X-Complexity-Attempts) $(cat chat.json)"
+done
+[ "$(json chat.json "j['choices'][0]['message']['content']")" = "standard model=mid-model auth=None" ] ||
+  fail "the standard tier got: $(cat chat.json)"
+# no fallback: the upstream's own error comes back as it was
+set_router broken false 2
+chat "$easy"
+[ "$code $(hdr X-Complexity-Attempts)" = "500 fast:500" ] && grep -q "upstream exploded" chat.json ||
+  fail "no fallback: $code $(cat chat.json)"
+# a request the upstream refuses (400) is not retried elsewhere
+set_router badreq true 2
+chat "$easy"
+[ "$code $(hdr X-Complexity-Attempts)" = "400 fast:400" ] || fail "upstream 400: $code $(hdr X-Complexity-Attempts)"
+# a model this service does not route; a router section with an error
+chat '{"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]}'
+[ "$code" = 200 ] && fail "an unrouted model was forwarded"
+[ "$(json chat.json "j['error']['field']")" = model ] || fail "unrouted model: $code $(cat chat.json)"
+set_router fast true 2
+sed -i 's/  timeout_s: 2/  timeout_s: never/' config.yaml
+chat "$easy"
+[ "$code" = 500 ] && grep -q 'router.timeout_s: expected seconds' chat.json || fail "bad router section: $code $(cat chat.json)"
+set_router fast true 2
 
 # A clean stop on SIGTERM.
 kill -TERM $PID

@@ -51,6 +51,12 @@ typedef struct cx_error {
     char msg[CX_ERRMSG_MAX];  /* NUL-terminated, "" when code == CX_OK */
 } cx_error;
 
+/* Frees what the library returned for the caller to free (the strings of
+ * the *_to_json functions, ...). The library allocates with malloc, so free()
+ * does the same in C; a host whose free() may not be the library's (an FFI,
+ * another C runtime) calls this one. NULL is ignored. */
+CX_API void cx_free(void *p);
+
 /* A static, human-readable name of a status code ("I/O error", ...). */
 CX_API const char *cx_strerror(int code);
 

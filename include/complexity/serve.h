@@ -34,7 +34,7 @@ typedef struct cx_server_options {
     const char *config_path;    /* config.yaml (required): read at start, watched, written by PUT /v1/config */
     const char *host;           /* address to listen on; NULL: "127.0.0.1" */
     int port;                   /* 0: any free port (cx_server_port says which) */
-    int threads;                /* request threads; 0: 4 */
+    int max_connections;        /* connections served at once, a thread each; 0: 64 */
     size_t max_body;            /* bytes of one request body; 0: 1 MiB */
     int no_approval_inheritance; /* 1: /v1/route never lets "ok do it" inherit the planned task's tier */
     cx_logger *logger;          /* borrowed, must outlive the server; NULL: silent */

@@ -168,12 +168,10 @@ static const char *model_for(const cx_estimator_config *c, cx_tier t) {
 
 static const char *const route_names[] = {"fast", "fast", "standard", "frontier", "frontier"};
 
-/* The reply: the final tier (own, or inherited from plan_request). */
-static void route_reply(cx_server *s, const cx_estimate *own, const cx_estimate *plan, int plan_index, reply *r) {
+cJSON *route_json(cx_server *s, const route_decision *d) {
     cx_estimator_config cfg;
     cx_estimator_get_config(s->est, &cfg);
-    int inherit = plan && plan->tier > own->tier;
-    const cx_estimate *final = inherit ? plan : own;
+    const cx_estimate *final = d->inherited ? &d->plan : &d->own;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "tier", cx_tier_names[final->tier]);
     cJSON_AddNumberToObject(o, "score", round_to(final->score, 1e4));
@@ -183,16 +181,15 @@ static void route_reply(cx_server *s, const cx_estimate *own, const cx_estimate 
     if (model) cJSON_AddStringToObject(o, "suggested_model", model);
     else cJSON_AddNullToObject(o, "suggested_model");
     cJSON_AddBoolToObject(o, "needs_decomposition", final->needs_decomposition);
-    cJSON_AddItemToObject(o, "why", why_json(own, &cfg));
-    if (plan) {
+    cJSON_AddItemToObject(o, "why", why_json(&d->own, &cfg));
+    if (d->plan_index >= 0) {
         cJSON *inh = cJSON_AddObjectToObject(o, "approval");
-        cJSON_AddBoolToObject(inh, "inherited", inherit);
-        cJSON_AddNumberToObject(inh, "plan_request_index", plan_index);
-        cJSON_AddStringToObject(inh, "plan_tier", cx_tier_names[plan->tier]);
-        cJSON_AddStringToObject(inh, "own_tier", cx_tier_names[own->tier]);
+        cJSON_AddBoolToObject(inh, "inherited", d->inherited);
+        cJSON_AddNumberToObject(inh, "plan_request_index", d->plan_index);
+        cJSON_AddStringToObject(inh, "plan_tier", cx_tier_names[d->plan.tier]);
+        cJSON_AddStringToObject(inh, "own_tier", cx_tier_names[d->own.tier]);
     }
-    metrics_tier(&s->metrics, final->tier, inherit);
-    reply_json(r, 200, o);
+    return o;
 }
 
 /* The messages as an array of objects, or a 400. */
@@ -210,33 +207,49 @@ static int read_messages(const cJSON *req, const cJSON **msgs, int *n, reply *r)
     return 0;
 }
 
+/* The plan a go-ahead at `last` answers: the request that led to the
+ * assistant's message, or that message itself when nothing asked for it; -1
+ * when `last` is not a go-ahead after an assistant message. */
+static int plan_of(const cJSON *const *msgs, int last) {
+    if (last < 1 || strcmp(role_of(msgs[last - 1]), "assistant") != 0) return -1;
+    char *text = message_text(msgs[last]);
+    int approval = text && route_is_approval(text, strlen(text));
+    free(text);
+    if (!approval) return -1;
+    int plan = last_with_role(msgs, last - 1, "user");
+    return plan >= 0 ? plan : last - 1;
+}
+
+static int decide_on(cx_server *s, const cJSON *req, const cJSON **msgs, route_decision *d, reply *r) {
+    int n = 0;
+    if (read_messages(req, msgs, &n, r)) return -1;
+    int last = last_with_role(msgs, n, "user");
+    if (last < 0) return reply_error(r, 400, "messages", "no message with role \"user\"");
+    if (estimate_message(s, msgs, last, &d->own, r)) return -1;
+    const cJSON *flag = cJSON_GetObjectItemCaseSensitive(req, "inherit_approval");
+    d->plan_index = s->inherit_approvals && !cJSON_IsFalse(flag) ? plan_of(msgs, last) : -1;
+    if (d->plan_index >= 0 && estimate_message(s, msgs, d->plan_index, &d->plan, r)) return -1;
+    d->inherited = d->plan_index >= 0 && d->plan.tier > d->own.tier;
+    d->tier = d->inherited ? d->plan.tier : d->own.tier;
+    d->score = d->inherited ? d->plan.score : d->own.score;
+    metrics_tier(&s->metrics, d->tier, d->inherited);
+    return 0;
+}
+
+int route_decide(cx_server *s, const cJSON *req, route_decision *d, reply *r) {
+    memset(d, 0, sizeof *d);
+    d->plan_index = -1;
+    const cJSON **msgs = malloc(MAX_MESSAGES * sizeof *msgs);
+    if (!msgs) return reply_error(r, 500, NULL, "out of memory");
+    int rc = decide_on(s, req, msgs, d, r);
+    free(msgs);
+    return rc ? -1 : 0;
+}
+
 void handle_route(cx_server *s, const char *body, size_t len, reply *r) {
     cJSON *req = parse_body(body, len, r);
     if (!req) return;
-    const cJSON **msgs = malloc(MAX_MESSAGES * sizeof *msgs);
-    int n = 0;
-    if (!msgs) reply_error(r, 500, NULL, "out of memory");
-    else if (!read_messages(req, msgs, &n, r)) {
-        int last = last_with_role(msgs, n, "user");
-        const cJSON *flag = cJSON_GetObjectItemCaseSensitive(req, "inherit_approval");
-        int inherit_on = s->inherit_approvals && !cJSON_IsFalse(flag);
-        cx_estimate own, plan;
-        if (last < 0) reply_error(r, 400, "messages", "no message with role \"user\"");
-        else if (!estimate_message(s, msgs, last, &own, r)) {
-            char *text = message_text(msgs[last]);
-            int plan_index = -1;
-            /* a go-ahead right after the assistant's message: the request that
-             * led to the plan, or the plan itself when nothing asked for it */
-            if (inherit_on && text && route_is_approval(text, strlen(text)) && last > 0 &&
-                !strcmp(role_of(msgs[last - 1]), "assistant")) {
-                plan_index = last_with_role(msgs, last - 1, "user");
-                if (plan_index < 0) plan_index = last - 1;
-            }
-            free(text);
-            if (plan_index < 0) route_reply(s, &own, NULL, -1, r);
-            else if (!estimate_message(s, msgs, plan_index, &plan, r)) route_reply(s, &own, &plan, plan_index, r);
-        }
-    }
-    free(msgs);
+    route_decision d;
+    if (!route_decide(s, req, &d, r)) reply_json(r, 200, route_json(s, &d));
     cJSON_Delete(req);
 }

@@ -20,6 +20,7 @@ typedef enum {
     EP_CONFIG,
     EP_MODEL,
     EP_METRICS,
+    EP_CHAT,
     EP_OTHER, /* no such endpoint (404) */
     EP_COUNT
 } endpoint;
@@ -51,18 +52,30 @@ struct cx_server {
     pthread_mutex_t config_mu; /* one PUT /v1/config at a time: read-merge-write-apply */
     size_t max_body;
     int inherit_approvals;
+    int curl_ready;            /* curl_global_init succeeded (released at stop) */
     int port;
     cx_logger *log;
     double started;            /* CLOCK_MONOTONIC seconds */
     serve_metrics metrics;
 };
 
-/* What a handler produces: a status and a body (JSON unless content_type says). */
+struct proxy;
+enum { REPLY_MAX_HEADERS = 8, REPLY_HEADER_MAX = 256 };
+
+/* What a handler produces: a status and a body (JSON unless content_type
+ * says), or an upstream answer to stream; and headers of its own. */
 typedef struct reply {
     int status;
     sbuf body;
-    const char *content_type; /* NULL: application/json */
+    const char *content_type;  /* NULL: application/json */
+    char stream_type[128];     /* the streamed answer's content type */
+    struct proxy *stream;      /* non-NULL: the body is read from this upstream as it arrives */
+    int n_headers;
+    char headers[REPLY_MAX_HEADERS][2][REPLY_HEADER_MAX];
 } reply;
+
+/* Adds a header to the reply (dropped past REPLY_MAX_HEADERS). */
+void reply_header(reply *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Sets r to {"error": {"message": msg, "type": type, "field": field?}}; returns status. */
 int reply_error(reply *r, int status, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -93,6 +106,23 @@ void metrics_free(serve_metrics *m);
 void metrics_count(serve_metrics *m, endpoint ep, int status, double seconds);
 void metrics_tier(serve_metrics *m, cx_tier tier, int inherited);
 void metrics_write(cx_server *s, sbuf *out);
+
+/* What /v1/route decides for a chat request (route.c). */
+typedef struct route_decision {
+    cx_estimate own;   /* the last user message */
+    cx_estimate plan;  /* the request a go-ahead answers (when plan_index >= 0) */
+    int plan_index;    /* -1: the last message is not a go-ahead after a plan */
+    int inherited;     /* the plan's tier was higher and is taken */
+    cx_tier tier;      /* final */
+    double score;      /* final */
+} route_decision;
+
+/* Decides the tier for req's messages; on failure a 400/500 is set in r and -1 returned. */
+int route_decide(cx_server *s, const cJSON *req, route_decision *d, reply *r);
+/* The decision as /v1/route answers it. */
+cJSON *route_json(cx_server *s, const route_decision *d);
+/* POST /v1/chat/completions: the forwarding router (chat.c). */
+void handle_chat(cx_server *s, const char *body, size_t len, reply *r);
 
 /* Approvals (route.c): 1 when text is a short go-ahead ("ok do it", "好 就這樣做")
  * with nothing else to do in it. */

@@ -3,6 +3,8 @@
  * reply per request, and the metrics of each. */
 #include "serve/serve_int.h"
 
+#include <curl/curl.h>
+
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -13,8 +15,11 @@
 #include <time.h>
 
 #include "complexity/common.h"
+#include "serve/router.h"
 
-enum { DEFAULT_THREADS = 4, DEFAULT_MAX_BODY = 1 << 20, CONNECTION_TIMEOUT_S = 30 };
+/* A thread per connection: a routed chat request waits on its upstream for
+ * seconds to minutes, and must not hold up the requests behind it. */
+enum { DEFAULT_MAX_CONNECTIONS = 64, DEFAULT_MAX_BODY = 1 << 20, CONNECTION_TIMEOUT_S = 300 };
 
 static double now_s(void) {
     struct timespec ts;
@@ -38,6 +43,17 @@ int reply_error(reply *r, int status, const char *field, const char *fmt, ...) {
     cJSON_AddNumberToObject(e, "code", status);
     reply_json(r, status, o);
     return status;
+}
+
+void reply_header(reply *r, const char *name, const char *fmt, ...) {
+    if (r->n_headers == REPLY_MAX_HEADERS) return;
+    char *h = r->headers[r->n_headers][0], *v = r->headers[r->n_headers][1];
+    snprintf(h, REPLY_HEADER_MAX, "%s", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, REPLY_HEADER_MAX, fmt, ap);
+    va_end(ap);
+    r->n_headers++;
 }
 
 void reply_json(reply *r, int status, cJSON *json) {
@@ -90,6 +106,7 @@ static endpoint endpoint_of(const char *url) {
         {"/", EP_PAGE},           {"/settings", EP_PAGE},      {"/healthz", EP_HEALTHZ},
         {"/v1/estimate", EP_ESTIMATE}, {"/v1/classify", EP_CLASSIFY}, {"/v1/route", EP_ROUTE},
         {"/v1/config", EP_CONFIG}, {"/v1/model", EP_MODEL},    {"/metrics", EP_METRICS},
+        {"/v1/chat/completions", EP_CHAT},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(url, table[i].path)) return table[i].ep;
@@ -98,7 +115,7 @@ static endpoint endpoint_of(const char *url) {
 
 /* The method each endpoint takes ("GET|PUT" for config). */
 static const char *const endpoint_methods[EP_COUNT] = {"GET", "GET", "POST", "POST", "POST", "GET|PUT", "GET",
-                                                       "GET", ""};
+                                                       "GET", "POST", ""};
 
 static int method_allowed(endpoint ep, const char *method) {
     const char *allowed = endpoint_methods[ep];
@@ -133,15 +150,38 @@ static void dispatch(cx_server *s, endpoint ep, const char *method, const char *
         break;
     case EP_MODEL: handle_model(s, r); break;
     case EP_METRICS: handle_metrics(s, r); break;
+    case EP_CHAT: handle_chat(s, body, len, r); break;
     default: reply_error(r, 500, NULL, "unhandled endpoint"); break;
     }
 }
 
+/* libmicrohttpd asks for the next bytes of a streamed answer: they come from
+ * the upstream as it sends them (this connection's own thread waits). */
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max) {
+    (void)pos;
+    long n = proxy_read(cls, buf, max);
+    return n > 0 ? (ssize_t)n : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void close_stream(void *cls) { proxy_close(cls); }
+
+static struct MHD_Response *response_of(reply *r) {
+    if (!r->stream)
+        return MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (void *)"",
+                                               MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, read_stream, r->stream,
+                                                                  close_stream);
+    if (resp) r->stream = NULL; /* the response owns it now */
+    return resp;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, reply *r) {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    int streamed = r->stream != NULL;
+    struct MHD_Response *resp = response_of(r);
     if (!resp) return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/json");
+    const char *type = streamed ? r->stream_type : r->content_type ? r->content_type : "application/json";
+    MHD_add_response_header(resp, "Content-Type", type[0] ? type : "text/event-stream");
+    for (int i = 0; i < r->n_headers; i++) MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
@@ -166,13 +206,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     endpoint ep = endpoint_of(url);
-    reply r = {200, SBUF_INIT, NULL};
+    reply r = {.status = 200, .body = SBUF_INIT};
     if (req->too_large) reply_error(&r, 413, NULL, "the body is larger than the limit of %zu bytes", s->max_body);
     else if (req->body.oom) reply_error(&r, 500, NULL, "out of memory reading the body");
     else dispatch(s, ep, method, req->body.data, req->body.len, &r);
     enum MHD_Result ok = send_reply(conn, &r);
     metrics_count(&s->metrics, ep, r.status, now_s() - req->t0);
     sbuf_free(&r.body);
+    proxy_close(r.stream); /* not sent */
     return ok;
 }
 
@@ -206,11 +247,11 @@ static int start_daemon(cx_server *s, const cx_server_options *opt, cx_error *er
     struct sockaddr_in sa;
     int rc = listen_address(opt->host ? opt->host : "127.0.0.1", opt->port, &sa, err);
     if (rc) return rc;
-    unsigned threads = (unsigned)(opt->threads > 0 ? opt->threads : DEFAULT_THREADS);
-    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, on_request, s,
-                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+    unsigned limit = (unsigned)(opt->max_connections > 0 ? opt->max_connections : DEFAULT_MAX_CONNECTIONS);
+    s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO, 0,
+                                 NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                 MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
     if (!s->daemon)
         return cx_error_set(err, CX_ERR_IO, "port: cannot listen on %s:%d (in use, or not allowed)",
                             opt->host ? opt->host : "127.0.0.1", opt->port);
@@ -236,6 +277,7 @@ int cx_server_start(const cx_server_options *opt, cx_server **out, cx_error *err
     s->started = now_s();
     pthread_mutex_init(&s->config_mu, NULL);
     metrics_init(&s->metrics);
+    s->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; /* counted: one per server */
     cx_estimator_options eo = {.config_path = opt->config_path, .ml_backend = cx_ml_backend_native(),
                                .logger = opt->logger};
     int rc = cx_estimator_open(&eo, &s->est, err);
@@ -258,6 +300,7 @@ void cx_server_stop(cx_server *s) {
     if (!s) return;
     if (s->daemon) MHD_stop_daemon(s->daemon);
     cx_estimator_free(s->est);
+    if (s->curl_ready) curl_global_cleanup();
     metrics_free(&s->metrics);
     pthread_mutex_destroy(&s->config_mu);
     free(s->config_path);

@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Truncation keeps whole UTF-8 sequences, so a message is always valid text. */
@@ -56,6 +57,8 @@ const char *cx_strerror(int code) {
     default: return "unknown error";
     }
 }
+
+void cx_free(void *p) { free(p); }
 
 const char *cx_version(void) { return CX_VERSION_STRING; }
 int cx_version_number(void) { return CX_VERSION_NUMBER; }
