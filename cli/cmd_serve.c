@@ -16,9 +16,9 @@ static const char *const CMD = "serve";
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity serve [--config config.yaml] [--host 127.0.0.1] [--port 8080] [--max-connections N]\n"
-            "                        [--max-body BYTES] [--no-approval-inheritance] [--log-level LEVEL]\n"
-            "                        [--log-file FILE]\n\n"
-            "Serves the estimator over HTTP until SIGINT or SIGTERM:\n"
+            "                        [--max-body BYTES] [--timeout SECONDS] [--token-env NAME]\n"
+            "                        [--no-approval-inheritance] [--log-level LEVEL] [--log-file FILE]\n\n"
+            "Serves the estimator over HTTP until SIGINT or SIGTERM (SIGHUP re-reads the config):\n"
             "  GET  /                the Task Complexity settings page\n"
             "  POST /v1/estimate     {\"text\": ..., \"prior_messages\": N}: score, tier, model, dimensions\n"
             "  POST /v1/classify     {\"text\": ...} or {\"texts\": [...]}: the ML model alone\n"
@@ -34,6 +34,9 @@ static void usage(FILE *out) {
             "  --port N             port (default 8080; 0 = any free port, printed at start)\n"
             "  --max-connections N  connections served at once, a thread each (default 64)\n"
             "  --max-body BYTES     largest request body (default 1048576)\n"
+            "  --timeout SECONDS    close a connection idle this long (default 300)\n"
+            "  --token-env NAME     the environment variable holding a bearer token that PUT /v1/config\n"
+            "                       and /v1/chat/completions then require (needed off loopback)\n"
             "  --no-approval-inheritance  route every message on its own text\n"
             "  --log-level LEVEL    debug, info (default), warning, error or off\n"
             "  --log-file FILE      append log lines there instead of stderr\n");
@@ -50,6 +53,7 @@ static int parse_args(int argc, char **argv, serve_args *a) {
         {"config", required_argument, 0, 'c'},   {"host", required_argument, 0, 'H'},
         {"port", required_argument, 0, 'p'},     {"max-connections", required_argument, 0, 't'},
         {"max-body", required_argument, 0, 'm'}, {"no-approval-inheritance", no_argument, 0, 'n'},
+        {"timeout", required_argument, 0, 'T'},  {"token-env", required_argument, 0, 'k'},
         {"log-level", required_argument, 0, 'l'}, {"log-file", required_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     size_t v;
@@ -73,6 +77,15 @@ static int parse_args(int argc, char **argv, serve_args *a) {
             if (cli_parse_size(CMD, "--max-body", optarg, 1024, &a->opt.max_body) != 0) return CLI_USAGE;
             break;
         case 'n': a->opt.no_approval_inheritance = 1; break;
+        case 'T':
+            if (cli_parse_size(CMD, "--timeout", optarg, 1, &v) != 0) return CLI_USAGE;
+            if (v > 86400) return cli_usage_error(CMD, "--timeout: %zu is more than a day", v);
+            a->opt.timeout_s = (int)v;
+            break;
+        case 'k':
+            if (!(a->opt.token = getenv(optarg)) || !a->opt.token[0])
+                return cli_usage_error(CMD, "--token-env: the variable %s is not set", optarg);
+            break;
         case 'l':
             if ((a->level = cx_log_level_from_name(optarg)) < 0)
                 return cli_usage_error(CMD, "--log-level: unknown level '%s'", optarg);
@@ -98,11 +111,15 @@ static int ensure_config(const char *path, cx_logger *lg, cx_error *err) {
 }
 
 /* Blocks until SIGINT or SIGTERM (blocked in every thread first, so that the
- * server's threads never take them). */
-static int wait_for_signal(const sigset_t *set) {
-    int sig = 0;
-    sigwait(set, &sig);
-    return sig;
+ * server's threads never take them); SIGHUP re-reads the config meanwhile. */
+static int wait_for_signal(const sigset_t *set, cx_server *srv) {
+    for (;;) {
+        int sig = 0;
+        sigwait(set, &sig);
+        if (sig != SIGHUP) return sig;
+        cx_error err = {0, ""};
+        cx_server_reload(srv, &err); /* logged either way; a bad file keeps the config in force */
+    }
 }
 
 int cmd_serve(int argc, char **argv) {
@@ -115,6 +132,7 @@ int cmd_serve(int argc, char **argv) {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN); /* a client that hangs up must not kill the service */
     cx_error err = {0, ""};
@@ -126,10 +144,14 @@ int cmd_serve(int argc, char **argv) {
         cx_logger_free(lg);
         return cli_fail_err(CMD, &err);
     }
-    printf("complexity serve: listening on http://%s:%d/ (config %s)\n", a.opt.host ? a.opt.host : "127.0.0.1",
-           cx_server_port(srv), a.opt.config_path);
+    const char *host = a.opt.host ? a.opt.host : "127.0.0.1";
+    printf("complexity serve: listening on http://%s:%d/ (config %s)\n", host, cx_server_port(srv),
+           a.opt.config_path);
+    if (!a.opt.token && strncmp(host, "127.", 4) != 0)
+        fprintf(stderr, "complexity serve: warning: listening on %s with no --token-env: anyone who can reach it "
+                        "can change the config and spend the router's API keys\n", host);
     fflush(stdout);
-    int sig = wait_for_signal(&set);
+    int sig = wait_for_signal(&set, srv);
     cx_log(lg, CX_LOG_INFO, "serve_stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
     cx_server_stop(srv);
     cx_logger_free(lg);

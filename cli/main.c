@@ -43,16 +43,26 @@ static const command *find_command(const char *name) {
  * bridges the gap between back-to-back regions and no more: measured best for
  * both (bf16 epoch 37 s vs 42 s PASSIVE; fp32 epoch within 3%). libgomp reads
  * the setting once, when it loads, so the only way to set a default is to
- * run ourselves again with it in the environment. A user's own setting is
- * left alone, and a failed exec just carries on. */
-static void set_omp_spin(char **argv) {
-    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
-    if (setenv("GOMP_SPINCOUNT", "30000", 0) != 0) return;
-    execv("/proc/self/exe", argv);
+ * run ourselves again with it in the environment.
+ *
+ * OpenBLAS too picks its kernels once, at load, and on a CPU it does not know
+ * picks generic ones; the library can switch them later, but only safely
+ * while no other thread is inside OpenBLAS. Told the core type in the same
+ * environment (cx_blas_preferred_core), it starts on the right kernels and
+ * nothing switches at run time.
+ *
+ * A user's own settings are left alone, and a failed exec just carries on. */
+static void prepare_environment(char **argv) {
+    int changed = 0;
+    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT"))
+        changed |= setenv("GOMP_SPINCOUNT", "30000", 0) == 0;
+    const char *core = cx_blas_preferred_core();
+    if (core) changed |= setenv("OPENBLAS_CORETYPE", core, 0) == 0;
+    if (changed) execv("/proc/self/exe", argv);
 }
 
 int main(int argc, char **argv) {
-    set_omp_spin(argv);
+    prepare_environment(argv);
     if (argc < 2) {
         print_help(stderr);
         return CLI_USAGE;

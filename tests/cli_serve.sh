@@ -180,6 +180,18 @@ request POST /v1/route "$body" > route.json
 [ "$(json route.json "j['route'], j['suggested_model']")" = "fast fast/new" ] || fail "route fields: $(cat route.json)"
 json route.json "[d['name'] for d in j['why']['dimensions']]" | grep -q context_dependency || fail "why: $(cat route.json)"
 
+# Explanations: the words that moved the model's score, how much it read.
+request POST /v1/estimate '{"text": "Design a distributed rate limiter in Go with Redis and analyze its failure modes", "explain": true}' > x.json
+[ "$(json x.json "[(e['tokens_seen'] == e['tokens_total'] > 10, e['truncated'], 2 <= e['predictions'] <= 25, len(e['words'])) for e in [j['explanation']]][0]")" = "(True, False, True, 8)" ] ||
+  fail "explanation: $(cat x.json)"
+long=$($PY -c 'import json; print(json.dumps({"text": "explain the code please. " * 200, "explain": True}))')
+request POST /v1/estimate "$long" > /dev/null
+[ "$code" = 413 ] || fail "a 5 kB body over --max-body: $code"
+long=$($PY -c 'import json; print(json.dumps({"messages": [{"role": "user", "content": "why " * 600}], "explain": True}))')
+curl -s -o x.json -X POST "$U/v1/route" --data-binary "$long" -H 'Content-Type: application/json' > /dev/null 2>&1
+[ "$(json x.json "[(e['tokens_seen'] < e['tokens_total'], e['truncated'], e['predictions']) for e in [j['why']['explanation']]][0]")" = "(True, True, 25)" ] ||
+  fail "explanation of a long message: $(head -c 400 x.json)"
+
 # Concurrent requests: all answered.
 pids=()
 for i in $(seq 16); do
@@ -192,7 +204,7 @@ wait "${pids[@]}"
 # Metrics: Prometheus text with what happened above.
 request GET /metrics > metrics.txt
 grep -q '^complexity_requests_total{endpoint="/v1/config",code="400"} 3$' metrics.txt || fail "metrics: config 400s"
-grep -q '^complexity_requests_total{endpoint="/v1/estimate",code="413"} 1$' metrics.txt || fail "metrics: 413"
+grep -q '^complexity_requests_total{endpoint="/v1/estimate",code="413"} 2$' metrics.txt || fail "metrics: 413"
 grep -q '^complexity_request_duration_seconds_count{endpoint="/v1/route"} ' metrics.txt || fail "metrics: latency"
 grep -q '^complexity_model_loaded 1$' metrics.txt || fail "metrics: model loaded"
 grep -Eq '^complexity_route_inherited_total [4-9]$' metrics.txt || fail "metrics: inherited routes"
@@ -285,6 +297,44 @@ sed -i 's/  timeout_s: 2/  timeout_s: never/' config.yaml
 chat "$easy"
 [ "$code" = 500 ] && grep -q 'router.timeout_s: expected seconds' chat.json || fail "bad router section: $code $(cat chat.json)"
 set_router fast true 2
+
+# Bodies that are not UTF-8 are refused, and the service stays up.
+printf '{"text": "caf\xe9 \xff"}' > bad_utf8.json
+code=$(curl -s -o resp.json -w '%{http_code}' -X POST "$U/v1/estimate" --data-binary @bad_utf8.json)
+[ "$code" = 400 ] && grep -q "not valid UTF-8 (byte 13)" resp.json || fail "non-UTF-8 body: $code $(cat resp.json)"
+
+# Faults: the model file replaced by garbage while serving, then SIGHUP: the
+# heuristic takes over, the reason is logged and shown, the service stays up.
+cp "$SRC/models/complexity_model_int8.onnx" own_model.onnx
+request PUT /v1/config "{\"ml_model_path\": \"$T/own_model.onnx\", \"ml_tokenizer_path\": \"$SRC/models/complexity_tokenizer\"}" > /dev/null
+[ "$(json resp.json "j['ml_change'], j['ml_active']")" = "ml_reloaded True" ] || fail "own model: $(cat resp.json)"
+head -c 100000 /dev/urandom > garbage && mv garbage own_model.onnx
+kill -HUP $PID
+for _ in $(seq 50); do grep -q 'event=config_reloaded.*ml=ml_load_failed' serve.log && break; sleep 0.1; done
+grep -q 'event=ml_classifier_load_failed' serve.log || fail "no load_failed line after the model became garbage"
+request POST /v1/estimate '{"text": "hi"}' > /dev/null
+[ "$code $(json resp.json "j['estimation_method']")" = "200 heuristic" ] || fail "garbage model: $code $(cat resp.json)"
+request GET /v1/model > /dev/null
+[ "$(json resp.json "j['active'], j['last_change'], j['last_error'] != ''")" = "False ml_load_failed True" ] ||
+  fail "model state after garbage: $(cat resp.json)"
+rm own_model.onnx
+request PUT /v1/config '{"ml_model_path": "", "ml_tokenizer_path": ""}' > /dev/null
+[ "$(json resp.json "j['ml_change'], j['ml_active']")" = "ml_enabled True" ] || fail "back to the shipped model: $(cat resp.json)"
+
+# A token: PUT /v1/config and the router need it; reading does not.
+CX_TEST_TOKEN=s3cret "$CLI" serve --config config.yaml --port 0 --token-env CX_TEST_TOKEN > serve2.out 2>&1 &
+PID2=$!
+for _ in $(seq 100); do grep -q 'listening on' serve2.out && break; sleep 0.1; done
+U2=http://127.0.0.1:$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' serve2.out)
+put2() { curl -s -o resp.json -w '%{http_code}' -X PUT "$U2/v1/config" --data-binary '{"max_subtasks": 6}' "$@"; }
+[ "$(put2)" = 401 ] && grep -q 'Authorization: Bearer' resp.json || fail "PUT without the token: $(cat resp.json)"
+[ "$(put2 -H 'Authorization: Bearer wrong')" = 401 ] || fail "PUT with a wrong token"
+[ "$(put2 -H 'Authorization: Bearer s3cret')" = 200 ] || fail "PUT with the token: $(cat resp.json)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$U2/v1/chat/completions" --data-binary "$easy")" = 401 ] ||
+  fail "router without the token"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$U2/v1/config")" = 200 ] || fail "GET config needs no token"
+kill -TERM $PID2; wait $PID2 || fail "second service exit status"
+expect "token variable unset" 2 "--token-env: the variable CX_NOPE is not set" "$CLI" serve --token-env CX_NOPE
 
 # A clean stop on SIGTERM.
 kill -TERM $PID

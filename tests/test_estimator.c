@@ -16,6 +16,7 @@ typedef struct fake_ml {
     double score;        /* what predict returns */
     int fail_predict;    /* 1: predict fails */
     int fail_load;
+    const char *hard_word; /* when set: texts containing it score 0.5 more */
     int loads, unloads, predicts;
     char last_path[512];
     pthread_mutex_t mu;
@@ -41,8 +42,14 @@ static int fake_load(void *ctx, const char *model_path, const char *tok_path, vo
     return CX_OK;
 }
 
+static int contains(const char *text, size_t len, const char *word) {
+    size_t k = strlen(word);
+    for (size_t i = 0; i + k <= len; i++)
+        if (!memcmp(text + i, word, k)) return 1;
+    return 0;
+}
+
 static int fake_predict(void *model, const char *text, size_t len, cx_prediction *out, cx_error *err) {
-    (void)text; (void)len;
     fake_ml *f = ((fake_model *)model)->owner;
     pthread_mutex_lock(&f->mu);
     f->predicts++;
@@ -53,6 +60,7 @@ static int fake_predict(void *model, const char *text, size_t len, cx_prediction
         return CX_ERR_INTERNAL;
     }
     out->score = f->score;
+    if (f->hard_word && contains(text, len, f->hard_word)) out->score += 0.5;
     out->tier = CX_MODERATE;
     out->intent = CX_DEBUG;
     out->domains = 1u << CX_DOM_CODE | 1u << CX_DOM_DATA;
@@ -122,7 +130,7 @@ static int setup(void **state) {
     tu_write_file(fx->model2, "fake2", 5);
     fx->fake.score = 0.9;
     pthread_mutex_init(&fx->fake.mu, NULL);
-    fx->backend = (cx_ml_backend){&fx->fake, fake_load, fake_predict, fake_unload};
+    fx->backend = (cx_ml_backend){.ctx = &fx->fake, .load = fake_load, .predict = fake_predict, .unload = fake_unload};
     cx_error err = {0, ""};
     assert_int_equal(cx_logger_open_sink(capture_sink, &fx->logs, CX_LOG_DEBUG, &fx->logger, &err), CX_OK);
     *state = fx;
@@ -406,6 +414,47 @@ static void test_config_write(void **state) {
     free(text);
 }
 
+/* Occlusion finds the word that moved the score, within its bound. */
+static void test_explain(void **state) {
+    fixture *fx = *state;
+    config_with(fx, fx->model, NULL);
+    open_est(fx, 1);
+    fx->fake.score = 0.2;
+    fx->fake.hard_word = "kernel";
+    static const char text[] = "please write a kernel module for 我的 開發板 today";
+    cx_explanation x;
+    cx_error err = {0, ""};
+    int before = fx->fake.predicts;
+    assert_int_equal(cx_estimator_explain(fx->est, text, strlen(text), &x, &err), CX_OK);
+    assert_true(fabs(x.ml_score - 0.7) < 1e-12);
+    /* 9 words: please write a kernel module for 我的 開發板 (as 開發 + 板) today -> 10 */
+    assert_int_equal(x.predictions, 1 + 10);
+    assert_int_equal(fx->fake.predicts - before, x.predictions);
+    assert_true(x.n_effects == CX_EXPLAIN_TOP);
+    assert_int_equal(x.effects[0].length, 6);
+    assert_memory_equal(text + x.effects[0].offset, "kernel", 6);
+    assert_true(fabs(x.effects[0].delta - 0.5) < 1e-12);
+    assert_true(x.effects[1].delta == 0);
+    assert_int_equal(x.tokens_total, 0); /* the fake backend cannot count tokens */
+    /* a long text: never more than CX_EXPLAIN_MAX_SEGMENTS + 1 predictions */
+    char *longer = malloc(20000);
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++) n += (size_t)snprintf(longer + n, 20000 - n, "w%d ", i);
+    memcpy(longer + n / 2, "kernel", 6);
+    assert_int_equal(cx_estimator_explain(fx->est, longer, n, &x, &err), CX_OK);
+    assert_int_equal(x.predictions, CX_EXPLAIN_MAX_SEGMENTS + 1);
+    assert_true(fabs(x.effects[0].delta - 0.5) < 1e-12);
+    assert_true(x.effects[0].offset <= n / 2 && x.effects[0].offset + x.effects[0].length >= n / 2 + 6);
+    free(longer);
+    /* no model: unsupported, and says so */
+    cx_estimator_config c;
+    cx_estimator_get_config(fx->est, &c);
+    c.ml_model_enabled = 0;
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_OK);
+    assert_int_equal(cx_estimator_explain(fx->est, text, strlen(text), &x, &err), CX_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "no ML model"));
+}
+
 static void test_missing_model_and_no_runtime(void **state) {
     fixture *fx = *state;
     char *missing = tu_path(fx->dir, "nope.onnx");
@@ -571,7 +620,7 @@ static void test_open_errors(void **state) {
     write_config(fx, "task_complexity:\n  max_subtasks: many\n");
     assert_int_equal(cx_estimator_open(&opt, &est, &err), CX_ERR_FORMAT);
     assert_non_null(strstr(err.msg, ":2: task_complexity.max_subtasks: expected a number, got 'many'"));
-    cx_ml_backend half = {NULL, fake_load, NULL, fake_unload};
+    cx_ml_backend half = {.load = fake_load, .unload = fake_unload}; /* no predict */
     cx_estimator_options opt2 = {.ml_backend = &half};
     assert_int_equal(cx_estimator_open(&opt2, &est, &err), CX_ERR_INVALID);
     cx_estimator_free(NULL);
@@ -584,6 +633,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_config_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_model_and_no_runtime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hot_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_estimates_during_reloads, setup, teardown),

@@ -81,6 +81,10 @@ CX_API const char *cx_classifier_backend(const cx_classifier *c);
 CX_API const char *cx_classifier_model_path(const cx_classifier *c);
 /* The token length texts are cut to. */
 CX_API int cx_classifier_max_length(const cx_classifier *c);
+/* How much of a text the model reads: *total = its tokens with [CLS] and
+ * [SEP], *seen = those within max_length (the head of the text). */
+CX_API int cx_classifier_count_tokens(const cx_classifier *c, const char *text, size_t len, size_t *seen,
+                                      size_t *total, cx_error *err);
 
 /* Writes a prediction as the seed's MLPrediction JSON object (no newline);
  * caller frees. */

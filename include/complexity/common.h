@@ -69,6 +69,14 @@ CX_API int cx_version_number(void);
  * OpenBLAS does not know the CPU; CX_BLAS_CORE=keep leaves it), and the INT8
  * GEMM kernel. */
 CX_API const char *cx_backend_info(void);
+/* The OPENBLAS_CORETYPE value a host should set before OpenBLAS loads so that
+ * it runs its best kernels for this CPU from the start (static string), or
+ * NULL when OpenBLAS's own choice should stand (the user set
+ * OPENBLAS_CORETYPE, CX_BLAS_CORE=keep, not x86-64). Touches no OpenBLAS
+ * state. Without it the library switches the core type at its first fp32
+ * GEMM, which is safe only while no other thread is inside OpenBLAS; the CLI
+ * sets the variable and runs itself again instead. */
+CX_API const char *cx_blas_preferred_core(void);
 
 /* Sets err (if non-NULL) to code + printf-style message and returns code, so a
  * failing path reads `return cx_error_set(err, CX_ERR_IO, ...)`. Hosts that

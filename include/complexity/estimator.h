@@ -174,6 +174,9 @@ typedef struct cx_ml_backend {
     int (*load)(void *ctx, const char *model_path, const char *tokenizer_path, void **model, cx_error *err);
     int (*predict)(void *model, const char *text, size_t len, cx_prediction *out, cx_error *err);
     void (*unload)(void *model);
+    /* Optional (NULL: unknown): how many tokens of a text the model reads
+     * (*seen) of how many it has (*total). */
+    int (*count_tokens)(void *model, const char *text, size_t len, size_t *seen, size_t *total, cx_error *err);
 } cx_ml_backend;
 
 /* The native classifier (complexity/classifier.h) as a backend: model_path is
@@ -271,6 +274,29 @@ CX_API int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len
  * no model is loaded (cx_estimator_ml_info says why). Safe from many threads. */
 CX_API int cx_estimator_predict(cx_estimator *est, const char *text, size_t len, cx_prediction *out,
                                 cx_error *err);
+
+/* Why the model scored a text as it did. */
+enum { CX_EXPLAIN_MAX_SEGMENTS = 24, CX_EXPLAIN_TOP = 8 };
+typedef struct cx_word_effect {
+    size_t offset, length; /* the word (or group of words) in the text, in bytes */
+    double delta;          /* the model's score with it minus without it: > 0 it made the task look harder */
+} cx_word_effect;
+
+typedef struct cx_explanation {
+    size_t tokens_seen, tokens_total; /* of the text, by the model's tokenizer (0, 0: unknown) */
+    int n_effects;                    /* entries in effects, largest |delta| first */
+    cx_word_effect effects[CX_EXPLAIN_TOP];
+    double ml_score;                  /* the model's score on the whole text */
+    int predictions;                  /* model runs this took (1 + one per segment) */
+    double ms;                        /* time it took */
+} cx_explanation;
+
+/* Which words moved the model's score (occlusion: the text is cut into at
+ * most CX_EXPLAIN_MAX_SEGMENTS segments, words or runs of words, and scored
+ * once without each), and how much of the text the model reads. The cost is
+ * bounded: at most CX_EXPLAIN_MAX_SEGMENTS + 1 predictions, whatever the
+ * length. CX_ERR_UNSUPPORTED when no model is loaded. */
+CX_API int cx_estimator_explain(cx_estimator *est, const char *text, size_t len, cx_explanation *out, cx_error *err);
 
 /* Tier of a score under boundaries[CX_N_TIERS-1] (score < b[0] -> trivial, ...). */
 CX_API cx_tier cx_score_to_tier(double score, const double *boundaries);

@@ -38,6 +38,9 @@ typedef struct cx_server_options {
     size_t max_body;            /* bytes of one request body; 0: 1 MiB */
     int no_approval_inheritance; /* 1: /v1/route never lets "ok do it" inherit the planned task's tier */
     cx_logger *logger;          /* borrowed, must outlive the server; NULL: silent */
+    const char *token;          /* when set, PUT /v1/config and /v1/chat/completions need the header
+                                   "Authorization: Bearer <token>" (copied); NULL: open, on loopback */
+    int timeout_s;              /* a connection idle this long is closed; 0: 300 */
 } cx_server_options;
 
 /* All defaults (every field 0 / NULL). */
@@ -47,6 +50,9 @@ CX_API cx_server_options cx_server_default_options(void);
  * listening; requests are served on background threads until
  * cx_server_stop. Fails when the config is invalid or the port is taken. */
 CX_API int cx_server_start(const cx_server_options *opt, cx_server **out, cx_error *err);
+/* Re-reads the config file now, changed or not (SIGHUP); the config in force
+ * stays when the file is invalid, and err says why. */
+CX_API int cx_server_reload(cx_server *srv, cx_error *err);
 /* The port it listens on (the one the system chose when opt->port was 0). */
 CX_API int cx_server_port(const cx_server *srv);
 /* Stops listening, finishes requests in flight, frees everything. */

@@ -97,7 +97,13 @@ static void native_unload(void *model) {
     free(m);
 }
 
+static int native_count_tokens(void *model, const char *text, size_t len, size_t *seen, size_t *total,
+                               cx_error *err) {
+    return cx_classifier_count_tokens(((native_model *)model)->classifier, text, len, seen, total, err);
+}
+
 const cx_ml_backend *cx_ml_backend_native(void) {
-    static const cx_ml_backend backend = {NULL, native_load, native_predict, native_unload};
+    static const cx_ml_backend backend = {.load = native_load, .predict = native_predict, .unload = native_unload,
+                                          .count_tokens = native_count_tokens};
     return &backend;
 }

@@ -126,7 +126,7 @@ static int setup(cx_eval_result *r, eval_state *st, const cx_eval_options *opt, 
     run[CX_PRED_ML_ONLY] = run[CX_PRED_HYBRID] = run[CX_PRED_ML_REFINE] = opt->compare && opt->classifier;
     if (opt->config) r->config = *opt->config;
     else cx_estimator_config_defaults(&r->config);
-    st->backend = (cx_ml_backend){&st->slot, replay_load, replay_predict, replay_unload};
+    st->backend = (cx_ml_backend){.ctx = &st->slot, .load = replay_load, .predict = replay_predict, .unload = replay_unload};
     const char *model_path = opt->classifier ? cx_classifier_model_path(opt->classifier) : "";
     for (int k = 0; k < CX_N_PREDICTORS; k++) {
         if (!run[k]) continue;

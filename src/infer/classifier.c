@@ -253,6 +253,18 @@ const char *cx_classifier_backend(const cx_classifier *c) { return c->backend; }
 
 int cx_classifier_max_length(const cx_classifier *c) { return c->max_length; }
 
+int cx_classifier_count_tokens(const cx_classifier *c, const char *text, size_t len, size_t *seen, size_t *total,
+                               cx_error *err) {
+    size_t n = 0;
+    /* no room for ids: the tokenizer only counts (and says they do not fit) */
+    int rc = cx_tokenizer_encode(c->tok, text, len, 0, NULL, NULL, 0, &n, err);
+    if (rc == CX_ERR_INVALID && n > 0) rc = CX_OK, cx_error_clear(err);
+    if (rc != CX_OK) return rc;
+    *total = n;
+    *seen = n < (size_t)c->max_length ? n : (size_t)c->max_length;
+    return CX_OK;
+}
+
 static void raw_of_engine(const cx_engine_output *eo, cx_head_values *r) {
     r->score = eo->score;
     memcpy(r->tier, eo->tier_logits, sizeof r->tier);

@@ -24,22 +24,25 @@
 #include "nn/nn.h"
 
 /* x86-64 core types by the instructions their kernels need, weakest first;
- * the first name of a level is the one we switch to. A name in no level (a
+ * `core` of a level is the one we switch to. A name in no level (a
  * core type newer than this table) is never switched away from. Cooperlake
  * runs the SkylakeX sgemm kernels with other block sizes (as fast here).
  * 0.3.21's OPENBLAS_CORETYPE parser stops one entry short of "Cooperlake" and
  * then picks by CPU features, which gives Cooperlake on AVX-512 BF16 CPUs
  * (and a "Core not found" line under OPENBLAS_VERBOSE); the result is
  * checked either way. */
-static const char *const LEVEL_CORES[] = {
-    "Prescott Core2 Penryn Dunnington Nehalem Atom Nano Athlon Opteron Opteron_SSE3 Barcelona Bobcat",
-    "Sandybridge Bulldozer Piledriver Steamroller",
-    "Haswell Zen Excavator",
-    "SkylakeX",
-    "Cooperlake",
+static const struct {
+    const char *core;   /* the one we switch to */
+    const char *others; /* the rest of the level */
+    const char *isa;
+} LEVELS[] = {
+    {"Prescott", "Core2 Penryn Dunnington Nehalem Atom Nano Athlon Opteron Opteron_SSE3 Barcelona Bobcat", "SSE3"},
+    {"Sandybridge", "Bulldozer Piledriver Steamroller", "AVX"},
+    {"Haswell", "Zen Excavator", "AVX2"},
+    {"SkylakeX", "", "AVX-512"},
+    {"Cooperlake", "", "AVX-512 BF16"},
 };
-static const char *const LEVEL_ISA[] = {"SSE3", "AVX", "AVX2", "AVX-512", "AVX-512 BF16"};
-enum { N_LEVELS = sizeof LEVEL_CORES / sizeof LEVEL_CORES[0], NAME_MAX_LEN = 32 };
+enum { N_LEVELS = sizeof LEVELS / sizeof LEVELS[0], NAME_MAX_LEN = 32 };
 
 typedef struct blas_state {
     char version[NAME_MAX_LEN];  /* "OpenBLAS 0.3.21" */
@@ -54,21 +57,15 @@ static blas_state blas;
 /* level of core type NAME, or -1 when no level lists it */
 static int core_level(const char *name) {
     const size_t len = strlen(name);
-    for (int level = 0; level < N_LEVELS; level++)
-        for (const char *p = LEVEL_CORES[level]; *p;) {
+    for (int level = 0; level < N_LEVELS; level++) {
+        if (!strcasecmp(LEVELS[level].core, name)) return level;
+        for (const char *p = LEVELS[level].others; *p;) {
             const size_t word = strcspn(p, " ");
             if (word == len && !strncasecmp(p, name, len)) return level;
             p += word + (p[word] == ' ');
         }
+    }
     return -1;
-}
-
-static const char *level_core(int level, char *buf) {
-    const char *names = LEVEL_CORES[level];
-    size_t len = strcspn(names, " ");
-    memcpy(buf, names, len);
-    buf[len] = '\0';
-    return buf;
 }
 
 /* the highest level whose instructions this CPU (and OS) has */
@@ -82,7 +79,7 @@ static int cpu_level(void) {
         return 2;
     return __builtin_cpu_supports("avx512bf16") ? 4 : 3;
 #else
-    return -1; /* not x86-64: LEVEL_CORES does not apply */
+    return -1; /* not x86-64: LEVELS does not apply */
 #endif
 }
 
@@ -127,9 +124,16 @@ static const char *switch_core(const char *name) {
     return "OpenBLAS did not take it";
 }
 
+/* The core type of this CPU's level when OpenBLAS chose one of a lower
+ * level (a core type in no level, newer than this table, is left alone). */
+static const char *better_core(int chosen_level) {
+    const int have = cpu_level();
+    return have < 0 || chosen_level < 0 || chosen_level >= have ? NULL : LEVELS[have].core;
+}
+
 /* The core type to run instead of OpenBLAS's choice, or NULL with
  * blas.detail saying why there is none. */
-static const char *pick_core(const char *forced, char *buf) {
+static const char *pick_core(const char *forced) {
     const int have = cpu_level(), chosen = core_level(blas.chosen);
     if (forced) {
         const int level = core_level(forced);
@@ -137,11 +141,10 @@ static const char *pick_core(const char *forced, char *buf) {
             snprintf(blas.detail, sizeof blas.detail, "CX_BLAS_CORE=%s ignored: unknown core type", forced);
         else if (level > have)
             snprintf(blas.detail, sizeof blas.detail, "CX_BLAS_CORE=%s ignored: this CPU lacks %s", forced,
-                     LEVEL_ISA[level]);
+                     LEVELS[level].isa);
         return level < 0 || level > have ? NULL : forced;
     }
-    if (have < 0 || chosen < 0 || chosen >= have) return NULL;
-    return level_core(have, buf);
+    return better_core(chosen);
 }
 
 static void blas_setup(void) {
@@ -154,14 +157,13 @@ static void blas_setup(void) {
 
     const char *env = getenv("CX_BLAS_CORE"), *user = getenv("OPENBLAS_CORETYPE");
     if (env && !*env) env = NULL;
-    char buf[NAME_MAX_LEN];
     const char *target = NULL;
     if (env && !strcasecmp(env, "keep"))
         snprintf(blas.detail, sizeof blas.detail, "OpenBLAS's choice, CX_BLAS_CORE=keep");
     else if (!env && user) /* OpenBLAS already ran what the user asked for */
         snprintf(blas.detail, sizeof blas.detail, "OPENBLAS_CORETYPE=%s", user);
     else
-        target = pick_core(env, buf);
+        target = pick_core(env);
 
     if (target && strcasecmp(target, blas.chosen)) {
         const char *failed = switch_core(target);
@@ -172,13 +174,20 @@ static void blas_setup(void) {
             snprintf(blas.detail, sizeof blas.detail, "switched from %s: CX_BLAS_CORE=%s", blas.chosen, env);
         else
             snprintf(blas.detail, sizeof blas.detail, "switched from %s: this CPU has %s", blas.chosen,
-                     LEVEL_ISA[core_level(target)]);
+                     LEVELS[core_level(target)].isa);
     }
     snprintf(blas.describe, sizeof blas.describe, "%s core %s (%s)", blas.version,
              openblas_get_corename(), blas.detail);
 }
 
 void nn_blas_init(void) { pthread_once(&blas_once, blas_setup); }
+
+const char *cx_blas_preferred_core(void) {
+    /* the user's choice, a forced core (CX_BLAS_CORE=name, checked by the
+     * switch) or keep: not ours to preset */
+    if (getenv("OPENBLAS_CORETYPE") || getenv("CX_BLAS_CORE")) return NULL;
+    return better_core(core_level(openblas_get_corename())); /* reads OpenBLAS's choice, changes nothing */
+}
 
 const char *nn_blas_describe(void) {
     nn_blas_init();

@@ -45,6 +45,36 @@ cJSON *estimate_json(const cx_estimate *e) {
     return o;
 }
 
+cJSON *explanation_json(cx_server *s, const char *text, size_t len) {
+    cx_explanation x;
+    cx_error err = {0, ""};
+    cJSON *o = cJSON_CreateObject();
+    if (cx_estimator_explain(s->est, text, len, &x, &err) != CX_OK) {
+        cJSON_AddStringToObject(o, "error", err.msg);
+        return o;
+    }
+    cJSON_AddNumberToObject(o, "tokens_seen", (double)x.tokens_seen);
+    cJSON_AddNumberToObject(o, "tokens_total", (double)x.tokens_total);
+    cJSON_AddBoolToObject(o, "truncated", x.tokens_seen < x.tokens_total);
+    cJSON_AddNumberToObject(o, "ml_score", round(x.ml_score * 1e4) / 1e4);
+    cJSON *words = cJSON_AddArrayToObject(o, "words");
+    for (int i = 0; i < x.n_effects; i++) {
+        const cx_word_effect *w = &x.effects[i];
+        char *piece = strndup(text + w->offset, w->length);
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "text", piece ? piece : "");
+        cJSON_AddNumberToObject(item, "delta", round(w->delta * 1e4) / 1e4);
+        cJSON_AddItemToArray(words, item);
+        free(piece);
+    }
+    cJSON_AddNumberToObject(o, "predictions", x.predictions);
+    cJSON_AddNumberToObject(o, "ms", round(x.ms * 10) / 10);
+    return o;
+}
+
+/* body["explain"] is true. */
+int wants_explanation(const cJSON *body) { return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "explain")); }
+
 /* ---- page, health, model, metrics --------------------------------------------------- */
 
 void handle_page(cx_server *s, reply *r) {
@@ -126,7 +156,11 @@ void handle_estimate(cx_server *s, const char *body, size_t len, reply *r) {
             reply_error(r, 500, NULL, "estimate failed: %s", err.msg);
         else {
             metrics_tier(&s->metrics, e.tier, 0);
-            reply_json(r, 200, estimate_json(&e));
+            cJSON *o = estimate_json(&e);
+            if (o && wants_explanation(req))
+                cJSON_AddItemToObject(o, "explanation",
+                                      explanation_json(s, text->valuestring, strlen(text->valuestring)));
+            reply_json(r, 200, o);
         }
     }
     cJSON_Delete(req);

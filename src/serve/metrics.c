@@ -11,7 +11,7 @@
 
 const char *const serve_endpoint_names[EP_COUNT] = {"/", "/healthz", "/v1/estimate", "/v1/classify", "/v1/route",
                                                     "/v1/config", "/v1/model", "/metrics", "/v1/chat/completions", "other"};
-const int serve_statuses[N_STATUS] = {200, 400, 404, 405, 413, 500, 503, 0 /* any other */};
+const int serve_statuses[N_STATUS] = {200, 400, 401, 404, 405, 413, 500, 503, 502, 504, 0 /* any other */};
 const double serve_latency_buckets[N_LATENCY_BUCKETS] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
                                                          0.05,   0.1,   0.25,  0.5,   1.0,  2.5};
 

@@ -226,6 +226,7 @@ static int decide_on(cx_server *s, const cJSON *req, const cJSON **msgs, route_d
     int last = last_with_role(msgs, n, "user");
     if (last < 0) return reply_error(r, 400, "messages", "no message with role \"user\"");
     if (estimate_message(s, msgs, last, &d->own, r)) return -1;
+    d->own_message = msgs[last];
     const cJSON *flag = cJSON_GetObjectItemCaseSensitive(req, "inherit_approval");
     d->plan_index = s->inherit_approvals && !cJSON_IsFalse(flag) ? plan_of(msgs, last) : -1;
     if (d->plan_index >= 0 && estimate_message(s, msgs, d->plan_index, &d->plan, r)) return -1;
@@ -250,6 +251,15 @@ void handle_route(cx_server *s, const char *body, size_t len, reply *r) {
     cJSON *req = parse_body(body, len, r);
     if (!req) return;
     route_decision d;
-    if (!route_decide(s, req, &d, r)) reply_json(r, 200, route_json(s, &d));
+    if (!route_decide(s, req, &d, r)) {
+        cJSON *o = route_json(s, &d);
+        if (o && wants_explanation(req)) {
+            char *text = message_text(d.own_message);
+            cJSON *why = cJSON_GetObjectItemCaseSensitive(o, "why");
+            if (text && why) cJSON_AddItemToObject(why, "explanation", explanation_json(s, text, strlen(text)));
+            free(text);
+        }
+        reply_json(r, 200, o);
+    }
     cJSON_Delete(req);
 }

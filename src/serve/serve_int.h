@@ -28,7 +28,7 @@ typedef enum {
 extern const char *const serve_endpoint_names[EP_COUNT];
 
 /* Status codes the service answers with, for the metrics' labels. */
-enum { N_STATUS = 8 };
+enum { N_STATUS = 11 };
 extern const int serve_statuses[N_STATUS];
 
 /* Request latency buckets, in seconds (Prometheus's le labels). */
@@ -52,6 +52,7 @@ struct cx_server {
     pthread_mutex_t config_mu; /* one PUT /v1/config at a time: read-merge-write-apply */
     size_t max_body;
     int inherit_approvals;
+    char *token;               /* NULL: no Authorization needed */
     int curl_ready;            /* curl_global_init succeeded (released at stop) */
     int port;
     cx_logger *log;
@@ -97,6 +98,10 @@ void handle_route(cx_server *s, const char *body, size_t len, reply *r);
 cJSON *parse_body(const char *body, size_t len, reply *r);
 /* The estimate as a JSON object (the seed's keys), with "heuristic_score" and, when ML ran, "ml". */
 cJSON *estimate_json(const cx_estimate *e);
+/* {"tokens_seen", "tokens_total", "truncated", "words": [{"text", "delta"}], ...}
+ * for text (cx_estimator_explain), or {"error": why} when no model is loaded. */
+cJSON *explanation_json(cx_server *s, const char *text, size_t len);
+int wants_explanation(const cJSON *body);
 /* A prediction as the seed's MLPrediction object. */
 cJSON *prediction_json(const cx_prediction *p);
 
@@ -110,6 +115,7 @@ void metrics_write(cx_server *s, sbuf *out);
 /* What /v1/route decides for a chat request (route.c). */
 typedef struct route_decision {
     cx_estimate own;   /* the last user message */
+    const cJSON *own_message; /* in the request */
     cx_estimate plan;  /* the request a go-ahead answers (when plan_index >= 0) */
     int plan_index;    /* -1: the last message is not a go-ahead after a plan */
     int inherited;     /* the plan's tier was higher and is taken */

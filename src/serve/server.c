@@ -16,10 +16,11 @@
 
 #include "complexity/common.h"
 #include "serve/router.h"
+#include "util/utf8.h"
 
 /* A thread per connection: a routed chat request waits on its upstream for
  * seconds to minutes, and must not hold up the requests behind it. */
-enum { DEFAULT_MAX_CONNECTIONS = 64, DEFAULT_MAX_BODY = 1 << 20, CONNECTION_TIMEOUT_S = 300 };
+enum { DEFAULT_MAX_CONNECTIONS = 64, DEFAULT_MAX_BODY = 1 << 20, DEFAULT_TIMEOUT_S = 300 };
 
 static double now_s(void) {
     struct timespec ts;
@@ -77,6 +78,11 @@ cJSON *parse_body(const char *body, size_t len, reply *r) {
         reply_error(r, 400, NULL, "the request needs a JSON object body");
         return NULL;
     }
+    size_t bad = cx_utf8_invalid_at(body, len);
+    if (bad < len) {
+        reply_error(r, 400, NULL, "the body is not valid UTF-8 (byte %zu)", bad);
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
     if (!j) {
@@ -123,6 +129,20 @@ static int method_allowed(endpoint ep, const char *method) {
     for (const char *p = allowed; (p = strstr(p, method)) != NULL; p += n)
         if ((p == allowed || p[-1] == '|') && (p[n] == '\0' || p[n] == '|')) return 1;
     return 0;
+}
+
+/* What changes state or spends money (a config PUT, a routed chat) needs
+ * the token when one is set. Compared in constant time. */
+static int authorized(const cx_server *s, struct MHD_Connection *conn, endpoint ep, const char *method) {
+    if (!s->token || !(ep == EP_CHAT || (ep == EP_CONFIG && !strcmp(method, "PUT")))) return 1;
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    static const char bearer[] = "Bearer ";
+    if (!h || strncmp(h, bearer, sizeof bearer - 1) != 0) return 0;
+    h += sizeof bearer - 1;
+    size_t n = strlen(h), m = strlen(s->token);
+    unsigned char diff = (unsigned char)(n != m);
+    for (size_t i = 0; i < n && i < m; i++) diff |= (unsigned char)(h[i] ^ s->token[i]);
+    return diff == 0;
 }
 
 static void dispatch(cx_server *s, endpoint ep, const char *method, const char *body, size_t len, reply *r) {
@@ -207,7 +227,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     endpoint ep = endpoint_of(url);
     reply r = {.status = 200, .body = SBUF_INIT};
-    if (req->too_large) reply_error(&r, 413, NULL, "the body is larger than the limit of %zu bytes", s->max_body);
+    if (!authorized(s, conn, ep, method)) {
+        reply_error(&r, 401, NULL, "this endpoint needs \"Authorization: Bearer <token>\" (the service's --token-env)");
+        reply_header(&r, "WWW-Authenticate", "Bearer");
+    } else if (req->too_large)
+        reply_error(&r, 413, NULL, "the body is larger than the limit of %zu bytes", s->max_body);
     else if (req->body.oom) reply_error(&r, 500, NULL, "out of memory reading the body");
     else dispatch(s, ep, method, req->body.data, req->body.len, &r);
     enum MHD_Result ok = send_reply(conn, &r);
@@ -251,7 +275,8 @@ static int start_daemon(cx_server *s, const cx_server_options *opt, cx_error *er
     s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO, 0,
                                  NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                                  MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+                                 MHD_OPTION_CONNECTION_TIMEOUT,
+                                 (unsigned)(opt->timeout_s > 0 ? opt->timeout_s : DEFAULT_TIMEOUT_S), MHD_OPTION_END);
     if (!s->daemon)
         return cx_error_set(err, CX_ERR_IO, "port: cannot listen on %s:%d (in use, or not allowed)",
                             opt->host ? opt->host : "127.0.0.1", opt->port);
@@ -267,7 +292,8 @@ int cx_server_start(const cx_server_options *opt, cx_server **out, cx_error *err
     if (opt->port < 0 || opt->port > 65535)
         return cx_error_set(err, CX_ERR_INVALID, "port: %d is not in 0..65535", opt->port);
     cx_server *s = calloc(1, sizeof *s);
-    if (!s || !(s->config_path = strdup(opt->config_path))) {
+    if (!s || !(s->config_path = strdup(opt->config_path)) || (opt->token && !(s->token = strdup(opt->token)))) {
+        if (s) free(s->config_path);
         free(s);
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     }
@@ -304,5 +330,21 @@ void cx_server_stop(cx_server *s) {
     metrics_free(&s->metrics);
     pthread_mutex_destroy(&s->config_mu);
     free(s->config_path);
+    free(s->token);
     free(s);
+}
+
+int cx_server_reload(cx_server *s, cx_error *err) {
+    cx_estimator_config cfg;
+    cx_ml_change change = CX_ML_UNCHANGED;
+    pthread_mutex_lock(&s->config_mu);
+    int rc = cx_estimator_config_load(s->config_path, &cfg, err);
+    if (rc == CX_OK) rc = cx_estimator_set_config(s->est, &cfg, &change, err);
+    pthread_mutex_unlock(&s->config_mu);
+    if (rc == CX_OK)
+        cx_log(s->log, CX_LOG_INFO, "config_reloaded", "path", s->config_path, "ml", cx_ml_change_names[change], NULL);
+    else
+        cx_log(s->log, CX_LOG_WARNING, "config_reload_failed", "path", s->config_path, "error", err ? err->msg : "",
+               "action", "keeping the previous config", NULL);
+    return rc;
 }
