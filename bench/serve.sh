@@ -58,7 +58,8 @@ rss_kb() { awk '/^VmRSS/ {print $2}' /proc/"$1"/status; }
 # wrk_summary OUT: "N req/s, p50 X, p99 Y, non-2xx Z"
 wrk_summary() {
   awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} /Socket errors/ {err=$0}
-       END {printf "%.0f req/s, p50 %s, p99 %s, non-2xx %s%s\n", rps, p50, p99, bad ? bad : 0, err ? ", " err : ""}' "$1"
+       END {printf "%.0f req/s, p50 %s, p99 %s, non-2xx %s%s", rps, p50 ? p50 : "n/a", p99 ? p99 : "n/a",
+            bad ? bad : 0, err ? ", " err : ""}' "$1"
 }
 
 for mode in heuristic model; do
@@ -66,12 +67,14 @@ for mode in heuristic model; do
   start_service "task_complexity:
   ml_model_enabled: $enabled"
   wrk -t2 -c"$CONNS" -d2s -s bodies.lua "http://127.0.0.1:$PORT/v1/estimate" > /dev/null # warm-up
-  wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s bodies.lua "http://127.0.0.1:$PORT/v1/estimate" > wrk_$mode.txt
-  printf '== /v1/estimate, %-9s %d connections, %ds: %s' "$mode," "$CONNS" "$SECS" "$(wrk_summary wrk_$mode.txt)"
+  for c in 4 "$CONNS"; do
+    wrk -t2 -c"$c" -d"${SECS}s" --latency -s bodies.lua "http://127.0.0.1:$PORT/v1/estimate" > wrk_$mode.txt
+    printf '== /v1/estimate, %-9s %2d connections, %ds: %s\n' "$mode," "$c" "$SECS" "$(wrk_summary wrk_$mode.txt)"
+  done
   if [ $mode = heuristic ]; then
     before=$(rss_kb "$SPID")
     rate=$(awk '/Requests\/sec/ {print int($2)}' wrk_$mode.txt)
-    long=$(( REQUESTS / (rate > 0 ? rate : 1) + 1 ))
+    long=$(( REQUESTS * 11 / 10 / (rate > 0 ? rate : 1) + 1 )) # a tenth more time than the rate needs
     wrk -t2 -c"$CONNS" -d"${long}s" -s bodies.lua "http://127.0.0.1:$PORT/v1/estimate" > wrk_long.txt
     done_n=$(awk '/requests in/ {print $1}' wrk_long.txt)
     echo "== RSS: ${before} kB before, $(rss_kb "$SPID") kB after $done_n more requests ($(wrk_summary wrk_long.txt))"

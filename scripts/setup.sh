@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages listed in scripts/debian-packages.txt that are
-# missing (with --tools, also those of debian-packages-tools.txt), and nothing
-# else. Needs root or sudo; Debian's registry only.
+# missing (with --tools, also those of debian-packages-tools.txt), then the
+# npm test tool the browser test needs (tests/browser: playwright-core, at the
+# version its package-lock.json pins) when it is not there yet. Needs root or
+# sudo for the packages.
 set -eu
 cd "$(dirname "$0")"
 lists=debian-packages.txt
@@ -10,12 +12,23 @@ lists=debian-packages.txt
 pkgs=$(cat $lists | sed -e 's/#.*//' | tr -s ' \t' '\n' | grep -v '^$')
 missing=""
 for p in $pkgs; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' && continue
+  # a Node.js from elsewhere (NodeSource's package bundles npm) serves as well
+  # as Debian's, and Debian's npm would fight it
+  case $p in nodejs | npm) command -v "${p%js}" > /dev/null && continue ;; esac
+  missing="$missing $p"
 done
-[ -z "$missing" ] && { echo "setup: all packages present"; exit 0; }
-if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
-echo "setup: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+if [ -z "$missing" ]; then
+  echo "setup: all packages present"
+else
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "setup: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+if [ ! -d ../tests/browser/node_modules/playwright-core ]; then
+  echo "setup: npm ci in tests/browser (playwright-core, a test tool)"
+  (cd ../tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi

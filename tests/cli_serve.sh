@@ -298,6 +298,20 @@ chat "$easy"
 [ "$code" = 500 ] && grep -q 'router.timeout_s: expected seconds' chat.json || fail "bad router section: $code $(cat chat.json)"
 set_router fast true 2
 
+# llm_refinement: the heuristic alone and unsure -> the LLM's rating, blended.
+echo "  refinement: {base_url: \"http://127.0.0.1:$FP/rater/v1\"}" >> config.yaml
+request PUT /v1/config '{"ml_model_enabled": false, "llm_refinement": true, "refinement_model": "rater-model", "ambiguity_low": 0}' > /dev/null
+request POST /v1/estimate '{"text": "hi"}' > /dev/null
+[ "$code $(json resp.json "j['estimation_method'], abs(j['score'] - round(0.6 * 6 / 9 + 0.4 * j['heuristic_score'], 4)) < 2e-4")" = "200 hybrid True" ] ||
+  fail "llm_refinement: $code $(cat resp.json)"
+tail -1 upstream.log | grep -q '"path": "/rater/v1/chat/completions", "model": "rater-model"' || fail "the rater was not asked: $(tail -1 upstream.log)"
+set_router fast true 2 # no refinement endpoint left: the standard upstream answers no rating
+request POST /v1/estimate '{"text": "hi"}' > /dev/null
+[ "$(json resp.json "j['estimation_method']")" = heuristic ] && grep -q 'event=llm_refinement_failed model=rater-model' serve.log ||
+  fail "a failed rating: $(cat resp.json)"
+request PUT /v1/config '{"ml_model_enabled": true, "refinement_model": "", "ambiguity_low": 0.35}' > /dev/null
+[ "$code" = 200 ] || fail "back from llm_refinement: $code $(cat resp.json)"
+
 # Bodies that are not UTF-8 are refused, and the service stays up.
 printf '{"text": "caf\xe9 \xff"}' > bad_utf8.json
 code=$(curl -s -o resp.json -w '%{http_code}' -X POST "$U/v1/estimate" --data-binary @bad_utf8.json)

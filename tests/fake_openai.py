@@ -10,9 +10,11 @@ first line of stdout). The prefix picks a behaviour:
   /busy                        429
   /slow                        sleeps 5 s before answering (for timeouts)
   /badreq                      400 (not retried: the request is at fault)
+  /rater                       answers {"rating": 7} (llm_refinement)
 Every request is appended to the log file given as argv[1] as one JSON line.
 """
 import json
+import socket
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +24,12 @@ LOG = sys.argv[1]
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle and the
+        # client's delayed ACK add 40 ms to every answer
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, *args):  # quiet: the test reads the JSON log
         pass
@@ -66,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"error": {"message": "bad request upstream", "type": "invalid_request_error"}})
         if prefix == "slow":
             time.sleep(5)
+        if prefix == "rater":  # llm_refinement: a rating as the prompt asks
+            return self.reply(200, {"choices": [{"index": 0, "message": {"role": "assistant",
+                                                                         "content": '{"rating": 7}'}}]})
         if body.get("stream"):
             return self.stream(prefix)
         content = f"{prefix} model={body.get('model')} auth={self.headers.get('Authorization')}"

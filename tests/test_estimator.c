@@ -455,6 +455,69 @@ static void test_explain(void **state) {
     assert_non_null(strstr(err.msg, "no ML model"));
 }
 
+/* A stand-in LLM: rates every text `rating` (1..10), or fails. */
+typedef struct fake_llm {
+    int rating, fail, calls;
+    char model[64];
+} fake_llm;
+
+static int fake_rate(void *ctx, const char *model, const char *text, size_t len, double *rating, cx_error *err) {
+    (void)text, (void)len;
+    fake_llm *f = ctx;
+    f->calls++;
+    snprintf(f->model, sizeof f->model, "%s", model);
+    if (f->fail) return cx_error_set(err, CX_ERR_IO, "upstream timed out after 5 s");
+    *rating = (f->rating - 1) / 9.0;
+    return CX_OK;
+}
+
+/* llm_refinement as the seed does it: only when nothing but the heuristic
+ * was used and it is unsure; 0.6 rating + 0.4 heuristic, method "hybrid". */
+static void test_llm_refinement(void **state) {
+    fixture *fx = *state;
+    fake_llm llm = {.rating = 10};
+    cx_refiner refiner = {.ctx = &llm, .rate = fake_rate};
+    config_with(fx, fx->model, "  refinement_model: rater/x\n  ambiguity_low: 0.1\n"); /* no ML runtime below */
+    cx_estimator_options opt = {.config_path = fx->config, .logger = fx->logger, .refiner = &refiner};
+    cx_error err = {0, ""};
+    assert_int_equal(cx_estimator_open(&opt, &fx->est, &err), CX_OK);
+    cx_estimate e;
+    estimate(fx, TEXT, &e); /* heuristic 0.14 inside (0.1, 0.65) */
+    assert_int_equal(llm.calls, 1);
+    assert_string_equal(llm.model, "rater/x");
+    assert_string_equal(e.estimation_method, "hybrid");
+    assert_true(fabs(e.score - (0.6 * 1.0 + 0.4 * TEXT_HEURISTIC)) < 1e-12);
+    assert_int_equal(e.tier, cx_score_to_tier(e.score, (const double[]){0.15, 0.35, 0.60, 0.85}));
+    /* a failure: the heuristic, and a log line */
+    llm.fail = 1;
+    estimate(fx, TEXT, &e);
+    assert_string_equal(e.estimation_method, "heuristic");
+    assert_true(e.score == TEXT_HEURISTIC);
+    assert_non_null(strstr(fx->logs.buf, "event=llm_refinement_failed model=rater/x error=\"upstream timed out after 5 s\""));
+    /* outside the ambiguous zone, or switched off: not asked */
+    llm.fail = 0;
+    cx_estimator_config c;
+    cx_estimator_get_config(fx->est, &c);
+    c.ambiguity_low = 0.2;
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_OK);
+    estimate(fx, TEXT, &e);
+    c.ambiguity_low = 0.1;
+    c.llm_refinement = 0;
+    assert_int_equal(cx_estimator_set_config(fx->est, &c, NULL, &err), CX_OK);
+    estimate(fx, TEXT, &e);
+    assert_int_equal(llm.calls, 2);
+    assert_string_equal(e.estimation_method, "heuristic");
+    cx_estimator_free(fx->est);
+    fx->est = NULL;
+    /* the model scored it: not asked either */
+    config_with(fx, fx->model, "  refinement_model: rater/x\n  ambiguity_low: 0.1\n");
+    cx_estimator_options opt2 = {.config_path = fx->config, .ml_backend = &fx->backend, .refiner = &refiner};
+    assert_int_equal(cx_estimator_open(&opt2, &fx->est, &err), CX_OK);
+    estimate(fx, TEXT, &e);
+    assert_int_equal(llm.calls, 2);
+    assert_string_equal(e.estimation_method, "ml");
+}
+
 static void test_missing_model_and_no_runtime(void **state) {
     fixture *fx = *state;
     char *missing = tu_path(fx->dir, "nope.onnx");
@@ -634,6 +697,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_set_config_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_llm_refinement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_model_and_no_runtime, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hot_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_estimates_during_reloads, setup, teardown),

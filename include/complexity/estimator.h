@@ -203,10 +203,21 @@ typedef struct cx_estimate {
 
 typedef struct cx_estimator cx_estimator;
 
+/* The seed's llm_refinement: an LLM rates how hard a message is. The host
+ * brings the client (the service's talks to an OpenAI-compatible endpoint).
+ * `rate` asks `model` for a 1-10 rating of text and gives it mapped to [0,1]
+ * as the seed does ((n-1)/9); it must keep to a timeout of its own, and may
+ * be called from many threads at once. */
+typedef struct cx_refiner {
+    void *ctx;
+    int (*rate)(void *ctx, const char *model, const char *text, size_t len, double *rating, cx_error *err);
+} cx_refiner;
+
 typedef struct cx_estimator_options {
     const char *config_path;         /* NULL: defaults, nothing to reload */
     const cx_ml_backend *ml_backend; /* copied; NULL: no ML runtime (heuristic only) */
     cx_logger *logger;               /* borrowed, must outlive the estimator; NULL: silent */
+    const cx_refiner *refiner;       /* copied; NULL: llm_refinement is accepted but never done */
 } cx_estimator_options;
 
 /* All defaults: no config file, no ML runtime, no logger. */
@@ -264,8 +275,11 @@ CX_API int cx_estimator_ml_active(cx_estimator *est);
 
 /* Estimates one message. prior_user_messages: user turns before this one.
  * Computes regardless of `enabled` / `trigger_mode`: those tell the host when
- * to call. llm_refinement is accepted in the config but not performed (no LLM
- * client here); the seed only uses it when ML did not run. */
+ * to call. With llm_refinement on, a refiner attached and a refinement_model
+ * named, a message the model did not score (method "heuristic") whose
+ * heuristic score lies inside (ambiguity_low, ambiguity_high) is rated by the
+ * LLM: 0.6 rating + 0.4 heuristic, method "hybrid" (the seed's); a failed
+ * rating keeps the heuristic and logs llm_refinement_failed. */
 CX_API int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int prior_user_messages,
                                  cx_estimate *out, cx_error *err);
 

@@ -50,6 +50,14 @@ int cx_estimator_open(const cx_estimator_options *opt, cx_estimator **out, cx_er
             est->backend = *opt->ml_backend;
             est->has_backend = 1;
         }
+        if (opt->refiner) {
+            if (!opt->refiner->rate) {
+                cx_estimator_free(est);
+                return cx_error_set(err, CX_ERR_INVALID, "refiner lacks rate");
+            }
+            est->refiner = *opt->refiner;
+            est->has_refiner = 1;
+        }
     }
     int rc = cx_heuristic_open(&est->heur, err);
     cx_estimator_config cfg;
@@ -167,6 +175,38 @@ static void log_estimate(cx_logger *lg, const cx_estimate *e) {
            e->needs_decomposition ? "True" : "False", "ms", ms, NULL);
 }
 
+/* The final score, its tier, the model to route to and the decomposition flag. */
+static void finish(const cx_estimator_config *c, double score, const char *method, cx_estimate *out) {
+    out->score = score < 0 ? 0 : score > 1 ? 1 : score;
+    out->estimation_method = method;
+    out->tier = cx_score_to_tier(out->score, c->tier_boundaries);
+    route(c, out);
+    out->needs_decomposition = c->decomposition_enabled && out->score >= c->decomposition_threshold;
+}
+
+/* The seed's condition for asking the LLM: nothing but the heuristic was
+ * used, and it is unsure. */
+static int wants_refinement(const cx_estimator *est, const cx_estimator_config *c, const cx_estimate *e) {
+    return est->has_refiner && c->llm_refinement && c->refinement_model[0] &&
+           !strcmp(e->estimation_method, "heuristic") && e->heuristic_score > c->ambiguity_low &&
+           e->heuristic_score < c->ambiguity_high;
+}
+
+/* Asks the LLM (no lock held: it takes a network round trip); on success the
+ * seed's blend, method "hybrid", under the config the estimate began with. */
+static void refine(cx_estimator *est, const cx_estimator_config *c, const char *text, size_t len, cx_estimate *out) {
+    double rating = 0;
+    cx_error e = {0, ""};
+    if (est->refiner.rate(est->refiner.ctx, c->refinement_model, text, len, &rating, &e) == CX_OK && rating >= 0 &&
+        rating <= 1) {
+        finish(c, 0.6 * rating + 0.4 * out->heuristic_score, "hybrid", out);
+        return;
+    }
+    if (!e.msg[0]) snprintf(e.msg, sizeof e.msg, "rating %g is outside [0, 1]", rating);
+    cx_log(est->log, CX_LOG_WARNING, "llm_refinement_failed", "model", c->refinement_model, "error", e.msg, "action",
+           "heuristic", NULL);
+}
+
 int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int prior_user_messages,
                           cx_estimate *out, cx_error *err) {
     double t0 = now_ms();
@@ -187,12 +227,12 @@ int cx_estimator_estimate(cx_estimator *est, const char *text, size_t len, int p
         out->has_ml = 1;
         blend(c, h.score, out->ml.score, &score, &method);
     }
-    out->score = score < 0 ? 0 : score > 1 ? 1 : score;
-    out->estimation_method = method;
-    out->tier = cx_score_to_tier(out->score, c->tier_boundaries);
-    route(c, out);
-    out->needs_decomposition = c->decomposition_enabled && out->score >= c->decomposition_threshold;
+    finish(c, score, method, out);
+    cx_estimator_config *snapshot = wants_refinement(est, c, out) ? malloc(sizeof *snapshot) : NULL;
+    if (snapshot) *snapshot = *c;
     pthread_rwlock_unlock(&est->lock);
+    if (snapshot) refine(est, snapshot, text, len, out);
+    free(snapshot);
     out->estimation_ms = now_ms() - t0;
     log_estimate(est->log, out);
     return CX_OK;

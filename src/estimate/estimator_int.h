@@ -30,6 +30,8 @@ struct cx_estimator {
     file_stamp config_stamp;
     int has_backend;
     cx_ml_backend backend;
+    int has_refiner;
+    cx_refiner refiner;
     cx_logger *log;               /* borrowed */
     cx_ml_change last_change;     /* under reload_mu */
     char last_error[CX_ERRMSG_MAX];

@@ -8,6 +8,7 @@
 
 #include "complexity/classifier.h"
 #include "complexity/common.h"
+#include "serve/router.h"
 #include "serve/serve_int.h"
 
 extern const char *const cx_serve_page;
@@ -41,6 +42,8 @@ cJSON *estimate_json(const cx_estimate *e) {
         cJSON_AddNumberToObject(ml, "score", round(e->ml.score * 1e4) / 1e4);
         cJSON_AddStringToObject(ml, "tier", cx_tier_names[e->ml.tier]);
         cJSON_AddItemToObject(ml, "tier_probs", prob_map(cx_tier_names, e->ml.tier_probs, CX_N_TIERS));
+        cJSON_AddItemToObject(ml, "intent_probs", prob_map(cx_intent_names, e->ml.intent_probs, CX_N_INTENTS));
+        cJSON_AddItemToObject(ml, "domain_scores", prob_map(cx_domain_names, e->ml.domain_scores, CX_N_DOMAINS));
     }
     return o;
 }
@@ -120,6 +123,37 @@ void handle_model(cx_server *s, reply *r) {
     reply_json(r, 200, o);
 }
 
+void handle_stats(cx_server *s, reply *r) { reply_json(r, 200, metrics_recent_json(&s->metrics)); }
+
+/* The router section as the page shows it: endpoints and models, and whether
+ * each key variable is set (never the key). */
+void handle_router(cx_server *s, reply *r) {
+    router_config rc;
+    cx_error err = {0, ""};
+    if (router_config_load(s->config_path, &rc, &err) != CX_OK) {
+        reply_error(r, 500, "router", "%s", err.msg);
+        return;
+    }
+    cx_estimator_config cfg;
+    cx_estimator_get_config(s->est, &cfg);
+    const char *const task_models[ROUTER_N_UPSTREAMS] = {cfg.fast_model, cfg.standard_model, cfg.frontier_model};
+    cJSON *o = cJSON_CreateObject(), *ups = cJSON_AddObjectToObject(o, "upstreams");
+    cJSON_AddBoolToObject(o, "configured", rc.present);
+    cJSON_AddStringToObject(o, "model_name", rc.model_name);
+    cJSON_AddBoolToObject(o, "fallback", rc.fallback);
+    cJSON_AddNumberToObject(o, "timeout_s", rc.timeout_s);
+    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++) {
+        const router_upstream *up = &rc.up[u];
+        cJSON *x = cJSON_AddObjectToObject(ups, router_upstream_names[u]);
+        cJSON_AddStringToObject(x, "base_url", up->base_url);
+        cJSON_AddStringToObject(x, "model", up->model[0] ? up->model : task_models[u]);
+        cJSON_AddStringToObject(x, "api_key_env", up->api_key_env);
+        const char *key = up->api_key_env[0] ? getenv(up->api_key_env) : NULL;
+        cJSON_AddBoolToObject(x, "api_key_set", key && key[0]);
+    }
+    reply_json(r, 200, o);
+}
+
 void handle_metrics(cx_server *s, reply *r) {
     sbuf_reset(&r->body);
     metrics_write(s, &r->body);
@@ -156,6 +190,7 @@ void handle_estimate(cx_server *s, const char *body, size_t len, reply *r) {
             reply_error(r, 500, NULL, "estimate failed: %s", err.msg);
         else {
             metrics_tier(&s->metrics, e.tier, 0);
+            metrics_recent(&s->metrics, e.tier, e.estimation_ms);
             cJSON *o = estimate_json(&e);
             if (o && wants_explanation(req))
                 cJSON_AddItemToObject(o, "explanation",

@@ -4,13 +4,16 @@
  * but the latency sum's); a scrape reads them. */
 #include "serve/serve_int.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "complexity/common.h"
 
 const char *const serve_endpoint_names[EP_COUNT] = {"/", "/healthz", "/v1/estimate", "/v1/classify", "/v1/route",
-                                                    "/v1/config", "/v1/model", "/metrics", "/v1/chat/completions", "other"};
+                                                    "/v1/config", "/v1/model", "/metrics", "/v1/chat/completions", "/v1/stats",
+                                                    "/v1/router", "other"};
 const int serve_statuses[N_STATUS] = {200, 400, 401, 404, 405, 413, 500, 503, 502, 504, 0 /* any other */};
 const double serve_latency_buckets[N_LATENCY_BUCKETS] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
                                                          0.05,   0.1,   0.25,  0.5,   1.0,  2.5};
@@ -41,6 +44,36 @@ void metrics_count(serve_metrics *m, endpoint ep, int status, double seconds) {
 void metrics_tier(serve_metrics *m, cx_tier tier, int inherited) {
     if ((unsigned)tier < CX_N_TIERS) __atomic_add_fetch(&m->tiers[tier], 1, __ATOMIC_RELAXED);
     if (inherited) __atomic_add_fetch(&m->inherited, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_recent(serve_metrics *m, cx_tier tier, double ms) {
+    pthread_mutex_lock(&m->lat_mu);
+    size_t i = m->recent_n++ % RECENT;
+    m->recent_ms[i] = (float)ms;
+    m->recent_tier[i] = (unsigned char)tier;
+    pthread_mutex_unlock(&m->lat_mu);
+}
+
+static int by_value(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+cJSON *metrics_recent_json(serve_metrics *m) {
+    float ms[RECENT];
+    unsigned long tiers[CX_N_TIERS] = {0};
+    pthread_mutex_lock(&m->lat_mu);
+    size_t n = m->recent_n < RECENT ? (size_t)m->recent_n : RECENT;
+    memcpy(ms, m->recent_ms, n * sizeof *ms);
+    for (size_t i = 0; i < n; i++) tiers[m->recent_tier[i] % CX_N_TIERS]++;
+    pthread_mutex_unlock(&m->lat_mu);
+    qsort(ms, n, sizeof *ms, by_value);
+    cJSON *o = cJSON_CreateObject(), *t = cJSON_AddObjectToObject(o, "tiers");
+    cJSON_AddNumberToObject(o, "n", (double)n);
+    for (int k = 0; k < CX_N_TIERS; k++) cJSON_AddNumberToObject(t, cx_tier_names[k], (double)tiers[k]);
+    cJSON_AddNumberToObject(o, "p50_ms", n ? round(ms[n / 2] * 100) / 100 : 0);
+    cJSON_AddNumberToObject(o, "p99_ms", n ? round(ms[(n * 99) / 100] * 100) / 100 : 0);
+    return o;
 }
 
 static unsigned long load(const unsigned long *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }

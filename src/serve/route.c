@@ -234,6 +234,7 @@ static int decide_on(cx_server *s, const cJSON *req, const cJSON **msgs, route_d
     d->tier = d->inherited ? d->plan.tier : d->own.tier;
     d->score = d->inherited ? d->plan.score : d->own.score;
     metrics_tier(&s->metrics, d->tier, d->inherited);
+    metrics_recent(&s->metrics, d->tier, d->own.estimation_ms + (d->plan_index >= 0 ? d->plan.estimation_ms : 0));
     return 0;
 }
 

@@ -23,6 +23,8 @@ typedef struct router_config {
     double timeout_s, connect_timeout_s;
     int fallback;
     router_upstream up[ROUTER_N_UPSTREAMS];
+    router_upstream refinement; /* where llm_refinement asks (base_url "" = the standard upstream) */
+    double refinement_timeout_s;
 } router_config;
 
 void router_config_defaults(router_config *rc);

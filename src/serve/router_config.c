@@ -12,6 +12,9 @@
  *       fast:     {base_url: "http://...:8000/v1", api_key_env: FAST_KEY, model: name}
  *       standard: {...}
  *       frontier: {...}
+ *     refinement: {base_url: ..., api_key_env: ...}   task_complexity.llm_refinement's
+ *                                 endpoint (default: the standard upstream's)
+ *     refinement_timeout_s: 5     a rating that takes longer is given up
  *
  * An upstream's model defaults to task_complexity's fast_model /
  * standard_model / frontier_model. Limits as config.c's: the file is read
@@ -106,6 +109,15 @@ static int upstream_pair(const rparse *p, const char *key, const yaml_node_t *v,
     return rfail(p, v, full, "unknown key (expected base_url, api_key_env or model)");
 }
 
+static int refinement_pair(const rparse *p, const char *key, const yaml_node_t *v, void *ctx) {
+    upstream_ctx *uc = ctx;
+    char full[96];
+    snprintf(full, sizeof full, "refinement.%.40s", key);
+    if (!strcmp(key, "base_url")) return get_text(p, v, full, uc->u->base_url, sizeof uc->u->base_url);
+    if (!strcmp(key, "api_key_env")) return get_text(p, v, full, uc->u->api_key_env, sizeof uc->u->api_key_env);
+    return rfail(p, v, full, "unknown key (expected base_url or api_key_env)");
+}
+
 static int upstreams_pair(const rparse *p, const char *key, const yaml_node_t *v, void *ctx) {
     router_config *rc = ctx;
     for (int t = 0; t < ROUTER_N_UPSTREAMS; t++)
@@ -127,6 +139,11 @@ static int router_pair(const rparse *p, const char *key, const yaml_node_t *v, v
     if (!strcmp(key, "connect_timeout_s")) return get_seconds(p, v, key, &rc->connect_timeout_s);
     if (!strcmp(key, "fallback")) return get_flag(p, v, key, &rc->fallback);
     if (!strcmp(key, "upstreams")) return each(p, v, key, upstreams_pair, rc);
+    if (!strcmp(key, "refinement_timeout_s")) return get_seconds(p, v, key, &rc->refinement_timeout_s);
+    if (!strcmp(key, "refinement")) {
+        upstream_ctx uc = {&rc->refinement, "refinement"};
+        return each(p, v, key, refinement_pair, &uc);
+    }
     return rfail(p, v, key, "unknown key");
 }
 
@@ -136,6 +153,7 @@ void router_config_defaults(router_config *rc) {
     rc->timeout_s = 120;
     rc->connect_timeout_s = 10;
     rc->fallback = 1;
+    rc->refinement_timeout_s = 5;
 }
 
 static int parse_root(const rparse *p, router_config *rc) {

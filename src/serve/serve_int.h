@@ -21,6 +21,8 @@ typedef enum {
     EP_MODEL,
     EP_METRICS,
     EP_CHAT,
+    EP_STATS,
+    EP_ROUTER,
     EP_OTHER, /* no such endpoint (404) */
     EP_COUNT
 } endpoint;
@@ -35,6 +37,10 @@ extern const int serve_statuses[N_STATUS];
 enum { N_LATENCY_BUCKETS = 12 };
 extern const double serve_latency_buckets[N_LATENCY_BUCKETS];
 
+/* The last RECENT estimates (and routes): their tiers and times, for the
+ * settings page's live view. */
+enum { RECENT = 1024 };
+
 /* Counters updated by every request thread with atomic adds: no lock. */
 typedef struct serve_metrics {
     unsigned long requests[EP_COUNT][N_STATUS];
@@ -42,7 +48,10 @@ typedef struct serve_metrics {
     double latency_sum_us[EP_COUNT];                            /* guarded by lat_mu */
     unsigned long tiers[CX_N_TIERS];                            /* estimates and routes by final tier */
     unsigned long inherited;                                    /* routes whose tier came from a plan */
-    pthread_mutex_t lat_mu;
+    pthread_mutex_t lat_mu;                                     /* also guards the recent ring */
+    float recent_ms[RECENT];
+    unsigned char recent_tier[RECENT];
+    unsigned long recent_n;                                     /* written so far (the ring holds the last RECENT) */
 } serve_metrics;
 
 struct cx_server {
@@ -53,6 +62,7 @@ struct cx_server {
     size_t max_body;
     int inherit_approvals;
     char *token;               /* NULL: no Authorization needed */
+    cx_refiner refiner;        /* the estimator's llm_refinement client */
     int curl_ready;            /* curl_global_init succeeded (released at stop) */
     int port;
     cx_logger *log;
@@ -83,6 +93,13 @@ int reply_error(reply *r, int status, const char *field, const char *fmt, ...) _
 /* Sets r's body to the printed JSON and frees it; 500 when printing failed. */
 void reply_json(reply *r, int status, cJSON *json);
 
+/* The endpoint of a path (EP_OTHER when none). */
+endpoint serve_endpoint_of(const char *url);
+/* One request, its body read: the reply (status, body or stream, headers) in
+ * r, which starts as {.status = 200, .body = SBUF_INIT}. The token is checked
+ * before, by the HTTP side. */
+void serve_dispatch(cx_server *s, endpoint ep, const char *method, const char *body, size_t len, reply *r);
+
 /* Endpoints (handlers.c, route.c): body/len is the request body (POST/PUT). */
 void handle_page(cx_server *s, reply *r);
 void handle_healthz(cx_server *s, reply *r);
@@ -110,6 +127,12 @@ void metrics_init(serve_metrics *m);
 void metrics_free(serve_metrics *m);
 void metrics_count(serve_metrics *m, endpoint ep, int status, double seconds);
 void metrics_tier(serve_metrics *m, cx_tier tier, int inherited);
+/* One estimate or route for the live view: its final tier and milliseconds. */
+void metrics_recent(serve_metrics *m, cx_tier tier, double ms);
+/* {"n", "tiers": {name: count}, "p50_ms", "p99_ms"} over the recent ring. */
+cJSON *metrics_recent_json(serve_metrics *m);
+void handle_stats(cx_server *s, reply *r);
+void handle_router(cx_server *s, reply *r);
 void metrics_write(cx_server *s, sbuf *out);
 
 /* What /v1/route decides for a chat request (route.c). */
@@ -127,6 +150,8 @@ typedef struct route_decision {
 int route_decide(cx_server *s, const cJSON *req, route_decision *d, reply *r);
 /* The decision as /v1/route answers it. */
 cJSON *route_json(cx_server *s, const route_decision *d);
+/* llm_refinement through the router section's endpoint (refine.c). */
+cx_refiner serve_refiner(cx_server *s);
 /* POST /v1/chat/completions: the forwarding router (chat.c). */
 void handle_chat(cx_server *s, const char *body, size_t len, reply *r);
 

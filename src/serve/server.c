@@ -107,12 +107,12 @@ typedef struct request {
     double t0;
 } request;
 
-static endpoint endpoint_of(const char *url) {
+endpoint serve_endpoint_of(const char *url) {
     static const struct { const char *path; endpoint ep; } table[] = {
         {"/", EP_PAGE},           {"/settings", EP_PAGE},      {"/healthz", EP_HEALTHZ},
         {"/v1/estimate", EP_ESTIMATE}, {"/v1/classify", EP_CLASSIFY}, {"/v1/route", EP_ROUTE},
         {"/v1/config", EP_CONFIG}, {"/v1/model", EP_MODEL},    {"/metrics", EP_METRICS},
-        {"/v1/chat/completions", EP_CHAT},
+        {"/v1/chat/completions", EP_CHAT}, {"/v1/stats", EP_STATS}, {"/v1/router", EP_ROUTER},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (!strcmp(url, table[i].path)) return table[i].ep;
@@ -121,7 +121,7 @@ static endpoint endpoint_of(const char *url) {
 
 /* The method each endpoint takes ("GET|PUT" for config). */
 static const char *const endpoint_methods[EP_COUNT] = {"GET", "GET", "POST", "POST", "POST", "GET|PUT", "GET",
-                                                       "GET", "POST", ""};
+                                                       "GET", "POST", "GET", "GET", ""};
 
 static int method_allowed(endpoint ep, const char *method) {
     const char *allowed = endpoint_methods[ep];
@@ -145,7 +145,7 @@ static int authorized(const cx_server *s, struct MHD_Connection *conn, endpoint 
     return diff == 0;
 }
 
-static void dispatch(cx_server *s, endpoint ep, const char *method, const char *body, size_t len, reply *r) {
+void serve_dispatch(cx_server *s, endpoint ep, const char *method, const char *body, size_t len, reply *r) {
     if (ep == EP_OTHER) {
         reply_error(r, 404, NULL, "no such endpoint (see GET / for the settings page, docs/SERVE.md for the API)");
         return;
@@ -171,6 +171,8 @@ static void dispatch(cx_server *s, endpoint ep, const char *method, const char *
     case EP_MODEL: handle_model(s, r); break;
     case EP_METRICS: handle_metrics(s, r); break;
     case EP_CHAT: handle_chat(s, body, len, r); break;
+    case EP_STATS: handle_stats(s, r); break;
+    case EP_ROUTER: handle_router(s, r); break;
     default: reply_error(r, 500, NULL, "unhandled endpoint"); break;
     }
 }
@@ -225,7 +227,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
-    endpoint ep = endpoint_of(url);
+    endpoint ep = serve_endpoint_of(url);
     reply r = {.status = 200, .body = SBUF_INIT};
     if (!authorized(s, conn, ep, method)) {
         reply_error(&r, 401, NULL, "this endpoint needs \"Authorization: Bearer <token>\" (the service's --token-env)");
@@ -233,7 +235,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else if (req->too_large)
         reply_error(&r, 413, NULL, "the body is larger than the limit of %zu bytes", s->max_body);
     else if (req->body.oom) reply_error(&r, 500, NULL, "out of memory reading the body");
-    else dispatch(s, ep, method, req->body.data, req->body.len, &r);
+    else serve_dispatch(s, ep, method, req->body.data, req->body.len, &r);
     enum MHD_Result ok = send_reply(conn, &r);
     metrics_count(&s->metrics, ep, r.status, now_s() - req->t0);
     sbuf_free(&r.body);
@@ -304,8 +306,9 @@ int cx_server_start(const cx_server_options *opt, cx_server **out, cx_error *err
     pthread_mutex_init(&s->config_mu, NULL);
     metrics_init(&s->metrics);
     s->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; /* counted: one per server */
+    s->refiner = serve_refiner(s);
     cx_estimator_options eo = {.config_path = opt->config_path, .ml_backend = cx_ml_backend_native(),
-                               .logger = opt->logger};
+                               .logger = opt->logger, .refiner = &s->refiner};
     int rc = cx_estimator_open(&eo, &s->est, err);
     if (rc == CX_OK) rc = start_daemon(s, opt, err);
     if (rc != CX_OK) {

@@ -22,7 +22,7 @@ from ._errors import ComplexityError, CX_ERR_NOMEM, CX_ERR_NOT_FOUND, CX_ERR_UNS
 
 # The ABI this binding was written against (include/complexity/common.h). A
 # 0.x minor release may change struct layouts, so MAJOR.MINOR must match.
-ABI_MAJOR, ABI_MINOR = 0, 2
+ABI_MAJOR, ABI_MINOR = 0, 3
 
 # Array sizes from the headers (labels.h, estimator.h, common.h).
 CX_N_TIERS, CX_N_DOMAINS, CX_N_INTENTS = 5, 5, 8
@@ -128,6 +128,7 @@ class CxEstimatorOptions(ctypes.Structure):
         ("config_path", _c_char_p),
         ("ml_backend", _c_void_p),
         ("logger", _c_void_p),
+        ("refiner", _c_void_p),  # const cx_refiner *; NULL: llm_refinement is never done
     ]
 
 
@@ -253,7 +254,7 @@ def candidate_paths():
 def _find_library():
     tried = candidate_paths()
     for path in tried:
-        # find_library returns a bare soname ("libcomplexity.so.0.2") that
+        # find_library returns a bare soname ("libcomplexity.so.0.3") that
         # dlopen resolves itself; only real paths must exist here.
         if path.exists() or path.parent == Path("."):
             return path
