@@ -15,7 +15,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity classify [--model PATH] [--tokenizer DIR] [--max-length N] [--jsonl]\n"
             "                           [--threads N] [--int8] [--kernel NAME] [--raw-score]\n"
-            "                           [--ngram FILE | --no-ngram] [TEXT...]\n\n"
+            "                           [--ngram FILE | --no-ngram] [--keep-tail N|none] [TEXT...]\n\n"
             "Classifies each TEXT, or each line of stdin when no TEXT is given (with --jsonl, the\n"
             "\"text\" field of each JSON line), printing one JSON object per input: score, tier,\n"
             "domains, intent, tier_probs, intent_probs, domain_scores.\n\n"
@@ -34,7 +34,9 @@ static void usage(FILE *out) {
             "                    the score moved into the predicted tier's range\n"
             "  --ngram FILE      the n-gram part mixed into the heads (default: " CX_NGRAM_FILE "\n"
             "                    beside the model when it is there)\n"
-            "  --no-ngram        the neural model alone (what the ONNX file gives)\n");
+            "  --no-ngram        the neural model alone (what the ONNX file gives)\n"
+            "  --keep-tail N     a text longer than --max-length keeps its head and its last N tokens\n"
+            "                    (default: half the length; \"none\": the head only, the seed's cut)\n");
 }
 
 static int classify_one(cx_classifier_ctx *x, const char *text, size_t len) {
@@ -86,6 +88,7 @@ int cmd_classify(int argc, char **argv) {
         {"threads", required_argument, 0, 'T'}, {"int8", no_argument, 0, '8'},
         {"kernel", required_argument, 0, 'k'}, {"raw-score", no_argument, 0, 'r'},
         {"ngram", required_argument, 0, 'g'}, {"no-ngram", no_argument, 0, 'G'},
+        {"keep-tail", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     struct stat st;
     const char *model = stat("training/output", &st) == 0 ? "training/output" : "models/complexity_model_int8.onnx";
@@ -106,6 +109,11 @@ int cmd_classify(int argc, char **argv) {
         case 'r': o.raw_score = 1; break;
         case 'g': o.ngram = optarg; break;
         case 'G': o.ngram = ""; break;
+        case 'K':
+            if (!strcmp(optarg, "none")) o.keep_tail = -1;
+            else if (cli_parse_size(CMD, "--keep-tail", optarg, 1, &v)) return CLI_USAGE;
+            else o.keep_tail = (int)v;
+            break;
         case 'h': usage(stdout); return CLI_OK;
         default: return cli_usage_error(CMD, "unknown option");
         }

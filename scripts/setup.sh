@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages listed in scripts/debian-packages.txt that are
-# missing (with --tools, also those of debian-packages-tools.txt), then the
-# npm test tool the browser test needs (tests/browser: playwright-core, at the
-# version its package-lock.json pins) when it is not there yet. Needs root or
+# missing (with --tools, also those of debian-packages-tools.txt and the npm
+# tool tools/check_settings_page.sh drives chromium with: tools/browser's
+# playwright-core, at the version its package-lock.json pins). Needs root or
 # sudo for the packages.
 set -eu
 cd "$(dirname "$0")"
@@ -28,7 +28,8 @@ else
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
-if [ ! -d ../tests/browser/node_modules/playwright-core ]; then
-  echo "setup: npm ci in tests/browser (playwright-core, a test tool)"
-  (cd ../tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+if [ "${1:-}" = "--tools" ] && [ ! -d ../tools/browser/node_modules/playwright-core ]; then
+  echo "setup: npm ci in tools/browser (playwright-core, a test tool)"
+  (cd ../tools/browser && npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "setup: npm could not fetch playwright-core; tools/check_settings_page.sh will not run"
 fi

@@ -38,6 +38,22 @@ a=$("$CLI" classify --model "$M/complexity_model_int8.onnx" "$long")
 b=$("$CLI" classify --model "$M/complexity_model_int8.onnx" --max-length 128 "$long")
 c=$("$CLI" classify --model "$M/complexity_model_int8.onnx" --max-length 256 "$long")
 [ "$a" = "$b" ] && [ "$a" != "$c" ] || fail "classify does not stop at the trained length: $a / $b / $c"
+# A long text keeps its head and its tail (half the length each): the question at the end is read.
+# (The neural model alone: the n-gram part reads the whole text either way.)
+ask_bug="$long Why does it crash with a segfault when the list is empty?"
+ask_poem="$long Also, write me a short poem about the sea."
+NN=(--model "$M/complexity_model_int8.onnx" --no-ngram)
+for keep in "" "--keep-tail 64"; do
+  d=$("$CLI" classify "${NN[@]}" $keep "$ask_bug")
+  e=$("$CLI" classify "${NN[@]}" $keep "$ask_poem")
+  [ "$d" != "$e" ] || fail "the tail of a long text is not read ($keep)"
+done
+d=$("$CLI" classify "${NN[@]}" --keep-tail none "$ask_bug")
+e=$("$CLI" classify "${NN[@]}" --keep-tail none "$ask_poem")
+f=$("$CLI" classify "${NN[@]}" --keep-tail none "$long")
+[ "$d" = "$e" ] && [ "$d" = "$f" ] || fail "--keep-tail none reads only the head"
+[ "$("$CLI" classify --model "$M/complexity_model_int8.onnx" "hi")" = \
+  "$("$CLI" classify --model "$M/complexity_model_int8.onnx" --keep-tail none "hi")" ] || fail "a short text changed"
 
 # Nothing a user can type is [UNK].
 python3 "$SRC/tests/vocab_coverage.py" "$CLI" "$M/complexity_tokenizer" || fail "vocabulary coverage"

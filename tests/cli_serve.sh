@@ -270,7 +270,7 @@ first=$(grep -m1 '^at ' stream.txt | cut -d' ' -f2); last=$(grep '^at ' stream.t
 $PY -c "import sys; sys.exit(not (${first:-9} < 0.35 and ${last:-0} > 1.0))" ||
   fail "the stream was not passed through as it came (first chunk at $first s, last at $last s)"
 # fallback: a broken, a busy, a down and a slow fast tier -> the standard tier answers
-for broken in broken:500 busy:429 down:502 slow:504; do
+for broken in broken:500 busy:429 down:502 slow:504 nonjson:502; do
   set_router "${broken%%:*}" true 1
   [ "${broken%%:*}" = down ] && sed -i "s|http://127.0.0.1:$FP/down/v1|http://127.0.0.1:9/v1|" config.yaml
   chat "$easy"

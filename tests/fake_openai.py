@@ -10,6 +10,7 @@ first line of stdout). The prefix picks a behaviour:
   /busy                        429
   /slow                        sleeps 5 s before answering (for timeouts)
   /badreq                      400 (not retried: the request is at fault)
+  /nonjson                     200 with an HTML body (a broken proxy in the way)
   /rater                       answers {"rating": 7} (llm_refinement)
 Every request is appended to the log file given as argv[1] as one JSON line.
 """
@@ -70,6 +71,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(500, {"error": {"message": "upstream exploded", "type": "server_error"}})
         if prefix == "busy":
             return self.reply(429, {"error": {"message": "rate limited", "type": "rate_limit_error"}})
+        if prefix == "nonjson":
+            body = b"<html>502 Bad Gateway (a proxy in the way)</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
         if prefix == "badreq":
             return self.reply(400, {"error": {"message": "bad request upstream", "type": "invalid_request_error"}})
         if prefix == "slow":

@@ -51,6 +51,9 @@ typedef struct cx_classifier_options {
     int int8;                /* 1: run the INT8 engine, quantizing fp32 weights at load;
                                 0: INT8 only when the weights file is an INT8 file */
     const char *kernel;      /* INT8 GEMM kernel name (engine.h); NULL: the best this CPU has */
+    int keep_tail;           /* a text longer than max_length tokens keeps its first tokens and its last
+                                keep_tail (the question after pasted code or a long context is often at
+                                the end); 0: half of max_length; -1: the head only, the seed's cut */
 } cx_classifier_options;
 
 /* All defaults (every field 0 / NULL). */

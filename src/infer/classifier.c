@@ -24,6 +24,7 @@ struct cx_classifier {
     cx_model *model;       /* fp32 backend, or NULL */
     cx_engine *engine;     /* INT8 backend, or NULL */
     int max_length;
+    int keep_tail;         /* tokens kept from the end of a long text (0 here: the head only) */
     int raw_score;         /* options.raw_score */
     int threads;           /* INT8: each context's GEMM threads */
     char *kernel;          /* INT8: options.kernel, or NULL for the best */
@@ -183,6 +184,9 @@ int cx_classifier_open(const char *model_path, const cx_classifier_options *opt,
      * records it (the installed layout has no config.json), else the seed's 256. */
     if (rc == CX_OK && c->max_length <= 0) c->max_length = (int)cx_tokenizer_default_max_length(c->tok);
     if (c->max_length <= 0 || c->max_length > 1 << 16) c->max_length = 256;
+    /* [CLS], one token of the head and [SEP] always stay */
+    c->keep_tail = o.keep_tail < 0 ? 0 : o.keep_tail == 0 ? c->max_length / 2 : o.keep_tail;
+    if (c->keep_tail > c->max_length - 3) c->keep_tail = c->max_length - 3;
     if (rc == CX_OK) rc = open_model(c, &o, err);
     /* The n-gram part: the one named, or the default file beside the model when it is there. */
     if (rc == CX_OK && ngram[0] && (o.ngram ? 1 : access(ngram, F_OK) == 0)) rc = cx_ngram_open(ngram, &c->ngram, err);
@@ -310,10 +314,33 @@ static int finish_prediction(const cx_classifier *c, const cx_head_values *r, co
     return CX_OK;
 }
 
+/* The ids the model reads: the head of the text, or with keep_tail, its
+ * head and its last keep_tail tokens ([CLS] and [SEP] kept at the ends). */
+static int encode(const cx_classifier *c, const char *text, size_t len, int32_t *ids, size_t *n, cx_error *err) {
+    const size_t L = (size_t)c->max_length;
+    if (!c->keep_tail) return cx_tokenizer_encode(c->tok, text, len, L, ids, NULL, L, n, err);
+    /* the whole text, when it fits; else the tokenizer says how long it is */
+    int rc = cx_tokenizer_encode(c->tok, text, len, 0, ids, NULL, L, n, err);
+    if (rc != CX_ERR_INVALID || *n <= L) return rc;
+    cx_error_clear(err);
+    size_t total = *n;
+    int32_t *all = malloc(total * sizeof *all);
+    if (!all) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    rc = cx_tokenizer_encode(c->tok, text, len, 0, all, NULL, total, n, err);
+    if (rc == CX_OK) {
+        const size_t tail = (size_t)c->keep_tail, head = L - tail; /* head includes [CLS]; tail ends with [SEP] */
+        memcpy(ids, all, head * sizeof *ids);
+        memcpy(ids + head, all + total - tail, tail * sizeof *ids);
+        *n = L;
+    }
+    free(all);
+    return rc;
+}
+
 int cx_classifier_predict(cx_classifier_ctx *x, const char *text, size_t len, cx_prediction *p, cx_error *err) {
     const cx_classifier *c = x->c;
     size_t n;
-    int rc = cx_tokenizer_encode(c->tok, text, len, (size_t)c->max_length, x->ids, NULL, (size_t)c->max_length, &n, err);
+    int rc = encode(c, text, len, x->ids, &n, err);
     if (rc) return rc;
     cx_head_values r;
     if ((rc = run_model(x, (int)n, &r, err))) return rc;
@@ -332,8 +359,7 @@ static int predict_engine_batch(cx_classifier_ctx *x, const char *const *texts, 
         int B = 0;
         while (i + (size_t)B < n && c->batch_tokens - tok >= L) {
             size_t len;
-            int rc = cx_tokenizer_encode(c->tok, texts[i + (size_t)B], lens[i + (size_t)B], L, x->ids + tok, NULL, L,
-                                         &len, err);
+            int rc = encode(c, texts[i + (size_t)B], lens[i + (size_t)B], x->ids + tok, &len, err);
             if (rc) return cx_error_prefix(err, "text %zu", i + (size_t)B);
             x->lens[B++] = (int)len;
             tok += len;

@@ -4,8 +4,8 @@
  * tier's OpenAI-compatible endpoint; the answer comes back as the upstream
  * gave it (a streamed one chunk by chunk), with headers naming the tier, the
  * score and the model. An upstream that fails before answering (no
- * connection, timeout, 429, 5xx) is replaced by the next tier up when
- * router.fallback allows. */
+ * connection, timeout, 429, 5xx, a 2xx that is not JSON) is replaced by the
+ * next tier up when router.fallback allows. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,26 +57,6 @@ static void add_route_headers(reply *r, const route_decision *d, int u, const ch
     reply_header(r, "X-Complexity-Attempts", "%s", a->text);
 }
 
-/* Answers from an open upstream: streamed when the client asked and the
- * upstream agreed, else held whole and passed on with its status. */
-static void answer_from(proxy *p, int stream, reply *r) {
-    int status = proxy_status(p);
-    if (stream && status == 200) {
-        r->status = 200;
-        r->stream = p;
-        snprintf(r->stream_type, sizeof r->stream_type, "%s", proxy_content_type(p));
-        return;
-    }
-    cx_error err = {0, ""};
-    sbuf_reset(&r->body);
-    if (proxy_read_all(p, &r->body, &err) != CX_OK) reply_error(r, 502, NULL, "%s", err.msg);
-    else {
-        r->status = status;
-        r->content_type = "application/json";
-    }
-    proxy_close(p);
-}
-
 typedef struct chat_ctx {
     cx_server *s;
     const router_config *rc;
@@ -84,6 +64,57 @@ typedef struct chat_ctx {
     route_decision d;
     int stream;
 } chat_ctx;
+
+/* One upstream's answer. */
+typedef struct answer {
+    proxy *stream;  /* a 200 to a streaming request: read as it comes */
+    sbuf body;      /* else the whole body */
+    int status;     /* its HTTP status; 502 / 504 when there was none, or no JSON in a 2xx */
+} answer;
+
+/* Asks upstream u. CX_OK with a status (any) in a, or an error (no answer at all). */
+static int ask(chat_ctx *c, int u, const char *model, answer *a, cx_error *err) {
+    char *body = upstream_body(c->req, model);
+    if (!body) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    proxy *p = NULL;
+    int rc = proxy_open(c->rc, &c->rc->up[u], body, strlen(body), &p, &a->status, err);
+    free(body);
+    if (rc != CX_OK) return rc;
+    a->status = proxy_status(p);
+    if (c->stream && a->status == 200) {
+        a->stream = p;
+        return CX_OK;
+    }
+    rc = proxy_read_all(p, &a->body, err);
+    proxy_close(p);
+    if (rc != CX_OK) {
+        a->status = 502;
+        return rc;
+    }
+    cJSON *j = a->status / 100 == 2 ? cJSON_ParseWithLength(sbuf_str(&a->body), a->body.len) : NULL;
+    if (a->status / 100 == 2 && !j) { /* a broken upstream: as bad as none */
+        int got = a->status;
+        a->status = 502;
+        return cx_error_set(err, CX_ERR_FORMAT, "upstream %s answered %d with a body that is not JSON",
+                            c->rc->up[u].base_url, got);
+    }
+    cJSON_Delete(j);
+    return CX_OK;
+}
+
+/* The answer passed on: streamed, or its body and status as the upstream gave them. */
+static void pass_on(answer *a, reply *r) {
+    r->status = a->status;
+    if (a->stream) {
+        r->stream = a->stream;
+        snprintf(r->stream_type, sizeof r->stream_type, "%s", proxy_content_type(a->stream));
+        a->stream = NULL;
+        return;
+    }
+    sbuf_reset(&r->body);
+    sbuf_append(&r->body, sbuf_str(&a->body), a->body.len);
+    r->content_type = "application/json";
+}
 
 /* Tries tier u, then (with fallback) the tiers above it. */
 static void forward(chat_ctx *c, int u, reply *r) {
@@ -96,25 +127,23 @@ static void forward(chat_ctx *c, int u, reply *r) {
     for (; u < ROUTER_N_UPSTREAMS; u++) {
         const char *model = model_name_of(c->rc, &cfg, u);
         if (!c->rc->up[u].base_url[0] || !model) continue; /* no endpoint for this tier: the next one up */
-        char *body = upstream_body(c->req, model);
-        proxy *p = NULL;
-        int status = 500;
-        int rc = body ? proxy_open(c->rc, &c->rc->up[u], body, strlen(body), &p, &status, &err)
-                      : cx_error_set(&err, CX_ERR_NOMEM, "out of memory");
-        free(body);
-        if (rc == CX_OK) status = proxy_status(p);
-        log_attempt(&log, u, status);
-        if (rc == CX_OK && (!retryable(status) || !c->rc->fallback || u == ROUTER_N_UPSTREAMS - 1)) {
-            answer_from(p, c->stream, r);
+        answer a = {.status = 500, .body = SBUF_INIT};
+        int rc = ask(c, u, model, &a, &err);
+        log_attempt(&log, u, a.status);
+        int last = !c->rc->fallback || u == ROUTER_N_UPSTREAMS - 1;
+        if (rc == CX_OK && (!retryable(a.status) || last)) {
+            pass_on(&a, r);
+            sbuf_free(&a.body);
             add_route_headers(r, &c->d, u, model, &log);
             return;
         }
-        if (rc == CX_OK) snprintf(err.msg, sizeof err.msg, "upstream %s answered %d", c->rc->up[u].base_url, status);
-        proxy_close(p);
-        last_status = status;
+        if (rc == CX_OK) snprintf(err.msg, sizeof err.msg, "upstream %s answered %d", c->rc->up[u].base_url, a.status);
+        proxy_close(a.stream);
+        sbuf_free(&a.body);
+        last_status = a.status;
         cx_log(c->s->log, CX_LOG_WARNING, "router_upstream_failed", "tier", router_upstream_names[u], "error", err.msg,
-               "action", c->rc->fallback ? "next tier up" : "none", NULL);
-        if (!c->rc->fallback) break;
+               "action", last ? "none" : "next tier up", NULL);
+        if (last) break;
     }
     reply_error(r, last_status >= 500 ? last_status : 502, NULL, "%s", err.msg);
     add_route_headers(r, &c->d, upstream_of(c->d.tier), "", &log);

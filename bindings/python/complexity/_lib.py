@@ -66,6 +66,7 @@ class CxClassifierOptions(ctypes.Structure):
         ("ngram", _c_char_p),
         ("int8", _c_int),
         ("kernel", _c_char_p),
+        ("keep_tail", _c_int),  # 0: a long text keeps its head and its last half (-1: the head only)
     ]
 
 
