@@ -29,6 +29,7 @@
 #include "complexity/estimator.h"
 #include "complexity/serve.h"
 #include "complexity/onnx_export.h"
+#include "complexity/calibrate.h"
 #include "complexity/engine.h"
 
 #endif
