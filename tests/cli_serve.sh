@@ -297,6 +297,22 @@ sed -i 's/  timeout_s: 2/  timeout_s: never/' config.yaml
 chat "$easy"
 [ "$code" = 500 ] && grep -q 'router.timeout_s: expected seconds' chat.json || fail "bad router section: $code $(cat chat.json)"
 set_router fast true 2
+# PUT /v1/router: merged, checked by the section's reader, written in block style, used at once.
+cp config.yaml before_router.yaml
+request PUT /v1/router '{"upstreams": {"frontier": {"base_url": "ftp://nope"}}}' > /dev/null
+[ "$code" = 400 ] && [ "$(json resp.json "j['error']['field']")" = upstreams.frontier.base_url ] || fail "bad URL PUT: $code $(cat resp.json)"
+request PUT /v1/router '{"upstreams": {"standard": {"api_key_env": "sk-live-123"}}}' > /dev/null
+[ "$code" = 400 ] && grep -q "not an environment variable's name" resp.json || fail "a key instead of a variable: $code $(cat resp.json)"
+cmp -s config.yaml before_router.yaml || fail "a refused router PUT changed config.yaml"
+request PUT /v1/router '{"upstreams": {"standard": {"model": "mid-2"}, "fast": {"base_url": ""}}, "fallback": true}' > /dev/null
+[ "$code" = 200 ] && [ "$(json resp.json "j['upstreams']['standard']['model'], j['upstreams']['fast']['base_url']")" = "mid-2 " ] ||
+  fail "router PUT: $code $(cat resp.json)"
+grep -q '^    standard: {base_url: "http://127.0.0.1:'"$FP"'/standard/v1/", api_key_env: "", model: "mid-2"}$' config.yaml ||
+  fail "router section not written: $(sed -n '/^router:/,$p' config.yaml)"
+sed -n '/^router:/q;p' config.yaml | cmp -s - <(sed -n '/^router:/q;p' before_router.yaml) || fail "a router PUT changed other sections"
+chat "$easy" # no fast upstream now: the next tier up
+[ "$code $(hdr X-Complexity-Route) $(hdr X-Complexity-Model)" = "200 standard mid-2" ] || fail "after the router PUT: $code $(cat chat.hdr)"
+set_router fast true 2
 
 # llm_refinement: the heuristic alone and unsure -> the LLM's rating, blended.
 echo "  refinement: {base_url: \"http://127.0.0.1:$FP/rater/v1\"}" >> config.yaml
@@ -347,6 +363,8 @@ put2() { curl -s -o resp.json -w '%{http_code}' -X PUT "$U2/v1/config" --data-bi
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$U2/v1/chat/completions" --data-binary "$easy")" = 401 ] ||
   fail "router without the token"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U2/v1/config")" = 200 ] || fail "GET config needs no token"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$U2/v1/router" --data-binary '{"fallback": false}')" = 401 ] ||
+  fail "router PUT without the token"
 kill -TERM $PID2; wait $PID2 || fail "second service exit status"
 expect "token variable unset" 2 "--token-env: the variable CX_NOPE is not set" "$CLI" serve --token-env CX_NOPE
 

@@ -12,6 +12,9 @@
  *   PUT  /v1/config        fields to change: validated, written atomically to
  *                          the config file, applied at once (hot reload)
  *   GET  /v1/model         the ML model's state
+ *   GET  /v1/stats         the last 1,024 decisions: counts per tier, p50, p99
+ *   GET|PUT /v1/router     the router section (endpoints per tier), written like the config
+ *   POST /v1/chat/completions  the forwarding router (OpenAI-compatible)
  *   GET  /metrics          Prometheus text
  *
  * One server per process is the usual case, but nothing is global: several
@@ -38,7 +41,7 @@ typedef struct cx_server_options {
     size_t max_body;            /* bytes of one request body; 0: 1 MiB */
     int no_approval_inheritance; /* 1: /v1/route never lets "ok do it" inherit the planned task's tier */
     cx_logger *logger;          /* borrowed, must outlive the server; NULL: silent */
-    const char *token;          /* when set, PUT /v1/config and /v1/chat/completions need the header
+    const char *token;          /* when set, PUT /v1/config, PUT /v1/router and /v1/chat/completions need the header
                                    "Authorization: Bearer <token>" (copied); NULL: open, on loopback */
     int timeout_s;              /* a connection idle this long is closed; 0: 300 */
 } cx_server_options;

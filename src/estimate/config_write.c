@@ -7,14 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "complexity/estimator.h"
-#include "complexity/fileio.h"
 #include "util/json_out.h"
 #include "util/sbuf.h"
-
-enum { CONFIG_WRITE_MAX_BYTES = 1 << 20 };
+#include "util/yaml_section.h"
 
 /* ---- JSON ------------------------------------------------------------------ */
 
@@ -122,59 +119,6 @@ static void section_yaml(sbuf *b, const cx_estimator_config *c) {
     put_bool(b, "track_accuracy", c->track_accuracy);
 }
 
-/* Where the block-style top-level section `task_complexity:` starts and ends
- * in doc: from its key line to the next line that starts at column 0 with
- * anything but a comment or a blank (the next section), or the end. Comment
- * lines at column 0 just before the next section stay with that section; a
- * flow mapping continued on indented lines is replaced whole.
- * Returns 0 when the document has no such section. */
-static int find_section(const char *doc, size_t len, size_t *start, size_t *end) {
-    static const char key[] = "task_complexity";
-    size_t klen = sizeof key - 1;
-    for (size_t i = 0; i < len;) {
-        size_t eol = i;
-        while (eol < len && doc[eol] != '\n') eol++;
-        size_t next = eol < len ? eol + 1 : len;
-        size_t j = i + klen;
-        if (eol - i >= klen && !memcmp(doc + i, key, klen)) {
-            while (j < eol && doc[j] == ' ') j++;
-            if (j < eol && doc[j] == ':') {
-                *start = i;
-                size_t keep = next; /* end of the last line that belongs to the section */
-                for (size_t k = next; k < len;) {
-                    size_t e = k;
-                    while (e < len && doc[e] != '\n') e++;
-                    size_t after = e < len ? e + 1 : len;
-                    int blank = e == k || doc[k] == '\r';
-                    if (!blank && doc[k] != ' ' && doc[k] != '\t' && doc[k] != '#') break;
-                    if (!blank && doc[k] != '#') keep = after; /* an indented line: the section's */
-                    k = after;
-                }
-                *end = keep;
-                return 1;
-            }
-        }
-        i = next;
-    }
-    return 0;
-}
-
-/* doc with its task_complexity section replaced by c's (appended when it has none). */
-static char *replace_section(const char *doc, size_t len, const cx_estimator_config *c) {
-    sbuf b = SBUF_INIT;
-    size_t start, end;
-    if (find_section(doc, len, &start, &end)) {
-        sbuf_append(&b, doc, start);
-        section_yaml(&b, c);
-        sbuf_append(&b, doc + end, len - end);
-    } else {
-        sbuf_append(&b, doc, len);
-        if (len && doc[len - 1] != '\n') sbuf_putc(&b, '\n');
-        section_yaml(&b, c);
-    }
-    return sbuf_detach(&b);
-}
-
 static int same_config(const cx_estimator_config *a, const cx_estimator_config *b) {
     char *ja = cx_estimator_config_to_json(a), *jb = cx_estimator_config_to_json(b);
     int same = ja && jb && !strcmp(ja, jb);
@@ -183,37 +127,28 @@ static int same_config(const cx_estimator_config *a, const cx_estimator_config *
     return same;
 }
 
+/* The rewritten file must parse, and to the config being written. */
+static int reads_back(const char *doc, size_t len, void *ctx, cx_error *err) {
+    const cx_estimator_config *want = ctx;
+    cx_estimator_config back;
+    int rc = cx_estimator_config_parse(doc, len, "the rewritten config", &back, err);
+    if (rc == CX_OK && !same_config(&back, want))
+        rc = cx_error_set(err, CX_ERR_FORMAT,
+                          "the task_complexity section could not be replaced in place (its key must be plain, at "
+                          "column 0); not rewritten: edit it by hand");
+    return rc;
+}
+
 int cx_estimator_config_write(const char *path, const cx_estimator_config *c, cx_error *err) {
     if ((unsigned)c->trigger_mode >= CX_N_TRIGGER_MODES || (unsigned)c->ml_estimation_mode >= CX_N_ML_MODES)
         return cx_error_set(err, CX_ERR_INVALID, "config: trigger_mode or ml_estimation_mode out of range");
-    char *doc = NULL;
-    size_t len = 0;
-    struct stat sb;
-    if (stat(path, &sb) == 0) { /* else: a new file */
-        int rc = cx_read_file(path, CONFIG_WRITE_MAX_BYTES, &doc, &len, err);
-        if (rc) return rc;
+    sbuf section = SBUF_INIT;
+    section_yaml(&section, c);
+    if (section.oom) {
+        sbuf_free(&section);
+        return cx_error_set(err, CX_ERR_NOMEM, "%s: out of memory", path);
     }
-    char *text = replace_section(doc ? doc : "", len, c);
-    free(doc);
-    if (!text) return cx_error_set(err, CX_ERR_NOMEM, "%s: out of memory", path);
-    /* read back: the file must parse, and to this config */
-    cx_estimator_config back;
-    int rc = cx_estimator_config_parse(text, strlen(text), path, &back, err);
-    if (rc == CX_OK && !same_config(&back, c))
-        rc = cx_error_set(err, CX_ERR_FORMAT,
-                          "%s: the task_complexity section could not be replaced in place (its key must be "
-                          "plain, at column 0); not rewritten: edit it by hand", path);
-    cx_afile af;
-    if (rc == CX_OK) rc = cx_afile_open(&af, path, err);
-    if (rc == CX_OK) {
-        size_t n = strlen(text);
-        if (fwrite(text, 1, n, af.f) != n) {
-            cx_afile_abort(&af);
-            rc = cx_error_set(err, CX_ERR_IO, "%s: write failed", path);
-        } else {
-            rc = cx_afile_commit(&af, err);
-        }
-    }
-    free(text);
-    return rc;
+    int rc = yaml_write_section(path, "task_complexity", sbuf_str(&section), reads_back, (void *)c, err);
+    sbuf_free(&section);
+    return rc ? cx_error_prefix(err, "%s", path) : CX_OK;
 }

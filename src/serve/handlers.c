@@ -9,12 +9,15 @@
 #include "complexity/classifier.h"
 #include "complexity/common.h"
 #include "serve/router.h"
+#include "util/yaml_section.h"
 #include "serve/serve_int.h"
 
 extern const char *const cx_serve_page;
 extern const unsigned long cx_serve_page_len;
 
 enum { MAX_BATCH = 256 };
+
+static void merge(cJSON *into, const cJSON *from);
 
 /* ---- JSON of results ------------------------------------------------------------ */
 
@@ -154,6 +157,94 @@ void handle_router(cx_server *s, reply *r) {
     reply_json(r, 200, o);
 }
 
+/* The router section's own fields as JSON (what PUT /v1/router merges into). */
+static cJSON *router_fields_json(const router_config *rc) {
+    cJSON *o = cJSON_CreateObject(), *ups = cJSON_AddObjectToObject(o, "upstreams");
+    cJSON_AddStringToObject(o, "model_name", rc->model_name);
+    cJSON_AddNumberToObject(o, "timeout_s", rc->timeout_s);
+    cJSON_AddNumberToObject(o, "connect_timeout_s", rc->connect_timeout_s);
+    cJSON_AddBoolToObject(o, "fallback", rc->fallback);
+    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++) {
+        if (!rc->up[u].base_url[0]) continue;
+        cJSON *x = cJSON_AddObjectToObject(ups, router_upstream_names[u]);
+        cJSON_AddStringToObject(x, "base_url", rc->up[u].base_url);
+        cJSON_AddStringToObject(x, "api_key_env", rc->up[u].api_key_env);
+        cJSON_AddStringToObject(x, "model", rc->up[u].model);
+    }
+    if (rc->refinement.base_url[0]) {
+        cJSON *x = cJSON_AddObjectToObject(o, "refinement");
+        cJSON_AddStringToObject(x, "base_url", rc->refinement.base_url);
+        cJSON_AddStringToObject(x, "api_key_env", rc->refinement.api_key_env);
+    }
+    cJSON_AddNumberToObject(o, "refinement_timeout_s", rc->refinement_timeout_s);
+    return o;
+}
+
+/* The rewritten file's router section must read back as the one written. */
+static int router_reads_back(const char *doc, size_t len, void *ctx, cx_error *err) {
+    router_config back;
+    int rc = router_config_parse(doc, len, "the rewritten config", &back, err);
+    char *a = rc == CX_OK ? router_config_yaml(&back) : NULL;
+    if (rc == CX_OK && (!a || strcmp(a, ctx) != 0))
+        rc = cx_error_set(err, CX_ERR_FORMAT, "the router section could not be replaced in place (its key must be "
+                                              "plain, at column 0); not rewritten: edit it by hand");
+    free(a);
+    return rc;
+}
+
+/* PUT /v1/router: the fields merged over the section in force, checked by the
+ * section's own reader, written atomically in block style. */
+static void put_router(cx_server *s, const cJSON *fields, reply *r) {
+    router_config rc;
+    cx_error err = {0, ""};
+    if (router_config_load(s->config_path, &rc, &err) != CX_OK) {
+        reply_error(r, 500, "router", "%s", err.msg);
+        return;
+    }
+    cJSON *base = router_fields_json(&rc), *doc = cJSON_CreateObject();
+    merge(base, fields);
+    /* a tier whose base_url is emptied is no longer routed: it leaves the section */
+    cJSON *ups = cJSON_GetObjectItemCaseSensitive(base, "upstreams");
+    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++) {
+        const cJSON *url = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(ups, router_upstream_names[u]), "base_url");
+        if (cJSON_IsString(url) && !url->valuestring[0])
+            cJSON_DeleteItemFromObjectCaseSensitive(ups, router_upstream_names[u]);
+    }
+    cJSON_AddItemToObject(doc, "router", base);
+    char *text = cJSON_PrintUnformatted(doc), *yaml = NULL;
+    cJSON_Delete(doc);
+    router_config next;
+    int code = !text ? 500 : router_config_parse(text, strlen(text), "request", &next, &err) != CX_OK ? 400 : 0;
+    if (!code && !(yaml = router_config_yaml(&next))) code = 500;
+    if (!code && yaml_write_section(s->config_path, "router", yaml, router_reads_back, yaml, &err) != CX_OK) code = 500;
+    free(text);
+    free(yaml);
+    if (code) {
+        const char *msg = strstr(err.msg, "router.");
+        char field[64] = "";
+        if (msg) snprintf(field, sizeof field, "%.*s", (int)strcspn(msg + 7, ": "), msg + 7);
+        reply_error(r, code, field[0] ? field : NULL, "%s", code == 400 && msg ? msg : err.msg[0] ? err.msg : "out of memory");
+        return;
+    }
+    cx_log(s->log, CX_LOG_INFO, "router_updated", "path", s->config_path, NULL);
+    handle_router(s, r);
+}
+
+void handle_router_put(cx_server *s, const char *body, size_t len, reply *r) {
+    cJSON *req = parse_body(body, len, r);
+    if (!req) return;
+    const cJSON *section = cJSON_GetObjectItemCaseSensitive(req, "router");
+    const cJSON *fields = section ? section : req;
+    if (!cJSON_IsObject(fields)) reply_error(r, 400, "router", "\"router\" must be an object");
+    else {
+        pthread_mutex_lock(&s->config_mu);
+        put_router(s, fields, r);
+        pthread_mutex_unlock(&s->config_mu);
+    }
+    cJSON_Delete(req);
+}
+
 void handle_metrics(cx_server *s, reply *r) {
     sbuf_reset(&r->body);
     metrics_write(s, &r->body);
@@ -285,19 +376,21 @@ static void put_copy(cJSON *obj, const char *key, const cJSON *value) {
     else cJSON_AddItemToObject(obj, key, copy); /* an unknown key: the parser names it */
 }
 
-/* The config in force with the request's fields over it, as a config
- * document; a partial dimension_weights or tier_boundaries map changes only
- * the keys it names. */
+/* from's fields over into's: a map into a map merges key by key, so a
+ * partial map changes only the keys it names. */
+static void merge(cJSON *into, const cJSON *from) {
+    for (const cJSON *f = from->child; f; f = f->next) {
+        cJSON *old = cJSON_GetObjectItemCaseSensitive(into, f->string);
+        if (cJSON_IsObject(old) && cJSON_IsObject(f)) merge(old, f);
+        else put_copy(into, f->string, f);
+    }
+}
+
+/* The config in force with the request's fields over it, as a config document. */
 static char *merged_document(const cx_estimator_config *current, const cJSON *fields) {
     cJSON *base = config_json(current);
     if (!base) return NULL;
-    for (const cJSON *f = fields->child; f; f = f->next) {
-        cJSON *old = cJSON_GetObjectItemCaseSensitive(base, f->string);
-        if (cJSON_IsObject(old) && cJSON_IsObject(f))
-            for (const cJSON *k = f->child; k; k = k->next) put_copy(old, k->string, k);
-        else
-            put_copy(base, f->string, f);
-    }
+    merge(base, fields);
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddItemToObject(doc, "task_complexity", base);
     char *text = cJSON_Print(doc);

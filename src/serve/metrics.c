@@ -11,9 +11,22 @@
 
 #include "complexity/common.h"
 
-const char *const serve_endpoint_names[EP_COUNT] = {"/", "/healthz", "/v1/estimate", "/v1/classify", "/v1/route",
-                                                    "/v1/config", "/v1/model", "/metrics", "/v1/chat/completions", "/v1/stats",
-                                                    "/v1/router", "other"};
+/* Each endpoint's path and methods, in the order of the endpoint enum: the
+ * dispatch, the 405 messages and the metrics' labels all read this table. */
+const serve_endpoint_info serve_endpoints[EP_COUNT] = {
+    [EP_PAGE] = {"/", "GET"},
+    [EP_HEALTHZ] = {"/healthz", "GET"},
+    [EP_ESTIMATE] = {"/v1/estimate", "POST"},
+    [EP_CLASSIFY] = {"/v1/classify", "POST"},
+    [EP_ROUTE] = {"/v1/route", "POST"},
+    [EP_CONFIG] = {"/v1/config", "GET|PUT"},
+    [EP_MODEL] = {"/v1/model", "GET"},
+    [EP_METRICS] = {"/metrics", "GET"},
+    [EP_CHAT] = {"/v1/chat/completions", "POST"},
+    [EP_STATS] = {"/v1/stats", "GET"},
+    [EP_ROUTER] = {"/v1/router", "GET|PUT"},
+    [EP_OTHER] = {"other", ""},
+};
 const int serve_statuses[N_STATUS] = {200, 400, 401, 404, 405, 413, 500, 503, 502, 504, 0 /* any other */};
 const double serve_latency_buckets[N_LATENCY_BUCKETS] = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
                                                          0.05,   0.1,   0.25,  0.5,   1.0,  2.5};
@@ -88,7 +101,7 @@ static void write_requests(const serve_metrics *m, sbuf *out) {
             char code[16];
             if (serve_statuses[s]) snprintf(code, sizeof code, "%d", serve_statuses[s]);
             else snprintf(code, sizeof code, "other");
-            sbuf_printf(out, "complexity_requests_total{endpoint=\"%s\",code=\"%s\"} %lu\n", serve_endpoint_names[e],
+            sbuf_printf(out, "complexity_requests_total{endpoint=\"%s\",code=\"%s\"} %lu\n", serve_endpoints[e].path,
                         code, n);
         }
 }
@@ -104,16 +117,16 @@ static void write_latency(serve_metrics *m, sbuf *out) {
         for (int b = 0; b < N_LATENCY_BUCKETS; b++) {
             cum += load(&m->latency_bucket[e][b]);
             sbuf_printf(out, "complexity_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} %lu\n",
-                        serve_endpoint_names[e], serve_latency_buckets[b], cum);
+                        serve_endpoints[e].path, serve_latency_buckets[b], cum);
         }
         pthread_mutex_lock(&m->lat_mu);
         double sum = m->latency_sum_us[e] / 1e6;
         pthread_mutex_unlock(&m->lat_mu);
         sbuf_printf(out, "complexity_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} %lu\n",
-                    serve_endpoint_names[e], total);
-        sbuf_printf(out, "complexity_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", serve_endpoint_names[e],
+                    serve_endpoints[e].path, total);
+        sbuf_printf(out, "complexity_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n", serve_endpoints[e].path,
                     sum);
-        sbuf_printf(out, "complexity_request_duration_seconds_count{endpoint=\"%s\"} %lu\n", serve_endpoint_names[e],
+        sbuf_printf(out, "complexity_request_duration_seconds_count{endpoint=\"%s\"} %lu\n", serve_endpoints[e].path,
                     total);
     }
 }

@@ -30,6 +30,10 @@ typedef struct router_config {
 void router_config_defaults(router_config *rc);
 /* Reads the router section of the YAML file at path; errors name file:line and key. */
 int router_config_load(const char *path, router_config *rc, cx_error *err);
+/* The same from a document's text (`name` labels errors). */
+int router_config_parse(const char *text, size_t len, const char *name, router_config *rc, cx_error *err);
+/* The section as block YAML ("router:\n  ..."); caller frees, NULL when out of memory. */
+char *router_config_yaml(const router_config *rc);
 
 /* One upstream request in flight. */
 typedef struct proxy proxy;

@@ -31,6 +31,8 @@
 #include "complexity/common.h"
 #include "complexity/estimator.h"
 #include "complexity/fileio.h"
+#include "util/json_out.h"
+#include "util/sbuf.h"
 
 const char *const router_upstream_names[ROUTER_N_UPSTREAMS] = {"fast", "standard", "frontier"};
 
@@ -99,12 +101,30 @@ typedef struct upstream_ctx {
     const char *tier;
 } upstream_ctx;
 
+/* An http(s) URL ("" = none). */
+static int get_url(const rparse *p, const yaml_node_t *v, const char *key, char *out, size_t cap) {
+    int rc = get_text(p, v, key, out, cap);
+    if (rc == CX_OK && out[0] && strncmp(out, "http://", 7) != 0 && strncmp(out, "https://", 8) != 0)
+        return rfail(p, v, key, "'%.60s' is not an http:// or https:// URL", out);
+    return rc;
+}
+
+/* An environment variable's name ("" = none): letters, digits, '_', not a digit first. */
+static int get_env_name(const rparse *p, const yaml_node_t *v, const char *key, char *out, size_t cap) {
+    int rc = get_text(p, v, key, out, cap);
+    for (const char *c = out; rc == CX_OK && *c; c++)
+        if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (c > out && *c >= '0' && *c <= '9')))
+            return rfail(p, v, key, "'%.60s' is not an environment variable's name (the key itself goes in the "
+                                    "environment, not here)", out);
+    return rc;
+}
+
 static int upstream_pair(const rparse *p, const char *key, const yaml_node_t *v, void *ctx) {
     upstream_ctx *uc = ctx;
     char full[96];
     snprintf(full, sizeof full, "upstreams.%s.%.40s", uc->tier, key);
-    if (!strcmp(key, "base_url")) return get_text(p, v, full, uc->u->base_url, sizeof uc->u->base_url);
-    if (!strcmp(key, "api_key_env")) return get_text(p, v, full, uc->u->api_key_env, sizeof uc->u->api_key_env);
+    if (!strcmp(key, "base_url")) return get_url(p, v, full, uc->u->base_url, sizeof uc->u->base_url);
+    if (!strcmp(key, "api_key_env")) return get_env_name(p, v, full, uc->u->api_key_env, sizeof uc->u->api_key_env);
     if (!strcmp(key, "model")) return get_text(p, v, full, uc->u->model, sizeof uc->u->model);
     return rfail(p, v, full, "unknown key (expected base_url, api_key_env or model)");
 }
@@ -113,8 +133,8 @@ static int refinement_pair(const rparse *p, const char *key, const yaml_node_t *
     upstream_ctx *uc = ctx;
     char full[96];
     snprintf(full, sizeof full, "refinement.%.40s", key);
-    if (!strcmp(key, "base_url")) return get_text(p, v, full, uc->u->base_url, sizeof uc->u->base_url);
-    if (!strcmp(key, "api_key_env")) return get_text(p, v, full, uc->u->api_key_env, sizeof uc->u->api_key_env);
+    if (!strcmp(key, "base_url")) return get_url(p, v, full, uc->u->base_url, sizeof uc->u->base_url);
+    if (!strcmp(key, "api_key_env")) return get_env_name(p, v, full, uc->u->api_key_env, sizeof uc->u->api_key_env);
     return rfail(p, v, full, "unknown key (expected base_url or api_key_env)");
 }
 
@@ -169,31 +189,66 @@ static int parse_root(const rparse *p, router_config *rc) {
     return CX_OK;
 }
 
-int router_config_load(const char *path, router_config *rc, cx_error *err) {
+int router_config_parse(const char *text, size_t len, const char *name, router_config *rc, cx_error *err) {
     router_config_defaults(rc);
-    char *text;
-    size_t len;
     cx_estimator_config bounds_check; /* the estimator's reader bounds size, depth, anchors and aliases */
-    int r = cx_read_file(path, 1 << 20, &text, &len, err);
+    int r = cx_estimator_config_parse(text, len, name, &bounds_check, err);
     if (r != CX_OK) return r;
-    if ((r = cx_estimator_config_parse(text, len, path, &bounds_check, err)) != CX_OK) {
-        free(text);
-        return r;
-    }
     yaml_parser_t parser;
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser)) {
-        free(text);
-        return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    }
+    if (!yaml_parser_initialize(&parser)) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) r = cx_error_set(err, CX_ERR_FORMAT, "%s: YAML syntax error", path);
+    if (!yaml_parser_load(&parser, &doc)) r = cx_error_set(err, CX_ERR_FORMAT, "%s: YAML syntax error", name);
     else {
-        rparse p = {&doc, path, err};
+        rparse p = {&doc, name, err};
         r = parse_root(&p, rc);
         yaml_document_delete(&doc);
     }
     yaml_parser_delete(&parser);
+    return r;
+}
+
+int router_config_load(const char *path, router_config *rc, cx_error *err) {
+    char *text;
+    size_t len;
+    router_config_defaults(rc);
+    int r = cx_read_file(path, 1 << 20, &text, &len, err);
+    if (r != CX_OK) return r;
+    r = router_config_parse(text, len, path, rc, err);
     free(text);
     return r;
+}
+
+/* A string as a YAML double-quoted scalar (JSON's escapes are YAML's). */
+static void put_quoted(sbuf *b, const char *s) { cx_json_put_string(b, s, strlen(s)); }
+
+static void put_upstream(sbuf *b, const char *name, const router_upstream *u, int with_model) {
+    sbuf_printf(b, "    %s: {base_url: ", name);
+    put_quoted(b, u->base_url);
+    sbuf_puts(b, ", api_key_env: ");
+    put_quoted(b, u->api_key_env);
+    if (with_model) {
+        sbuf_puts(b, ", model: ");
+        put_quoted(b, u->model);
+    }
+    sbuf_puts(b, "}\n");
+}
+
+char *router_config_yaml(const router_config *rc) {
+    sbuf b = SBUF_INIT;
+    sbuf_puts(&b, "router:\n  model_name: ");
+    put_quoted(&b, rc->model_name);
+    sbuf_printf(&b, "\n  timeout_s: %g\n  connect_timeout_s: %g\n  fallback: %s\n  upstreams:\n", rc->timeout_s,
+                rc->connect_timeout_s, rc->fallback ? "true" : "false");
+    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++)
+        if (rc->up[u].base_url[0]) put_upstream(&b, router_upstream_names[u], &rc->up[u], 1);
+    if (rc->refinement.base_url[0]) {
+        sbuf_puts(&b, "  refinement: {base_url: ");
+        put_quoted(&b, rc->refinement.base_url);
+        sbuf_puts(&b, ", api_key_env: ");
+        put_quoted(&b, rc->refinement.api_key_env);
+        sbuf_puts(&b, "}\n");
+    }
+    sbuf_printf(&b, "  refinement_timeout_s: %g\n", rc->refinement_timeout_s);
+    return sbuf_detach(&b);
 }

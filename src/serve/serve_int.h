@@ -27,7 +27,11 @@ typedef enum {
     EP_COUNT
 } endpoint;
 
-extern const char *const serve_endpoint_names[EP_COUNT];
+typedef struct serve_endpoint_info {
+    const char *path;    /* "other" for EP_OTHER (a metrics label) */
+    const char *methods; /* "GET", "POST", "GET|PUT" */
+} serve_endpoint_info;
+extern const serve_endpoint_info serve_endpoints[EP_COUNT];
 
 /* Status codes the service answers with, for the metrics' labels. */
 enum { N_STATUS = 11 };
@@ -133,6 +137,7 @@ void metrics_recent(serve_metrics *m, cx_tier tier, double ms);
 cJSON *metrics_recent_json(serve_metrics *m);
 void handle_stats(cx_server *s, reply *r);
 void handle_router(cx_server *s, reply *r);
+void handle_router_put(cx_server *s, const char *body, size_t len, reply *r);
 void metrics_write(cx_server *s, sbuf *out);
 
 /* What /v1/route decides for a chat request (route.c). */

@@ -108,33 +108,24 @@ typedef struct request {
 } request;
 
 endpoint serve_endpoint_of(const char *url) {
-    static const struct { const char *path; endpoint ep; } table[] = {
-        {"/", EP_PAGE},           {"/settings", EP_PAGE},      {"/healthz", EP_HEALTHZ},
-        {"/v1/estimate", EP_ESTIMATE}, {"/v1/classify", EP_CLASSIFY}, {"/v1/route", EP_ROUTE},
-        {"/v1/config", EP_CONFIG}, {"/v1/model", EP_MODEL},    {"/metrics", EP_METRICS},
-        {"/v1/chat/completions", EP_CHAT}, {"/v1/stats", EP_STATS}, {"/v1/router", EP_ROUTER},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (!strcmp(url, table[i].path)) return table[i].ep;
+    if (!strcmp(url, "/settings")) return EP_PAGE; /* an alias of the page */
+    for (int e = 0; e < EP_OTHER; e++)
+        if (!strcmp(url, serve_endpoints[e].path)) return (endpoint)e;
     return EP_OTHER;
 }
 
-/* The method each endpoint takes ("GET|PUT" for config). */
-static const char *const endpoint_methods[EP_COUNT] = {"GET", "GET", "POST", "POST", "POST", "GET|PUT", "GET",
-                                                       "GET", "POST", "GET", "GET", ""};
-
 static int method_allowed(endpoint ep, const char *method) {
-    const char *allowed = endpoint_methods[ep];
+    const char *allowed = serve_endpoints[ep].methods;
     size_t n = strlen(method);
     for (const char *p = allowed; (p = strstr(p, method)) != NULL; p += n)
         if ((p == allowed || p[-1] == '|') && (p[n] == '\0' || p[n] == '|')) return 1;
     return 0;
 }
 
-/* What changes state or spends money (a config PUT, a routed chat) needs
+/* What changes state or spends money (a config or router PUT, a routed chat) needs
  * the token when one is set. Compared in constant time. */
 static int authorized(const cx_server *s, struct MHD_Connection *conn, endpoint ep, const char *method) {
-    if (!s->token || !(ep == EP_CHAT || (ep == EP_CONFIG && !strcmp(method, "PUT")))) return 1;
+    if (!s->token || !(ep == EP_CHAT || ((ep == EP_CONFIG || ep == EP_ROUTER) && !strcmp(method, "PUT")))) return 1;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     static const char bearer[] = "Bearer ";
     if (!h || strncmp(h, bearer, sizeof bearer - 1) != 0) return 0;
@@ -151,7 +142,7 @@ void serve_dispatch(cx_server *s, endpoint ep, const char *method, const char *b
         return;
     }
     if (!method_allowed(ep, method)) {
-        reply_error(r, 405, NULL, "%s takes %s", serve_endpoint_names[ep], endpoint_methods[ep]);
+        reply_error(r, 405, NULL, "%s takes %s", serve_endpoints[ep].path, serve_endpoints[ep].methods);
         return;
     }
     /* one stat per request: an edit of config.yaml by hand applies at the next request */
@@ -172,7 +163,10 @@ void serve_dispatch(cx_server *s, endpoint ep, const char *method, const char *b
     case EP_METRICS: handle_metrics(s, r); break;
     case EP_CHAT: handle_chat(s, body, len, r); break;
     case EP_STATS: handle_stats(s, r); break;
-    case EP_ROUTER: handle_router(s, r); break;
+    case EP_ROUTER:
+        if (method[0] == 'P') handle_router_put(s, body, len, r);
+        else handle_router(s, r);
+        break;
     default: reply_error(r, 500, NULL, "unhandled endpoint"); break;
     }
 }

@@ -1,7 +1,8 @@
 // The Task Complexity settings page in a real browser (Debian's chromium,
 // driven by playwright-core): it loads the config, a change of mode in the
 // page is saved to config.yaml and used by the next estimate, a mistake is
-// caught in the page before any request, the try-it box shows the estimate
+// caught in the page before any request, an endpoint edited lands in the
+// router section, the try-it box shows the estimate
 // with its dimensions and marked words, the live view counts decisions, and
 // the page fits a phone's width. Screenshots at desktop and phone width go to
 // OUT_DIR for a person to look at.
@@ -63,6 +64,18 @@ async function estimate(text) {
     check(await page.$eval("#tb_simple", (el) => el.classList.contains("invalid")), "the wrong field is outlined");
     check(fs.readFileSync(configPath, "utf8") === before, "config.yaml untouched by the refused save");
     await page.click("#reset");
+
+    // An endpoint edited in the page lands in the router section; a key pasted where its variable's name goes is refused.
+    await page.fill("#ep_standard_base_url", "http://127.0.0.1:8001/v1");
+    await page.fill("#ep_standard_model", "qwen-from-page");
+    await page.click("#save-endpoints");
+    await waitFor(async () => (await page.textContent("#endpoints-msg")).includes("saved"), "the endpoints are saved");
+    check(/^    standard: \{base_url: "http:\/\/127\.0\.0\.1:8001\/v1", api_key_env: "", model: "qwen-from-page"\}$/m
+            .test(fs.readFileSync(configPath, "utf8")), "config.yaml has the standard endpoint");
+    await page.fill("#ep_standard_api_key_env", "sk-live-123");
+    await page.click("#save-endpoints");
+    await waitFor(async () => (await page.textContent("#endpoints-msg")).includes("environment variable"), "a key is refused");
+    check(await page.$eval("#ep_standard_api_key_env", (el) => el.classList.contains("invalid")), "the key field is outlined");
 
     // Try it: the estimate, the dimensions as bars, the words that moved the model.
     await page.fill("#try-text", "Design a distributed rate limiter in Go with Redis and analyze its failure modes");
