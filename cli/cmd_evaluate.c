@@ -67,6 +67,10 @@ static void print_report(const cx_metrics *m, const char *title) {
     if (m->dom_n) printf("  Domain F1:         %.2f%%  (precision %.2f%%, recall %.2f%%)\n", 100 * f1, 100 * pr, 100 * rc);
     else printf("  Domain F1:         n/a\n");
     printf("  Tier within one:   %.2f%%\n", 100 * cx_metrics_tier_within_one(m));
+    printf("  Route accuracy:    %.2f%%  (fast = trivial/simple, standard = moderate, frontier = complex/expert)\n",
+           100 * cx_metrics_route_accuracy(m));
+    printf("  Frontier to fast:  %.2f%%  (of the complex/expert samples, routed to the fast model)\n",
+           100 * cx_metrics_frontier_to_fast(m));
     printf("\n  Tier Confusion Matrix:\n             |");
     for (int j = 0; j < CX_N_TIERS; j++) printf(" %8s%s", cx_tier_names[j], j + 1 < CX_N_TIERS ? " |" : "");
     printf("\n  -----------+----------+----------+----------+----------+---------\n");

@@ -56,7 +56,8 @@ for p in heuristic ml ml_only hybrid ml_refine; do
 done
 grep -qE "ml_refine used the model for [0-9]+ of 300 samples" cmp.log || fail "ml_refine usage line"
 grep -qF "intent greeting" cmp.log || fail "per-class intents"
-for k in samples avg_inference_ms score_mae score_max_error tier_accuracy tier_within_one intent_accuracy \
+grep -qE "^  Route accuracy: +[0-9.]+%" cmp.log && grep -qE "^  Frontier to fast: +[0-9.]+%" cmp.log || fail "routing lines"
+for k in samples avg_inference_ms score_mae score_max_error tier_accuracy tier_within_one route_accuracy frontier_to_fast intent_accuracy \
          domain_precision domain_recall domain_f1 tier_confusion intent_confusion per_language per_class \
          worst_errors predictors ml_only hybrid ml_refine; do
   grep -qF "\"$k\"" out/eval.json || fail "eval.json lacks $k"

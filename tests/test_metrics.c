@@ -39,6 +39,15 @@ static void test_report_figures(void **state) {
     cx_metrics_domain_class_prf(&m, CX_DOM_DATA, &pr, &rc, &f1);
     assert_true(pr == 0.0 && rc == 0.0 && f1 == 0.0);
     assert_true(cx_metrics_avg_ms(&m) == 3.5);
+    /* routes: fast/fast, standard/frontier, frontier/standard, frontier/frontier */
+    assert_true(cx_metrics_route_accuracy(&m) == 0.5);
+    assert_true(cx_metrics_frontier_to_fast(&m) == 0.0);
+    /* a complex sample predicted simple goes to the fast model: 1 of 3 frontier-needed */
+    cx_record hard = rec(0.7, CX_COMPLEX, 0, CX_PLANNING);
+    cx_eval_pred easy = {0.2, CX_SIMPLE, CX_PLANNING, 0, 1};
+    cx_metrics_add(&m, &hard, &easy, 0);
+    assert_true(fabs(cx_metrics_frontier_to_fast(&m) - 1.0 / 3) < 1e-12);
+    assert_true(fabs(cx_metrics_route_accuracy(&m) - 2.0 / 5) < 1e-12);
 }
 
 static void test_predictor_without_intent(void **state) {

@@ -49,6 +49,12 @@ CX_API void cx_metrics_tier_class_pr(const cx_metrics *m, int tier, double *prec
 CX_API void cx_metrics_intent_class_pr(const cx_metrics *m, int intent, double *precision, double *recall);
 CX_API void cx_metrics_domain_class_prf(const cx_metrics *m, int domain, double *precision, double *recall, double *f1);
 CX_API double cx_metrics_avg_ms(const cx_metrics *m);
+/* Routing, from the tier confusion: the share routed to the right model
+ * (fast = trivial/simple, standard = moderate, frontier = complex/expert),
+ * and the share of frontier-needed samples (true complex or expert) that
+ * were sent to the fast model (predicted trivial or simple). */
+CX_API double cx_metrics_route_accuracy(const cx_metrics *m);
+CX_API double cx_metrics_frontier_to_fast(const cx_metrics *m);
 
 #ifdef __cplusplus
 }

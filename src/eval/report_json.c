@@ -35,6 +35,8 @@ static void add_figures(cJSON *j, const cx_metrics *m) {
     cJSON_AddNumberToObject(j, "score_max_error", m->score_max_err);
     cJSON_AddNumberToObject(j, "tier_accuracy", cx_metrics_tier_accuracy(m));
     cJSON_AddNumberToObject(j, "tier_within_one", cx_metrics_tier_within_one(m));
+    cJSON_AddNumberToObject(j, "route_accuracy", cx_metrics_route_accuracy(m));
+    cJSON_AddNumberToObject(j, "frontier_to_fast", cx_metrics_frontier_to_fast(m));
     add_number_or_null(j, "intent_accuracy", m->intent_n > 0, cx_metrics_intent_accuracy(m));
     add_number_or_null(j, "domain_precision", m->dom_n > 0, pr);
     add_number_or_null(j, "domain_recall", m->dom_n > 0, rc);
