@@ -17,7 +17,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity calibrate --data FILE.jsonl [--config config.yaml] [--mode MODE]\n"
             "                            (--target fast=F,standard=S,frontier=R |\n"
-            "                             --max-frontier-to-fast RATE [--confidence C]) [--write]\n\n"
+            "                             --max-frontier-to-fast RATE [--confidence C]) [--check FILE.jsonl]\n"
+            "                            [--write]\n\n"
             "Fits task_complexity.tier_boundaries for the estimator as the config (and --mode) sets it up,\n"
             "from its scores on FILE's prompts (JSONL: \"text\"; \"tier\" for labelled ones, \"lang\"):\n"
             "  --target ...              route these shares of the prompts to the fast, standard and\n"
@@ -26,6 +27,8 @@ static void usage(FILE *out) {
             "                            confidence bound (Clopper-Pearson) of the share of frontier-needed\n"
             "                            prompts (labelled complex or expert) sent there stays <= R\n"
             "  --confidence C            of that bound (default 0.95)\n"
+            "  --check FILE              also show what the new boundaries do on another file (held out:\n"
+            "                            a fit is only as good as its result on prompts it did not see)\n"
             "  --mode MODE               ml_only, hybrid, ml_refine, or heuristic (no model); default: the\n"
             "                            config's\n"
             "  --write                   put the boundaries (and --mode) into --config, atomically; a\n"
@@ -162,7 +165,7 @@ static void print_tables(const sample_list *l, const double *before, const doubl
 /* ---- options ------------------------------------------------------------------ */
 
 typedef struct cal_args {
-    const char *data, *config, *mode;
+    const char *data, *config, *mode, *check;
     double target[CX_N_ROUTES];
     int has_target, write;
     double max_rate, confidence;
@@ -192,7 +195,8 @@ static int parse_args(int argc, char **argv, cal_args *a) {
         {"data", required_argument, 0, 'd'},   {"config", required_argument, 0, 'c'},
         {"mode", required_argument, 0, 'm'},   {"target", required_argument, 0, 't'},
         {"max-frontier-to-fast", required_argument, 0, 'r'}, {"confidence", required_argument, 0, 'C'},
-        {"write", no_argument, 0, 'w'},        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"write", no_argument, 0, 'w'},        {"check", required_argument, 0, 'k'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -208,6 +212,7 @@ static int parse_args(int argc, char **argv, cal_args *a) {
         case 'r': if (cli_parse_double(CMD, "--max-frontier-to-fast", optarg, 1e-6, 0.999, &a->max_rate)) return CLI_USAGE; break;
         case 'C': if (cli_parse_double(CMD, "--confidence", optarg, 0.5, 0.999999, &a->confidence)) return CLI_USAGE; break;
         case 'w': a->write = 1; break;
+        case 'k': a->check = optarg; break;
         case 'h': usage(stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option (see --help)");
         }
@@ -284,6 +289,20 @@ static void free_samples(sample_list *l) {
     free(l->v);
 }
 
+/* The fitted boundaries on prompts the fit did not see. */
+static int check_held_out(const cal_args *a, cx_estimator *est, const cx_estimator_config *cfg, const double *after) {
+    sample_list l = {0};
+    int rc = read_samples(a->check, &l);
+    if (!rc) rc = score_samples(est, &l);
+    if (!rc) {
+        printf("\nheld out: %s\n", a->check);
+        outcome before = outcome_of(&l, cfg->tier_boundaries, NULL), now = outcome_of(&l, after, NULL);
+        print_pair("all", &before, &now, a->confidence);
+    }
+    free_samples(&l);
+    return rc;
+}
+
 int cmd_calibrate(int argc, char **argv) {
     cal_args a = {.confidence = 0.95};
     int rc = parse_args(argc, argv, &a);
@@ -309,6 +328,7 @@ int cmd_calibrate(int argc, char **argv) {
         printf("mode: %s\n", cfg.ml_model_enabled ? cx_ml_mode_names[cfg.ml_estimation_mode] : "heuristic");
         print_tables(&l, cfg.tier_boundaries, after, a.confidence);
     }
+    if (!rc && a.check) rc = check_held_out(&a, est, &cfg, after);
     if (!rc && a.write) rc = write_config(&a, after);
     cx_estimator_free(est);
     free_samples(&l);

@@ -18,6 +18,12 @@ grep -q "^lang zh (270 prompts, 270 labelled)" <<<"$out" || fail "per-language t
 out=$("$CLI" calibrate --data "$DEV" --max-frontier-to-fast 0.05 --confidence 0.95) || fail "risk bound: $out"
 bound=$(sed -n 's/.*upper bound \([0-9.]*\)% at 95%.*/\1/p' <<<"$out" | head -1)
 python3 -c "import sys; sys.exit(not float(sys.argv[1]) <= 5.0)" "$bound" || fail "bound $bound% over 5%"
+# --check: the fitted boundaries on prompts the fit did not see
+awk 'NR % 2 == 1' "$DEV" > fit.jsonl
+awk 'NR % 2 == 0' "$DEV" > check.jsonl
+out=$("$CLI" calibrate --data fit.jsonl --max-frontier-to-fast 0.05 --check check.jsonl) || fail "--check: $out"
+grep -q "^held out: check.jsonl$" <<<"$out" && [ "$(grep -c "frontier-needed sent to fast" <<<"$out")" -ge 2 ] ||
+  fail "no held-out table"
 head -40 "$DEV" > few.jsonl
 expect "too few frontier-needed prompts" 1 "at least 149 are needed" "$CLI" calibrate --data few.jsonl --max-frontier-to-fast 0.02
 
