@@ -17,7 +17,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity calibrate --data FILE.jsonl [--config config.yaml] [--mode MODE]\n"
             "                            (--target fast=F,standard=S,frontier=R |\n"
-            "                             --max-frontier-to-fast RATE [--confidence C]) [--check FILE.jsonl]\n"
+            "                             --max-frontier-to-fast RATE [--confidence C] |\n"
+            "                             --maximize accuracy) [--check FILE.jsonl]\n"
             "                            [--write]\n\n"
             "Fits task_complexity.tier_boundaries for the estimator as the config (and --mode) sets it up,\n"
             "from its scores on FILE's prompts (JSONL: \"text\"; \"tier\" for labelled ones, \"lang\"):\n"
@@ -27,6 +28,7 @@ static void usage(FILE *out) {
             "                            confidence bound (Clopper-Pearson) of the share of frontier-needed\n"
             "                            prompts (labelled complex or expert) sent there stays <= R\n"
             "  --confidence C            of that bound (default 0.95)\n"
+            "  --maximize accuracy       the boundaries under which the most labelled prompts get their tier\n"
             "  --check FILE              also show what the new boundaries do on another file (held out:\n"
             "                            a fit is only as good as its result on prompts it did not see)\n"
             "  --mode MODE               ml_only, hybrid, ml_refine, or heuristic (no model); default: the\n"
@@ -167,7 +169,7 @@ static void print_tables(const sample_list *l, const double *before, const doubl
 typedef struct cal_args {
     const char *data, *config, *mode, *check;
     double target[CX_N_ROUTES];
-    int has_target, write;
+    int has_target, write, maximize;
     double max_rate, confidence;
 } cal_args;
 
@@ -196,6 +198,7 @@ static int parse_args(int argc, char **argv, cal_args *a) {
         {"mode", required_argument, 0, 'm'},   {"target", required_argument, 0, 't'},
         {"max-frontier-to-fast", required_argument, 0, 'r'}, {"confidence", required_argument, 0, 'C'},
         {"write", no_argument, 0, 'w'},        {"check", required_argument, 0, 'k'},
+        {"maximize", required_argument, 0, 'M'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -213,12 +216,17 @@ static int parse_args(int argc, char **argv, cal_args *a) {
         case 'C': if (cli_parse_double(CMD, "--confidence", optarg, 0.5, 0.999999, &a->confidence)) return CLI_USAGE; break;
         case 'w': a->write = 1; break;
         case 'k': a->check = optarg; break;
+        case 'M':
+            if (strcmp(optarg, "accuracy") != 0) return cli_usage_error(CMD, "--maximize: only 'accuracy' is known");
+            a->maximize = 1;
+            break;
         case 'h': usage(stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option (see --help)");
         }
     }
     if (!a->data) return cli_usage_error(CMD, "--data FILE is required");
-    if (a->has_target == (a->max_rate > 0)) return cli_usage_error(CMD, "give one of --target or --max-frontier-to-fast");
+    if (a->has_target + (a->max_rate > 0) + a->maximize != 1)
+        return cli_usage_error(CMD, "give one of --target, --max-frontier-to-fast or --maximize accuracy");
     if (a->write && !a->config) return cli_usage_error(CMD, "--write needs --config (the file to write)");
     return 0;
 }
@@ -256,6 +264,12 @@ static int fit(const cal_args *a, const sample_list *l, const cx_estimator_confi
         else
             printf("requested shares %.1f%% / %.1f%% / %.1f%%, achieved %.1f%% / %.1f%% / %.1f%%\n", 100 * a->target[0],
                    100 * a->target[1], 100 * a->target[2], 100 * got[0], 100 * got[1], 100 * got[2]);
+    } else if (!rc && a->maximize) {
+        double acc0, acc1;
+        if (l->labelled < n) rc = cli_fail(CMD, "--maximize accuracy: %zu of %zu prompts have no \"tier\"", n - l->labelled, n);
+        else if (cx_calibrate_accuracy(scores, gold, n, cfg->tier_boundaries, out, &acc0, &acc1, &err) != CX_OK)
+            rc = cli_fail_err(CMD, &err);
+        else printf("tier accuracy %.1f%% -> %.1f%% (on the prompts fitted: --check another file)\n", 100 * acc0, 100 * acc1);
     } else if (!rc) {
         cx_risk_fit rf;
         if (cx_calibrate_risk(scores, gold, n, a->max_rate, a->confidence, cfg->tier_boundaries, out, &rf, &err))

@@ -24,6 +24,8 @@ awk 'NR % 2 == 0' "$DEV" > check.jsonl
 out=$("$CLI" calibrate --data fit.jsonl --max-frontier-to-fast 0.05 --check check.jsonl) || fail "--check: $out"
 grep -q "^held out: check.jsonl$" <<<"$out" && [ "$(grep -c "frontier-needed sent to fast" <<<"$out")" -ge 2 ] ||
   fail "no held-out table"
+out=$("$CLI" calibrate --data fit.jsonl --maximize accuracy --check check.jsonl) || fail "--maximize accuracy: $out"
+grep -qE "^tier accuracy [0-9.]+% -> [0-9.]+% \(on the prompts fitted" <<<"$out" || fail "accuracy line: $out"
 head -40 "$DEV" > few.jsonl
 expect "too few frontier-needed prompts" 1 "at least 149 are needed" "$CLI" calibrate --data few.jsonl --max-frontier-to-fast 0.02
 
@@ -38,7 +40,8 @@ grep -q "^mode: hybrid$" <<<"$out" || fail "the written mode is read back"
 grep -q "fast                            50.[0-9]%  ->    50.[0-9]%\|fast                            49.[5-9]%  ->" <<<"$out" ||
   fail "the written boundaries give the shares: $(grep -m1 ' fast ' <<<"$out")"
 
-expect "no mode given" 2 "give one of --target or --max-frontier-to-fast" "$CLI" calibrate --data "$DEV"
+expect "no mode given" 2 "give one of --target, --max-frontier-to-fast or --maximize accuracy" "$CLI" calibrate --data "$DEV"
+expect "maximize what" 2 "--maximize: only 'accuracy'" "$CLI" calibrate --data "$DEV" --maximize speed
 expect "bad target" 2 "--target: expected" "$CLI" calibrate --data "$DEV" --target fast=0.5
 expect "write without config" 2 "--write needs --config" "$CLI" calibrate --data "$DEV" --target fast=1,standard=0,frontier=0 --write
 expect "unknown mode" 1 "--mode: unknown mode 'turbo'" "$CLI" calibrate --data "$DEV" --mode turbo --target fast=1,standard=0,frontier=0

@@ -97,11 +97,35 @@ static void test_risk(void **state) {
     assert_memory_equal(b, SEED, sizeof SEED);
 }
 
+/* Labels cut at 0.1 / 0.3 / 0.5 / 0.7; from the seed's boundaries the fit
+ * finds cuts that get every prompt right. */
+static void test_accuracy(void **state) {
+    (void)state;
+    enum { N = 500 };
+    static const double truth[CX_N_TIERS - 1] = {0.1, 0.3, 0.5, 0.7};
+    double scores[N], b[CX_N_TIERS - 1], before, after;
+    int gold[N];
+    for (int i = 0; i < N; i++) {
+        scores[i] = (i + 0.5) / N;
+        gold[i] = (int)cx_score_to_tier(scores[i], truth);
+    }
+    cx_error err = {0, ""};
+    assert_int_equal(cx_calibrate_accuracy(scores, gold, N, SEED, b, &before, &after, &err), CX_OK);
+    assert_valid(b);
+    assert_true(before < 0.8);
+    assert_true(after == 1.0);
+    for (int t = 0; t < CX_N_TIERS - 1; t++) assert_true(fabs(b[t] - truth[t]) < 0.002);
+    gold[3] = -1;
+    assert_int_equal(cx_calibrate_accuracy(scores, gold, N, SEED, b, NULL, NULL, &err), CX_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "prompt 4 has no tier"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clopper_pearson),
         cmocka_unit_test(test_shares),
         cmocka_unit_test(test_risk),
+        cmocka_unit_test(test_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,14 @@ typedef struct cx_risk_fit {
 CX_API int cx_calibrate_risk(const double *scores, const int *gold, size_t n, double max_rate, double confidence,
                              const double *old, double *out, cx_risk_fit *fit, cx_error *err);
 
+/* The boundaries under which the most labelled prompts get their tier
+ * (coordinate ascent: each boundary in turn moved to the best cut between its
+ * neighbours, over at most 512 candidate cuts, until none moves). gold[i] is
+ * scores[i]'s labelled tier; *before / *after (may be NULL) get the tier
+ * accuracy under old and out. */
+CX_API int cx_calibrate_accuracy(const double *scores, const int *gold, size_t n, const double *old, double *out,
+                                 double *before, double *after, cx_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /* Fitting tier_boundaries (calibrate.h): to route shares, or to a risk bound
  * on frontier-needed prompts sent to the fast model. */
 #include "complexity/calibrate.h"
+#include "complexity/estimator.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -136,5 +137,64 @@ int cx_calibrate_risk(const double *scores, const int *gold, size_t n, double ma
     fit->upper_bound = cx_clopper_pearson_upper(fit->sent_to_fast, m, confidence);
     fit->feasible = fit->upper_bound <= max_rate;
     free(f);
+    return CX_OK;
+}
+
+enum { MAX_CUTS = 512, MAX_ROUNDS = 20 };
+
+static double tier_accuracy(const double *scores, const int *gold, size_t n, const double *b) {
+    size_t right = 0;
+    for (size_t i = 0; i < n; i++) right += (int)cx_score_to_tier(scores[i], b) == gold[i];
+    return n ? (double)right / (double)n : 0;
+}
+
+/* Candidate cuts: halfway between neighbouring distinct scores, thinned to at most MAX_CUTS. */
+static size_t candidate_cuts(const double *sorted, size_t n, double *cuts) {
+    size_t m = 0;
+    for (size_t i = 1; i < n; i++)
+        if (sorted[i] > sorted[i - 1]) m++;
+    size_t step = m > MAX_CUTS ? (m + MAX_CUTS - 1) / MAX_CUTS : 1, k = 0, seen = 0;
+    for (size_t i = 1; i < n; i++)
+        if (sorted[i] > sorted[i - 1] && seen++ % step == 0) cuts[k++] = (sorted[i - 1] + sorted[i]) / 2;
+    return k;
+}
+
+/* Moves boundary t to the best cut strictly between its neighbours; 1 when it moved. */
+static int improve(const double *scores, const int *gold, size_t n, const double *cuts, size_t n_cuts, double *b,
+                   int t) {
+    const double lo = t ? b[t - 1] : 0, hi = t < CX_N_TIERS - 2 ? b[t + 1] : 1;
+    double best = b[t], best_acc = tier_accuracy(scores, gold, n, b), keep = b[t];
+    for (size_t c = 0; c < n_cuts; c++) {
+        if (!(cuts[c] > lo && cuts[c] < hi)) continue;
+        b[t] = cuts[c];
+        double acc = tier_accuracy(scores, gold, n, b);
+        if (acc > best_acc + 1e-12) best = cuts[c], best_acc = acc;
+    }
+    b[t] = best;
+    return best != keep;
+}
+
+int cx_calibrate_accuracy(const double *scores, const int *gold, size_t n, const double *old, double *out,
+                          double *before, double *after, cx_error *err) {
+    memcpy(out, old, (CX_N_TIERS - 1) * sizeof *out);
+    if (!n) return cx_error_set(err, CX_ERR_INVALID, "calibrate: no labelled prompts");
+    for (size_t i = 0; i < n; i++)
+        if (gold[i] < 0 || gold[i] >= CX_N_TIERS)
+            return cx_error_set(err, CX_ERR_INVALID, "calibrate: prompt %zu has no tier label", i + 1);
+    double *s = sorted_copy(scores, n), *cuts = malloc(MAX_CUTS * sizeof *cuts);
+    if (!s || !cuts) {
+        free(s);
+        free(cuts);
+        return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    }
+    size_t n_cuts = candidate_cuts(s, n, cuts);
+    if (before) *before = tier_accuracy(scores, gold, n, old);
+    for (int round = 0, moved = 1; moved && round < MAX_ROUNDS; round++) {
+        moved = 0;
+        for (int t = 0; t < CX_N_TIERS - 1; t++) moved |= improve(scores, gold, n, cuts, n_cuts, out, t);
+    }
+    if (after) *after = tier_accuracy(scores, gold, n, out);
+    free(s);
+    free(cuts);
     return CX_OK;
 }
