@@ -10,16 +10,14 @@
 #include <stddef.h>
 
 #include "complexity/common.h"
+#include "complexity/estimator.h"
 #include "complexity/labels.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-enum { CX_N_ROUTES = 3 }; /* fast, standard, frontier */
-CX_API extern const char *const cx_route_names[CX_N_ROUTES];
-
-/* The route of a score under boundaries[CX_N_TIERS - 1]. */
+/* The route (estimator.h's cx_route) of a score under boundaries[CX_N_TIERS - 1]. */
 CX_API int cx_route_of(double score, const double *boundaries);
 
 /* Boundaries that send the shares target[CX_N_ROUTES] (summing to 1) of

@@ -129,6 +129,16 @@ typedef struct cx_estimator_config {
     int track_accuracy;                       /* true (a seed field; kept, unused here) */
 } cx_estimator_config;
 
+/* The model a tier goes to (SPEC §8): trivial and simple -> fast, moderate ->
+ * standard, complex and expert -> frontier. */
+typedef enum { CX_ROUTE_FAST, CX_ROUTE_STANDARD, CX_ROUTE_FRONTIER } cx_route;
+enum { CX_N_ROUTES = 3 };
+CX_API extern const char *const cx_route_names[CX_N_ROUTES]; /* "fast", "standard", "frontier" */
+CX_API cx_route cx_tier_route(cx_tier tier);
+/* The config's model for a route (fast_model, standard_model or
+ * frontier_model; "" = no override). Borrowed from cfg. */
+CX_API const char *cx_route_model(const cx_estimator_config *cfg, cx_route route);
+
 #define CX_DEFAULT_ML_MODEL_PATH "models/complexity_model_int8.onnx"
 #define CX_DEFAULT_ML_TOKENIZER_PATH "models/complexity_tokenizer"
 

@@ -61,19 +61,9 @@ char *cx_estimator_config_to_json(const cx_estimator_config *c) {
 /* A string as a YAML double-quoted scalar: JSON's escapes are YAML's. */
 static void put_string(sbuf *b, const char *s) { cx_json_put_string(b, s, strlen(s)); }
 
-/* The shortest %g that reads back as the same double: 0.35, not 0.34999999999999998. */
-static void put_double(sbuf *b, double v) {
-    char num[32];
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(num, sizeof num, "%.*g", prec, v);
-        if (strtod(num, NULL) == v) break;
-    }
-    sbuf_puts(b, num);
-}
-
 static void put_num(sbuf *b, const char *key, double v) {
     sbuf_printf(b, "  %s: ", key);
-    put_double(b, v);
+    cx_json_put_shortest(b, v);
     sbuf_putc(b, '\n');
 }
 
@@ -89,7 +79,7 @@ static void put_map(sbuf *b, const char *key, const char *const *names, const do
     sbuf_printf(b, "  %s:\n", key);
     for (int i = 0; i < n; i++) {
         sbuf_printf(b, "    %s: ", names[i]);
-        put_double(b, v[i]);
+        cx_json_put_shortest(b, v[i]);
         sbuf_putc(b, '\n');
     }
 }

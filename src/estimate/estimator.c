@@ -158,9 +158,18 @@ static void blend(const cx_estimator_config *c, double heuristic, double ml, dou
     }
 }
 
+const char *const cx_route_names[CX_N_ROUTES] = {"fast", "standard", "frontier"};
+
+cx_route cx_tier_route(cx_tier t) {
+    return t <= CX_SIMPLE ? CX_ROUTE_FAST : t == CX_MODERATE ? CX_ROUTE_STANDARD : CX_ROUTE_FRONTIER;
+}
+
+const char *cx_route_model(const cx_estimator_config *c, cx_route r) {
+    return r == CX_ROUTE_FAST ? c->fast_model : r == CX_ROUTE_STANDARD ? c->standard_model : c->frontier_model;
+}
+
 static void route(const cx_estimator_config *c, cx_estimate *e) {
-    const char *name = e->tier <= CX_SIMPLE ? c->fast_model : e->tier == CX_MODERATE ? c->standard_model
-                                                                                      : c->frontier_model;
+    const char *name = cx_route_model(c, cx_tier_route(e->tier));
     e->has_suggested_model = name[0] != '\0';
     snprintf(e->suggested_model, sizeof e->suggested_model, "%s", name);
 }
@@ -261,13 +270,9 @@ static double py_round(double x, int nd) {
 
 /* Python's repr(float): the shortest digits that read back to x. */
 static void put_float(sbuf *b, double x) {
-    char buf[40];
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, sizeof buf, "%.*g", p, x);
-        if (strtod(buf, NULL) == x) break;
-    }
-    sbuf_puts(b, buf);
-    if (!strpbrk(buf, ".eninf")) sbuf_puts(b, ".0");
+    size_t start = b->len;
+    cx_json_put_shortest(b, x);
+    if (!b->oom && !strpbrk(b->data + start, ".eninf")) sbuf_puts(b, ".0");
 }
 
 static void put_key(sbuf *b, const char *key, int first) {

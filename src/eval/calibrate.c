@@ -1,7 +1,6 @@
 /* Fitting tier_boundaries (calibrate.h): to route shares, or to a risk bound
  * on frontier-needed prompts sent to the fast model. */
 #include "complexity/calibrate.h"
-#include "complexity/estimator.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,9 +8,7 @@
 
 enum { B_FAST = 1, B_STANDARD = 2 }; /* the boundaries between routes: simple|moderate, moderate|complex */
 
-const char *const cx_route_names[CX_N_ROUTES] = {"fast", "standard", "frontier"};
-
-int cx_route_of(double score, const double *b) { return score < b[B_FAST] ? 0 : score < b[B_STANDARD] ? 1 : 2; }
+int cx_route_of(double score, const double *b) { return (int)cx_tier_route(cx_score_to_tier(score, b)); }
 
 static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;

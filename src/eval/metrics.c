@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "complexity/estimator.h"
 #include "complexity/metrics.h"
 
 void cx_metrics_init(cx_metrics *m) { memset(m, 0, sizeof *m); }
@@ -41,13 +42,10 @@ double cx_metrics_tier_within_one(const cx_metrics *m) { return ratio((double)m-
 double cx_metrics_intent_accuracy(const cx_metrics *m) { return ratio((double)m->intent_correct, (double)m->intent_n); }
 double cx_metrics_avg_ms(const cx_metrics *m) { return ratio(m->ms_sum, (double)m->n); }
 
-/* The route of a tier: 0 fast, 1 standard, 2 frontier. */
-static int route_of_tier(int t) { return t <= CX_SIMPLE ? 0 : t == CX_MODERATE ? 1 : 2; }
-
 double cx_metrics_route_accuracy(const cx_metrics *m) {
     size_t right = 0;
     for (int t = 0; t < CX_N_TIERS; t++)
-        for (int p = 0; p < CX_N_TIERS; p++) right += route_of_tier(t) == route_of_tier(p) ? m->tier_confusion[t][p] : 0;
+        for (int p = 0; p < CX_N_TIERS; p++) right += cx_tier_route((cx_tier)t) == cx_tier_route((cx_tier)p) ? m->tier_confusion[t][p] : 0;
     return ratio((double)right, (double)m->n);
 }
 
@@ -56,7 +54,7 @@ double cx_metrics_frontier_to_fast(const cx_metrics *m) {
     for (int t = CX_COMPLEX; t < CX_N_TIERS; t++)
         for (int p = 0; p < CX_N_TIERS; p++) {
             needed += m->tier_confusion[t][p];
-            fast += route_of_tier(p) == 0 ? m->tier_confusion[t][p] : 0;
+            fast += cx_tier_route((cx_tier)p) == CX_ROUTE_FAST ? m->tier_confusion[t][p] : 0;
         }
     return ratio((double)fast, (double)needed);
 }

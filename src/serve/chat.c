@@ -14,13 +14,10 @@
 #include "serve/router.h"
 #include "serve/serve_int.h"
 
-/* The tier's upstream: 0 fast (trivial, simple), 1 standard, 2 frontier. */
-static int upstream_of(cx_tier t) { return t <= CX_SIMPLE ? 0 : t == CX_MODERATE ? 1 : 2; }
-
 /* The model name sent upstream for tier u: the upstream's own, else task_complexity's. */
 static const char *model_name_of(const router_config *rc, const cx_estimator_config *cfg, int u) {
     if (rc->up[u].model[0]) return rc->up[u].model;
-    const char *m = u == 0 ? cfg->fast_model : u == 1 ? cfg->standard_model : cfg->frontier_model;
+    const char *m = cx_route_model(cfg, (cx_route)u);
     return m[0] ? m : NULL;
 }
 
@@ -45,13 +42,13 @@ typedef struct attempt_log {
 static void log_attempt(attempt_log *a, int u, int status) {
     if (a->len < sizeof a->text)
         a->len += (size_t)snprintf(a->text + a->len, sizeof a->text - a->len, "%s%s:%d", a->len ? " " : "",
-                                   router_upstream_names[u], status);
+                                   cx_route_names[u], status);
 }
 
 static void add_route_headers(reply *r, const route_decision *d, int u, const char *model, const attempt_log *a) {
     reply_header(r, "X-Complexity-Tier", "%s", cx_tier_names[d->tier]);
     reply_header(r, "X-Complexity-Score", "%.4f", d->score);
-    reply_header(r, "X-Complexity-Route", "%s", router_upstream_names[u]);
+    reply_header(r, "X-Complexity-Route", "%s", cx_route_names[u]);
     reply_header(r, "X-Complexity-Model", "%s", model);
     reply_header(r, "X-Complexity-Inherited", "%s", d->inherited ? "true" : "false");
     reply_header(r, "X-Complexity-Attempts", "%s", a->text);
@@ -123,14 +120,14 @@ static void forward(chat_ctx *c, int u, reply *r) {
     attempt_log log = {"", 0};
     int last_status = 503;
     cx_error err = {0, ""};
-    snprintf(err.msg, sizeof err.msg, "no upstream is configured for the %s tier or above", router_upstream_names[u]);
-    for (; u < ROUTER_N_UPSTREAMS; u++) {
+    snprintf(err.msg, sizeof err.msg, "no upstream is configured for the %s tier or above", cx_route_names[u]);
+    for (; u < CX_N_ROUTES; u++) {
         const char *model = model_name_of(c->rc, &cfg, u);
         if (!c->rc->up[u].base_url[0] || !model) continue; /* no endpoint for this tier: the next one up */
         answer a = {.status = 500, .body = SBUF_INIT};
         int rc = ask(c, u, model, &a, &err);
         log_attempt(&log, u, a.status);
-        int last = !c->rc->fallback || u == ROUTER_N_UPSTREAMS - 1;
+        int last = !c->rc->fallback || u == CX_N_ROUTES - 1;
         if (rc == CX_OK && (!retryable(a.status) || last)) {
             pass_on(&a, r);
             sbuf_free(&a.body);
@@ -141,12 +138,12 @@ static void forward(chat_ctx *c, int u, reply *r) {
         proxy_close(a.stream);
         sbuf_free(&a.body);
         last_status = a.status;
-        cx_log(c->s->log, CX_LOG_WARNING, "router_upstream_failed", "tier", router_upstream_names[u], "error", err.msg,
+        cx_log(c->s->log, CX_LOG_WARNING, "router_upstream_failed", "tier", cx_route_names[u], "error", err.msg,
                "action", last ? "none" : "next tier up", NULL);
         if (last) break;
     }
     reply_error(r, last_status >= 500 ? last_status : 502, NULL, "%s", err.msg);
-    add_route_headers(r, &c->d, upstream_of(c->d.tier), "", &log);
+    add_route_headers(r, &c->d, (int)cx_tier_route(c->d.tier), "", &log);
 }
 
 /* The model the client asked for must be the router's. */
@@ -175,6 +172,6 @@ void handle_chat(cx_server *s, const char *body, size_t len, reply *r) {
     chat_ctx c = {.s = s, .rc = &rc};
     if (!(c.req = parse_body(body, len, r))) return;
     c.stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c.req, "stream"));
-    if (routed_model(&rc, c.req, r) && !route_decide(s, c.req, &c.d, r)) forward(&c, upstream_of(c.d.tier), r);
+    if (routed_model(&rc, c.req, r) && !route_decide(s, c.req, &c.d, r)) forward(&c, (int)cx_tier_route(c.d.tier), r);
     cJSON_Delete(c.req);
 }

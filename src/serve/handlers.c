@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "complexity/classifier.h"
 #include "complexity/common.h"
@@ -18,6 +17,34 @@ extern const unsigned long cx_serve_page_len;
 enum { MAX_BATCH = 256 };
 
 static void merge(cJSON *into, const cJSON *from);
+
+/* A 400 for a section the parser refused: "request:18: router.upstreams.fast.base_url: ..." becomes
+ * that message from the section's name on (the line is of a document the client never saw), with
+ * the key after "<section>." as the error's field. */
+static void reply_refused(reply *r, const char *section, const cx_error *err) {
+    const char *msg = strstr(err->msg, section);
+    char field[64] = "";
+    size_t n = strlen(section);
+    if (msg && msg[n] == '.') snprintf(field, sizeof field, "%.*s", (int)strcspn(msg + n + 1, ": "), msg + n + 1);
+    reply_error(r, 400, field[0] ? field : NULL, "%s", msg ? msg : err->msg);
+}
+
+/* A PUT of one config.yaml section: the body is {"<key>": {fields}} or the
+ * fields themselves; one writer of the file at a time. */
+typedef void (*section_put_fn)(cx_server *s, const cJSON *fields, reply *r);
+static void put_section(cx_server *s, const char *body, size_t len, const char *key, section_put_fn put, reply *r) {
+    cJSON *req = parse_body(body, len, r);
+    if (!req) return;
+    const cJSON *section = cJSON_GetObjectItemCaseSensitive(req, key);
+    const cJSON *fields = section ? section : req;
+    if (!cJSON_IsObject(fields)) reply_error(r, 400, key, "\"%s\" must be an object", key);
+    else {
+        pthread_mutex_lock(&s->config_mu);
+        put(s, fields, r);
+        pthread_mutex_unlock(&s->config_mu);
+    }
+    cJSON_Delete(req);
+}
 
 /* ---- JSON of results ------------------------------------------------------------ */
 
@@ -91,18 +118,12 @@ void handle_page(cx_server *s, reply *r) {
     r->content_type = "text/html; charset=utf-8";
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void handle_healthz(cx_server *s, reply *r) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "status", "ok");
     cJSON_AddBoolToObject(o, "ml_active", cx_estimator_ml_active(s->est));
     cJSON_AddStringToObject(o, "version", cx_version());
-    cJSON_AddNumberToObject(o, "uptime_s", round(now_s() - s->started));
+    cJSON_AddNumberToObject(o, "uptime_s", round(serve_now_s() - s->started));
     reply_json(r, 200, o);
 }
 
@@ -139,17 +160,16 @@ void handle_router(cx_server *s, reply *r) {
     }
     cx_estimator_config cfg;
     cx_estimator_get_config(s->est, &cfg);
-    const char *const task_models[ROUTER_N_UPSTREAMS] = {cfg.fast_model, cfg.standard_model, cfg.frontier_model};
     cJSON *o = cJSON_CreateObject(), *ups = cJSON_AddObjectToObject(o, "upstreams");
     cJSON_AddBoolToObject(o, "configured", rc.present);
     cJSON_AddStringToObject(o, "model_name", rc.model_name);
     cJSON_AddBoolToObject(o, "fallback", rc.fallback);
     cJSON_AddNumberToObject(o, "timeout_s", rc.timeout_s);
-    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++) {
+    for (int u = 0; u < CX_N_ROUTES; u++) {
         const router_upstream *up = &rc.up[u];
-        cJSON *x = cJSON_AddObjectToObject(ups, router_upstream_names[u]);
+        cJSON *x = cJSON_AddObjectToObject(ups, cx_route_names[u]);
         cJSON_AddStringToObject(x, "base_url", up->base_url);
-        cJSON_AddStringToObject(x, "model", up->model[0] ? up->model : task_models[u]);
+        cJSON_AddStringToObject(x, "model", up->model[0] ? up->model : cx_route_model(&cfg, (cx_route)u));
         cJSON_AddStringToObject(x, "api_key_env", up->api_key_env);
         const char *key = up->api_key_env[0] ? getenv(up->api_key_env) : NULL;
         cJSON_AddBoolToObject(x, "api_key_set", key && key[0]);
@@ -164,9 +184,9 @@ static cJSON *router_fields_json(const router_config *rc) {
     cJSON_AddNumberToObject(o, "timeout_s", rc->timeout_s);
     cJSON_AddNumberToObject(o, "connect_timeout_s", rc->connect_timeout_s);
     cJSON_AddBoolToObject(o, "fallback", rc->fallback);
-    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++) {
+    for (int u = 0; u < CX_N_ROUTES; u++) {
         if (!rc->up[u].base_url[0]) continue;
-        cJSON *x = cJSON_AddObjectToObject(ups, router_upstream_names[u]);
+        cJSON *x = cJSON_AddObjectToObject(ups, cx_route_names[u]);
         cJSON_AddStringToObject(x, "base_url", rc->up[u].base_url);
         cJSON_AddStringToObject(x, "api_key_env", rc->up[u].api_key_env);
         cJSON_AddStringToObject(x, "model", rc->up[u].model);
@@ -205,11 +225,11 @@ static void put_router(cx_server *s, const cJSON *fields, reply *r) {
     merge(base, fields);
     /* a tier whose base_url is emptied is no longer routed: it leaves the section */
     cJSON *ups = cJSON_GetObjectItemCaseSensitive(base, "upstreams");
-    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++) {
+    for (int u = 0; u < CX_N_ROUTES; u++) {
         const cJSON *url = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(ups, router_upstream_names[u]), "base_url");
+            cJSON_GetObjectItemCaseSensitive(ups, cx_route_names[u]), "base_url");
         if (cJSON_IsString(url) && !url->valuestring[0])
-            cJSON_DeleteItemFromObjectCaseSensitive(ups, router_upstream_names[u]);
+            cJSON_DeleteItemFromObjectCaseSensitive(ups, cx_route_names[u]);
     }
     cJSON_AddItemToObject(doc, "router", base);
     char *text = cJSON_PrintUnformatted(doc), *yaml = NULL;
@@ -220,29 +240,15 @@ static void put_router(cx_server *s, const cJSON *fields, reply *r) {
     if (!code && yaml_write_section(s->config_path, "router", yaml, router_reads_back, yaml, &err) != CX_OK) code = 500;
     free(text);
     free(yaml);
-    if (code) {
-        const char *msg = strstr(err.msg, "router.");
-        char field[64] = "";
-        if (msg) snprintf(field, sizeof field, "%.*s", (int)strcspn(msg + 7, ": "), msg + 7);
-        reply_error(r, code, field[0] ? field : NULL, "%s", code == 400 && msg ? msg : err.msg[0] ? err.msg : "out of memory");
-        return;
-    }
+    if (code == 400) reply_refused(r, "router", &err);
+    else if (code) reply_error(r, code, NULL, "%s", err.msg[0] ? err.msg : "out of memory");
+    if (code) return;
     cx_log(s->log, CX_LOG_INFO, "router_updated", "path", s->config_path, NULL);
     handle_router(s, r);
 }
 
 void handle_router_put(cx_server *s, const char *body, size_t len, reply *r) {
-    cJSON *req = parse_body(body, len, r);
-    if (!req) return;
-    const cJSON *section = cJSON_GetObjectItemCaseSensitive(req, "router");
-    const cJSON *fields = section ? section : req;
-    if (!cJSON_IsObject(fields)) reply_error(r, 400, "router", "\"router\" must be an object");
-    else {
-        pthread_mutex_lock(&s->config_mu);
-        put_router(s, fields, r);
-        pthread_mutex_unlock(&s->config_mu);
-    }
-    cJSON_Delete(req);
+    put_section(s, body, len, "router", put_router, r);
 }
 
 void handle_metrics(cx_server *s, reply *r) {
@@ -358,15 +364,6 @@ void handle_config_get(cx_server *s, reply *r) {
     reply_json(r, 200, o);
 }
 
-/* The key an error message of the config parser names ("...: task_complexity.KEY: ..."). */
-static void field_of(const char *msg, char *field, size_t cap) {
-    field[0] = '\0';
-    const char *p = strstr(msg, "task_complexity.");
-    if (!p) return;
-    p += strlen("task_complexity.");
-    size_t n = strcspn(p, ": ");
-    snprintf(field, cap, "%.*s", (int)n, p);
-}
 
 /* Sets obj[key] to a copy of value, replacing any old one. */
 static void put_copy(cJSON *obj, const char *key, const cJSON *value) {
@@ -408,15 +405,10 @@ static void put_config(cx_server *s, const cJSON *fields, reply *r) {
         return;
     }
     cx_error err = {0, ""};
-    char field[64];
     int rc = cx_estimator_config_parse(doc, strlen(doc), "request", &next, &err);
     free(doc);
     if (rc != CX_OK) {
-        field_of(err.msg, field, sizeof field);
-        /* "request:18: task_complexity.x: ..." -> "task_complexity.x: ...": the
-         * line is of a document the client never saw */
-        const char *msg = strstr(err.msg, "task_complexity");
-        reply_error(r, 400, field[0] ? field : NULL, "%s", msg ? msg : err.msg);
+        reply_refused(r, "task_complexity", &err);
         return;
     }
     if ((rc = cx_estimator_config_write(s->config_path, &next, &err)) != CX_OK) {
@@ -440,16 +432,5 @@ static void put_config(cx_server *s, const cJSON *fields, reply *r) {
 }
 
 void handle_config_put(cx_server *s, const char *body, size_t len, reply *r) {
-    cJSON *req = parse_body(body, len, r);
-    if (!req) return;
-    /* {"task_complexity": {...}} or the fields themselves */
-    const cJSON *section = cJSON_GetObjectItemCaseSensitive(req, "task_complexity");
-    const cJSON *fields = section ? section : req;
-    if (!cJSON_IsObject(fields)) reply_error(r, 400, "task_complexity", "\"task_complexity\" must be an object");
-    else {
-        pthread_mutex_lock(&s->config_mu);
-        put_config(s, fields, r);
-        pthread_mutex_unlock(&s->config_mu);
-    }
-    cJSON_Delete(req);
+    put_section(s, body, len, "task_complexity", put_config, r);
 }

@@ -161,12 +161,6 @@ static cJSON *why_json(const cx_estimate *e, const cx_estimator_config *cfg) {
     return why;
 }
 
-static const char *model_for(const cx_estimator_config *c, cx_tier t) {
-    const char *m = t <= CX_SIMPLE ? c->fast_model : t == CX_MODERATE ? c->standard_model : c->frontier_model;
-    return m[0] ? m : NULL;
-}
-
-static const char *const route_names[] = {"fast", "fast", "standard", "frontier", "frontier"};
 
 cJSON *route_json(cx_server *s, const route_decision *d) {
     cx_estimator_config cfg;
@@ -176,9 +170,10 @@ cJSON *route_json(cx_server *s, const route_decision *d) {
     cJSON_AddStringToObject(o, "tier", cx_tier_names[final->tier]);
     cJSON_AddNumberToObject(o, "score", round_to(final->score, 1e4));
     cJSON_AddStringToObject(o, "estimation_method", final->estimation_method);
-    cJSON_AddStringToObject(o, "route", route_names[final->tier]);
-    const char *model = model_for(&cfg, final->tier);
-    if (model) cJSON_AddStringToObject(o, "suggested_model", model);
+    const cx_route route = cx_tier_route(final->tier);
+    cJSON_AddStringToObject(o, "route", cx_route_names[route]);
+    const char *model = cx_route_model(&cfg, route);
+    if (model[0]) cJSON_AddStringToObject(o, "suggested_model", model);
     else cJSON_AddNullToObject(o, "suggested_model");
     cJSON_AddBoolToObject(o, "needs_decomposition", final->needs_decomposition);
     cJSON_AddItemToObject(o, "why", why_json(&d->own, &cfg));

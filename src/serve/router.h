@@ -6,10 +6,9 @@
 #include <stddef.h>
 
 #include "complexity/common.h"
+#include "complexity/estimator.h"
 #include "util/sbuf.h"
 
-enum { ROUTER_N_UPSTREAMS = 3 }; /* fast, standard, frontier */
-extern const char *const router_upstream_names[ROUTER_N_UPSTREAMS];
 
 typedef struct router_upstream {
     char base_url[512];   /* "" = this tier has no endpoint */
@@ -22,7 +21,7 @@ typedef struct router_config {
     char model_name[128]; /* requests for this model (or "auto") are routed */
     double timeout_s, connect_timeout_s;
     int fallback;
-    router_upstream up[ROUTER_N_UPSTREAMS];
+    router_upstream up[CX_N_ROUTES]; /* by cx_route */
     router_upstream refinement; /* where llm_refinement asks (base_url "" = the standard upstream) */
     double refinement_timeout_s;
 } router_config;

@@ -34,7 +34,6 @@
 #include "util/json_out.h"
 #include "util/sbuf.h"
 
-const char *const router_upstream_names[ROUTER_N_UPSTREAMS] = {"fast", "standard", "frontier"};
 
 typedef struct rparse {
     yaml_document_t *doc;
@@ -140,11 +139,11 @@ static int refinement_pair(const rparse *p, const char *key, const yaml_node_t *
 
 static int upstreams_pair(const rparse *p, const char *key, const yaml_node_t *v, void *ctx) {
     router_config *rc = ctx;
-    for (int t = 0; t < ROUTER_N_UPSTREAMS; t++)
-        if (!strcmp(key, router_upstream_names[t])) {
+    for (int t = 0; t < CX_N_ROUTES; t++)
+        if (!strcmp(key, cx_route_names[t])) {
             char where[64];
             snprintf(where, sizeof where, "upstreams.%s", key);
-            upstream_ctx uc = {&rc->up[t], router_upstream_names[t]};
+            upstream_ctx uc = {&rc->up[t], cx_route_names[t]};
             int r = each(p, v, where, upstream_pair, &uc);
             if (r == CX_OK && !rc->up[t].base_url[0]) return rfail(p, v, where, "base_url is required");
             return r;
@@ -240,8 +239,8 @@ char *router_config_yaml(const router_config *rc) {
     put_quoted(&b, rc->model_name);
     sbuf_printf(&b, "\n  timeout_s: %g\n  connect_timeout_s: %g\n  fallback: %s\n  upstreams:\n", rc->timeout_s,
                 rc->connect_timeout_s, rc->fallback ? "true" : "false");
-    for (int u = 0; u < ROUTER_N_UPSTREAMS; u++)
-        if (rc->up[u].base_url[0]) put_upstream(&b, router_upstream_names[u], &rc->up[u], 1);
+    for (int u = 0; u < CX_N_ROUTES; u++)
+        if (rc->up[u].base_url[0]) put_upstream(&b, cx_route_names[u], &rc->up[u], 1);
     if (rc->refinement.base_url[0]) {
         sbuf_puts(&b, "  refinement: {base_url: ");
         put_quoted(&b, rc->refinement.base_url);

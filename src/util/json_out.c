@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 void cx_json_put_string(sbuf *b, const char *s, size_t n) {
     sbuf_putc(b, '"');
@@ -31,6 +32,15 @@ void cx_json_put_string(sbuf *b, const char *s, size_t n) {
     }
     sbuf_append(b, s + run, n - run);
     sbuf_putc(b, '"');
+}
+
+void cx_json_put_shortest(sbuf *b, double x) {
+    char buf[40];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    sbuf_puts(b, buf);
 }
 
 void cx_json_put_score4(sbuf *b, double x) {

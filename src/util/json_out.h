@@ -10,6 +10,9 @@
 /* Appends "..." with \" \\ \n \r \t \b \f and \u00XX for other C0 controls;
  * every other byte (UTF-8 included) is copied as is. */
 void cx_json_put_string(sbuf *b, const char *s, size_t n);
+/* Appends the shortest %g that reads back as the same double: 0.35, not
+ * 0.34999999999999998 (no ".0" added to whole numbers). */
+void cx_json_put_shortest(sbuf *b, double x);
 /* Appends a score as Python's repr(round(x, 4)) prints it: 0.2341, 0.12, 0.0, 1.0. */
 void cx_json_put_score4(sbuf *b, double x);
 
