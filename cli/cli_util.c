@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -67,4 +68,9 @@ int cli_parse_double(const char *cmd, const char *flag, const char *arg, double 
     }
     *out = v;
     return 0;
+}
+
+const char *cli_default_model(void) {
+    struct stat st;
+    return stat("training/output", &st) == 0 ? "training/output" : CX_DEFAULT_ML_MODEL_PATH;
 }

@@ -2,7 +2,6 @@
  * (the seed's MLPrediction fields). */
 #include <cjson/cJSON.h>
 #include <getopt.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,8 +89,7 @@ int cmd_classify(int argc, char **argv) {
         {"ngram", required_argument, 0, 'g'}, {"no-ngram", no_argument, 0, 'G'},
         {"keep-tail", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    struct stat st;
-    const char *model = stat("training/output", &st) == 0 ? "training/output" : "models/complexity_model_int8.onnx";
+    const char *model = cli_default_model();
     cx_classifier_options o = cx_classifier_default_options();
     o.threads = 1; /* one prompt at a time: more threads only wait for each other */
     int jsonl = 0, c;

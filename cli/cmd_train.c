@@ -24,7 +24,8 @@ static void on_signal(int sig) {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: complexity train --data FILE [--val FILE] [-o DIR] [--epochs N] [--batch-size N]\n"
+            "usage: complexity train --data FILE [--data FILE ...] [--weight NAME=K ...] [--val FILE]\n"
+            "                        [-o DIR] [--epochs N] [--batch-size N]\n"
             "                        [--lr X] [--freeze-layers N] [--max-length N] [--warmup-steps N]\n"
             "                        [--device auto|cpu|cuda] [--base DIR|NAME|none] [--arch PRESET]\n"
             "                        [--vocab DIR] [--resume] [--seed N] [--threads N]\n"
@@ -32,7 +33,12 @@ static void usage(FILE *out) {
             "Trains the complexity classifier: a DistilBERT encoder with score, tier, domain and\n"
             "intent heads. Writes best_model / final_model / checkpoint (.safetensors), config.json,\n"
             "tokenizer/ and metrics.jsonl into the output folder.\n\n"
-            "  --data FILE            training data, JSONL (required)\n"
+            "  --data FILE            training data, JSONL (required; repeat for several files,\n"
+            "                         up to 16)\n"
+            "  --weight NAME=K        each record of the --data file NAME counts K times per epoch\n"
+            "                         (1..100; default 1). NAME: the file's path, or its name\n"
+            "                         without folder and extension (labelled for\n"
+            "                         logs/labelled.jsonl). Repeat, or NAME=K,NAME=K\n"
             "  --val FILE             validation data; best_model = lowest validation score MAE\n"
             "  -o, --output DIR       output folder (default training/output)\n"
             "  --epochs N             (default 5)\n"
@@ -111,11 +117,77 @@ static int parse_int(const char *flag, const char *arg, int min, int *out) {
     return 0;
 }
 
-enum { O_DATA = 256, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_FREEZE, O_MAXLEN, O_DEVICE, O_WARMUP, O_BASE, O_ARCH,
+enum { O_DATA = 256, O_WEIGHT, O_VAL, O_EPOCHS, O_BATCH, O_LR, O_FREEZE, O_MAXLEN, O_DEVICE, O_WARMUP, O_BASE, O_ARCH,
        O_VOCAB, O_RESUME, O_SEED, O_THREADS, O_CACHE, O_PRECISION, O_LOSS_WEIGHTS };
 
 /* Which of the seed's defaults the user overrode. */
 typedef struct given { int lr, freeze; } given;
+
+/* The --data files and the --weight requests, matched after parsing. */
+typedef struct data_args {
+    cx_train_data files[CX_MAX_TRAIN_FILES];
+    int n_files;
+    const char *weights[CX_MAX_TRAIN_FILES]; /* the --weight arguments */
+    int n_weights;
+} data_args;
+
+static int add_data(data_args *d, const char *path) {
+    if (d->n_files == CX_MAX_TRAIN_FILES)
+        return cli_usage_error(CMD, "--data: at most %d files", CX_MAX_TRAIN_FILES);
+    d->files[d->n_files++] = (cx_train_data){path, 1};
+    return CLI_OK;
+}
+
+static int add_weight(data_args *d, const char *arg) {
+    if (d->n_weights == CX_MAX_TRAIN_FILES)
+        return cli_usage_error(CMD, "--weight: at most %d", CX_MAX_TRAIN_FILES);
+    d->weights[d->n_weights++] = arg;
+    return CLI_OK;
+}
+
+/* Does NAME (len bytes) name this path: the path itself, or its last
+ * component without its extension? */
+static int names_file(const char *name, size_t len, const char *path) {
+    if (strlen(path) == len && memcmp(path, name, len) == 0) return 1;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    return stem == len && memcmp(base, name, len) == 0;
+}
+
+/* One NAME=K item (ends at ',' or NUL); *next is set past it. */
+static int apply_weight(data_args *d, const char *item, const char **next) {
+    const char *eq = strchr(item, '='), *end = strchr(item, ',');
+    if (!end) end = item + strlen(item);
+    if (!eq || eq > end || eq == item)
+        return cli_usage_error(CMD, "--weight: expected NAME=K, got '%.*s'", (int)(end - item), item);
+    char *num_end;
+    long k = strtol(eq + 1, &num_end, 10);
+    if (num_end != end || k < 1 || k > CX_MAX_DATA_WEIGHT)
+        return cli_usage_error(CMD, "--weight %.*s: K must be a whole number in 1..%d", (int)(end - item), item,
+                               CX_MAX_DATA_WEIGHT);
+    size_t len = (size_t)(eq - item);
+    int found = -1;
+    for (int i = 0; i < d->n_files; i++)
+        if (names_file(item, len, d->files[i].path)) {
+            if (found >= 0)
+                return cli_usage_error(CMD, "--weight %.*s: both %s and %s are called that; give the path",
+                                       (int)len, item, d->files[found].path, d->files[i].path);
+            found = i;
+        }
+    if (found < 0) return cli_usage_error(CMD, "--weight: no --data file is called '%.*s'", (int)len, item);
+    d->files[found].weight = (int)k;
+    *next = *end ? end + 1 : end;
+    return CLI_OK;
+}
+
+static int apply_weights(data_args *d) {
+    for (int w = 0; w < d->n_weights; w++)
+        for (const char *p = d->weights[w]; *p;)
+            if (apply_weight(d, p, &p)) return CLI_USAGE;
+    return CLI_OK;
+}
 
 static int parse_precision(const char *s, cx_precision *p) {
     static const char *const names[] = {"auto", "fp32", "bf16"};
@@ -144,9 +216,11 @@ static int parse_loss_weights(const char *s, float w[4]) {
     return CLI_OK;
 }
 
-static int parse_args(int argc, char **argv, cx_train_options *o, const char **base, const char **device, given *g) {
+static int parse_args(int argc, char **argv, cx_train_options *o, data_args *d, const char **base,
+                      const char **device, given *g) {
     static const struct option longopts[] = {
-        {"data", required_argument, 0, O_DATA}, {"val", required_argument, 0, O_VAL},
+        {"data", required_argument, 0, O_DATA}, {"weight", required_argument, 0, O_WEIGHT},
+        {"val", required_argument, 0, O_VAL},
         {"output", required_argument, 0, 'o'}, {"epochs", required_argument, 0, O_EPOCHS},
         {"batch-size", required_argument, 0, O_BATCH}, {"lr", required_argument, 0, O_LR},
         {"freeze-layers", required_argument, 0, O_FREEZE}, {"max-length", required_argument, 0, O_MAXLEN},
@@ -161,7 +235,8 @@ static int parse_args(int argc, char **argv, cx_train_options *o, const char **b
     optind = 1;
     while (!bad && (c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
         switch (c) {
-        case O_DATA: o->data_path = optarg; break;
+        case O_DATA: bad = add_data(d, optarg); break;
+        case O_WEIGHT: bad = add_weight(d, optarg); break;
         case O_VAL: o->val_path = optarg; break;
         case 'o': o->output_dir = optarg; break;
         case O_EPOCHS: bad = parse_int("--epochs", optarg, 1, &o->epochs); break;
@@ -186,7 +261,10 @@ static int parse_args(int argc, char **argv, cx_train_options *o, const char **b
     }
     if (bad) return CLI_USAGE;
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
-    if (!o->data_path) return cli_usage_error(CMD, "--data is required");
+    if (!d->n_files) return cli_usage_error(CMD, "--data is required");
+    if (apply_weights(d)) return CLI_USAGE;
+    o->data = d->files;
+    o->n_data = d->n_files;
     if (strcmp(*device, "auto") && strcmp(*device, "cpu") && strcmp(*device, "cuda"))
         return cli_usage_error(CMD, "--device: expected auto, cpu or cuda, got '%s'", *device);
     return CLI_OK;
@@ -202,7 +280,8 @@ int cmd_train(int argc, char **argv) {
     o = cx_train_default_options();
     const char *base = "distilbert-base-multilingual-cased", *device = "auto";
     given g = {0, 0};
-    int rc = parse_args(argc, argv, &o, &base, &device, &g);
+    data_args data = {.n_files = 0};
+    int rc = parse_args(argc, argv, &o, &data, &base, &device, &g);
     if (rc) return rc < 0 ? CLI_OK : rc;
     if (strcmp(base, "none") == 0) {
         /* Random layers learn nothing frozen, and need a larger step than fine-tuning. */

@@ -113,11 +113,12 @@ EOF
   fi
   timeout 120 "$CHROMIUM" "${flags[@]}" --dump-dom "file://$T/out/report.html" > dom.html 2> chrome2.log ||
     fail "chromium --dump-dom"
-  for id in summary confusion scatter languages classes worst; do
+  for id in summary confusion scatter languages routing calibration classes worst; do
     grep -qF "<section id=\"$id\">" dom.html || fail "rendered DOM lacks #$id"
   done
   [ "$(grep -o '<table class="cm">' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 heat maps"
-  [ "$(grep -o '<svg ' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 scatter plots"
+  [ "$(grep -o '<svg [^>]*class="scatter"' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 scatter plots"
+  [ "$(grep -o '<polyline ' dom.html | wc -l)" = 5 ] || fail "rendered DOM lacks the 5 cost/quality curves"
 fi
 
 cli_done cli_evaluate

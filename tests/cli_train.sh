@@ -71,6 +71,23 @@ else
 fi
 expect "bad precision" 2 "expected auto, fp32 or bf16" "$CLI" train --data train.jsonl --precision fp16
 
+# Several files and --weight: a file of weight 3 trains exactly as the same
+# file given three times (same records, same order, same weights).
+mkdir -p sub
+head -500 train.jsonl > base.jsonl
+tail -100 train.jsonl > labelled.jsonl
+cat base.jsonl labelled.jsonl labelled.jsonl labelled.jsonl > concat.jsonl
+W=("${COMMON[@]:4}")   # COMMON without its --data/--val
+"$CLI" train --data base.jsonl --data sub/../labelled.jsonl --weight labelled=3 "${W[@]}" --epochs 1 -o w1 > w1.log 2>&1 \
+  || { fail "train with --weight"; cat w1.log; }
+"$CLI" train --data concat.jsonl "${W[@]}" --epochs 1 -o w2 > w2.log 2>&1 || { fail "train concat"; cat w2.log; }
+cmp -s w1/final_model.safetensors w2/final_model.safetensors || fail "--weight labelled=3 differs from the file given 3 times"
+grep -q "^800 training records" w1.log || fail "weighted run: $(grep 'training records' w1.log)"
+expect "weight unknown name" 2 "no --data file is called 'labeled'" "$CLI" train --data labelled.jsonl --weight labeled=2
+expect "weight range" 2 "K must be a whole number in 1..100" "$CLI" train --data labelled.jsonl --weight labelled=0
+expect "weight ambiguous" 2 "give the path" "$CLI" train --data labelled.jsonl --data x/labelled.jsonl --weight labelled=2
+expect "weight syntax" 2 "expected NAME=K" "$CLI" train --data labelled.jsonl --weight labelled
+
 # Errors name the problem.
 { head -3 train.jsonl; echo '{"text": "x", "score": 0.5}'; } > bad.jsonl
 expect "bad data line" 1 "bad.jsonl:4: missing field" "$CLI" train --data bad.jsonl --base none --vocab "$SRC/tests/data/vocab_small" -o d

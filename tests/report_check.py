@@ -14,7 +14,7 @@ import sys
 from html.parser import HTMLParser
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "area", "base", "source"}
-SVG_LEAVES = {"circle", "line", "rect", "path"}
+SVG_LEAVES = {"circle", "line", "rect", "path", "polyline"}
 SECTIONS = ["summary", "confusion", "scatter", "languages", "classes", "worst"]
 
 
@@ -27,7 +27,8 @@ class Checker(HTMLParser):
         self.first_cells = {}     # section id -> first cell text of each body row
         self.in_tbody = self.in_first_cell = False
         self.cell_index = 0
-        self.heatmaps = self.svgs = self.points = self.texts = 0
+        self.heatmaps = self.svgs = self.points = self.texts = self.curves = 0
+        self.svg_class = ""
         self.figcaptions, self.in_figcaption = [], False
 
     def problem(self, msg):
@@ -61,10 +62,14 @@ class Checker(HTMLParser):
             self.texts += 1
         if tag == "table" and a.get("class") == "cm":
             self.heatmaps += 1
-        if tag == "svg":
+        if tag == "svg" and a.get("class") == "scatter":
             self.svgs += 1
-        if tag == "circle":
+        if tag == "svg" and a.get("class") == "curve":
+            self.curves += 1
+        if tag == "circle" and self.stack and "scatter" in self.svg_class:
             self.points += 1
+        if tag == "svg":
+            self.svg_class = a.get("class") or ""
         if tag == "figcaption":
             self.in_figcaption = True
             self.figcaptions.append("")
@@ -129,6 +134,8 @@ def main():
         c.problems.append(f"summary rows {summary}, expected {predictors}")
     if c.heatmaps != len(predictors) or c.svgs != len(predictors):
         c.problems.append(f"{c.heatmaps} heat maps and {c.svgs} plots for {len(predictors)} predictors")
+    if c.curves != 1:
+        c.problems.append(f"{c.curves} cost/quality curves, want 1")
     if c.points == 0:
         c.problems.append("the scatter plots have no points")
     captions = [f.split()[0] for f in c.figcaptions if f.split()]

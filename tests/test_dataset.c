@@ -270,6 +270,43 @@ static void test_detect_lang(void **state) {
     assert_int_equal(cx_detect_lang(mixed, strlen(mixed)), CX_LANG_MIXED);
 }
 
+/* LABELING.md's ranges: the tier's score range (with 0.005 of rounding),
+ * the lists; the dev set, written by those rules, passes whole. */
+static void test_check_labeling(void **state) {
+    (void)state;
+    cx_error err = {0, ""};
+    cx_record r = {.text = "x", .text_len = 1, .score = 0.62, .tier = CX_COMPLEX, .intent = CX_PLANNING, .lang = -1};
+    assert_int_equal(cx_record_check_labeling(&r, &err), CX_OK);
+    r.score = 0.824;
+    assert_int_equal(cx_record_check_labeling(&r, &err), CX_OK);
+    r.score = 0.85;
+    assert_int_equal(cx_record_check_labeling(&r, &err), CX_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "score: 0.85 is outside complex's range 0.62-0.82"));
+    r.score = 0.13;
+    r.tier = CX_TRIVIAL;
+    assert_int_equal(cx_record_check_labeling(&r, &err), CX_ERR_INVALID); /* between trivial and simple */
+    r.score = 0.05;
+    r.intent = CX_N_INTENTS;
+    assert_int_equal(cx_record_check_labeling(&r, &err), CX_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "intent"));
+    r.intent = CX_GREETING;
+    r.domains = 1u << CX_N_DOMAINS;
+    assert_int_equal(cx_record_check_labeling(&r, &err), CX_ERR_INVALID);
+    r.domains = 0;
+    r.lang = CX_N_LANGS;
+    assert_int_equal(cx_record_check_labeling(&r, &err), CX_ERR_INVALID);
+    char *path = tu_path(tu_source_dir(), "data/dev/dev.jsonl");
+    cx_dataset *ds = NULL;
+    assert_int_equal(cx_dataset_load(path, 0, &ds, &err), CX_OK);
+    for (size_t i = 0; i < cx_dataset_size(ds); i++) {
+        int rc = cx_record_check_labeling(cx_dataset_get(ds, i), &err);
+        if (rc) fprintf(stderr, "dev.jsonl:%zu: %s\n", cx_dataset_get(ds, i)->line, err.msg);
+        assert_int_equal(rc, CX_OK);
+    }
+    cx_dataset_free(ds);
+    free(path);
+}
+
 int main(void) {
     scratch = tu_tmpdir("test_dataset");
     const struct CMUnitTest tests[] = {
@@ -279,7 +316,7 @@ int main(void) {
         cmocka_unit_test(test_skip_invalid),         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_write_matches_seed_format), cmocka_unit_test(test_detect_lang),
         cmocka_unit_test(test_backslash_u0000_text),
-        cmocka_unit_test(test_many_keys_fast),
+        cmocka_unit_test(test_many_keys_fast),       cmocka_unit_test(test_check_labeling),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     free(scratch);

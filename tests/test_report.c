@@ -370,6 +370,69 @@ static void test_markup_checker_catches_faults(void **state) {
     assert_non_null(check_markup("<html></html>"));
 }
 
+/* cmocka 1.1.5 (Debian 12) has no assert_double_equal. */
+#define assert_near(a, b, eps) assert_true(fabs((a) - (b)) < (eps))
+
+/* The cost/quality curve and the ECEs on six samples whose predictions are set
+ * by hand; every expected figure is worked out in the comments. */
+static void test_routing_curve_and_ece(void **state) {
+    (void)state;
+    char *dir = tu_tmpdir("report_routing");
+    char *path = write_dataset(dir, "d.jsonl", LINES, N_LINES);
+    cx_dataset *ds = load(path);
+    cx_eval_result *r = run(ds, NULL, 1);
+    cx_eval_predictor *p = &r->pred[CX_PRED_HEURISTIC];
+    double tier_ece, score_ece;
+    cx_eval_ece(r, CX_PRED_HEURISTIC, -1, &tier_ece, &score_ece);
+    assert_true(isnan(tier_ece)); /* no tier head */
+    /* true tiers trivial, trivial, moderate, expert, simple, complex; true scores .05 .08 .45 .9 .2 .7 */
+    const double score[N_LINES] = {0.10, 0.30, 0.50, 0.95, 0.15, 0.65}, conf[N_LINES] = {0.95, 0.55, 0.65, 0.92, 0.58, 0.71};
+    const int tier[N_LINES] = {0, 1, 2, 4, 0, 3};
+    p->tier_conf = malloc(N_LINES * sizeof *p->tier_conf);
+    for (int i = 0; i < N_LINES; i++) p->score[i] = score[i], p->tier[i] = (signed char)tier[i], p->tier_conf[i] = conf[i];
+    cx_route_point pts[CX_ROUTE_CURVE_POINTS], cur;
+    cx_eval_route_curve(r, CX_PRED_HEURISTIC, pts, &cur);
+    /* threshold 0.50: samples 2, 3, 5 sent (1/2), both frontier-needed ones (3, 5) caught */
+    assert_near(pts[50].threshold, 0.50, 1e-12);
+    assert_near(pts[50].frontier_share, 0.5, 1e-12);
+    assert_near(pts[50].frontier_recall, 1.0, 1e-12);
+    /* 0.66: sample 3 alone */
+    assert_near(pts[66].frontier_share, 1.0 / 6, 1e-12);
+    assert_near(pts[66].frontier_recall, 0.5, 1e-12);
+    assert_near(pts[0].frontier_share, 1.0, 1e-12);
+    assert_near(pts[100].frontier_share, 0.0, 1e-12);
+    /* its tiers: expert (3) and complex (5) go to the frontier */
+    assert_near(cur.frontier_share, 2.0 / 6, 1e-12);
+    assert_near(cur.frontier_recall, 1.0, 1e-12);
+    assert_near(cur.threshold, r->config.tier_boundaries[2], 1e-12);
+    /* score bins: {0.10, 0.15} |.25-.25| = 0; {.30} .22; {.50} .05; {.65} .05; {.95} .05 -> .37 / 6 */
+    /* tier bins: {.92,.95} right 2 -> .13; {.55,.58} right 0 -> 1.13; {.65} .35; {.71} .29 -> 1.90 / 6 */
+    cx_eval_ece(r, CX_PRED_HEURISTIC, -1, &tier_ece, &score_ece);
+    assert_near(score_ece, 0.37 / 6, 1e-12);
+    assert_near(tier_ece, 1.90 / 6, 1e-12);
+    /* Chinese: samples 1 (detected) and 4 (its "lang" field) */
+    assert_int_equal(r->lang[1], CX_LANG_ZH);
+    assert_int_equal(r->lang[4], CX_LANG_ZH);
+    cx_eval_ece(r, CX_PRED_HEURISTIC, CX_LANG_ZH, &tier_ece, &score_ece);
+    assert_near(score_ece, (0.22 + 0.05) / 2, 1e-12);
+    assert_near(tier_ece, 1.13 / 2, 1e-12);
+    cx_eval_ece(r, CX_PRED_HEURISTIC, CX_LANG_OTHER, &tier_ece, &score_ece);
+    assert_true(isnan(tier_ece) && isnan(score_ece));
+    /* The page has both sections and stays well-formed. */
+    char *page = cx_eval_html(r, NULL);
+    assert_non_null(strstr(page, "id=\"routing\""));
+    assert_non_null(strstr(page, "id=\"calibration\""));
+    assert_non_null(strstr(page, "<td>0.317</td>")); /* the tier head's ECE, all languages */
+    const char *fault = check_markup(page);
+    if (fault) fprintf(stderr, "markup: %s\n", fault);
+    assert_null(fault);
+    free(page);
+    cx_eval_result_free(r);
+    cx_dataset_free(ds);
+    free(path);
+    free(dir);
+}
+
 static void test_html_escape(void **state) {
     (void)state;
     sbuf b = SBUF_INIT;
@@ -403,7 +466,7 @@ static void test_html_page(void **state) {
     /* The hostile text is escaped, its control character replaced. */
     assert_non_null(strstr(page, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;\xEF\xBF\xBD design"));
     assert_non_null(strstr(page, "<title>Eval &lt;&amp;&gt; test</title>"));
-    static const char *const ids[] = {"summary", "confusion", "scatter", "languages", "classes", "worst"};
+    static const char *const ids[] = {"summary", "confusion", "scatter", "languages", "routing", "calibration", "classes", "worst"};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
         char want[40];
         snprintf(want, sizeof want, "<section id=\"%s\">", ids[i]);
@@ -412,8 +475,8 @@ static void test_html_page(void **state) {
     /* Five heat maps, five scatter plots with one point per sample each. */
     size_t maps = 0, plots = 0, points = 0;
     for (const char *q = strstr(page, "<table class=\"cm\">"); q; q = strstr(q + 1, "<table class=\"cm\">")) maps++;
-    for (const char *q = strstr(page, "<svg "); q; q = strstr(q + 1, "<svg ")) plots++;
-    for (const char *q = strstr(page, "<circle "); q; q = strstr(q + 1, "<circle ")) points++;
+    for (const char *q = strstr(page, "class=\"scatter\""); q; q = strstr(q + 1, "class=\"scatter\"")) plots++;
+    for (const char *q = strstr(page, "r=\"2.3\"/>"); q; q = strstr(q + 1, "r=\"2.3\"/>")) points++;
     assert_int_equal(maps, CX_N_PREDICTORS);
     assert_int_equal(plots, CX_N_PREDICTORS);
     assert_int_equal(points, CX_N_PREDICTORS * N_LINES);
@@ -451,6 +514,7 @@ int main(void) {
         cmocka_unit_test(test_needs_something_to_evaluate), cmocka_unit_test(test_blends_follow_the_estimator),
         cmocka_unit_test(test_scatter_subsamples_large_sets),
         cmocka_unit_test(test_json_keys),                cmocka_unit_test(test_markup_checker_catches_faults),
+        cmocka_unit_test(test_routing_curve_and_ece),
         cmocka_unit_test(test_html_escape),              cmocka_unit_test(test_html_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

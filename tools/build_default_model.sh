@@ -12,6 +12,8 @@
 #   CX_LOSS_WEIGHTS=0.4,0.3,0.6,0.3 (score, tier, domains, intent)
 #   CX_NGRAM_BITS=16
 #   CX_MAX_REAL=0 (first N hand-written records of each file; 0 = all), CX_CORPUS=full|small
+#   CX_EXTRA=FILE:K (one's own labelled prompts, weight K, to train and to the
+#   n-gram part; the vocabulary stays the base data's)
 # CI runs it on a small setting (tests/cli_rebuild_small.sh). Needs Debian's
 # python3-sklearn (/usr/bin/python3), opencc and python3-doc.
 set -eu
@@ -37,7 +39,14 @@ corpus_bytes=12000000
     --size "${CX_VOCAB:-34000}" --lowercase -o "$work/vocab" --heldout data/dev/dev.jsonl
 echo "== train"
 threads=${CX_THREADS:-$(nproc)}
-"$bin" train --data "$work/train.jsonl" --val "$work/val.jsonl" -o "$work/model" --base none \
+extra_train="" extra_ngram=""
+if [ -n "${CX_EXTRA:-}" ]; then
+    extra_file=${CX_EXTRA%:*} extra_k=${CX_EXTRA##*:}
+    extra_train="--data $extra_file --weight $extra_file=$extra_k"
+    extra_ngram="--extra $CX_EXTRA"
+fi
+# shellcheck disable=SC2086
+"$bin" train --data "$work/train.jsonl" $extra_train --val "$work/val.jsonl" -o "$work/model" --base none \
     --arch "${CX_ARCH:-small}" --vocab "$work/vocab" --epochs "${CX_EPOCHS:-8}" --max-length "${CX_MAXLEN:-128}" \
     --batch-size "${CX_BATCH:-32}" --lr "${CX_LR:-5e-4}" --seed "${CX_SEED:-42}" --threads "$threads" \
     --loss-weights "${CX_LOSS_WEIGHTS:-0.4,0.3,0.6,0.3}" \
@@ -48,7 +57,8 @@ tail -3 "$work/export.txt"
 onnx=$work/model/complexity_model_int8.onnx
 echo "== n-gram part (mixing weights chosen on the hand-written validation prompts)"
 "$bin" classify --model "$onnx" --no-ngram --raw-score --jsonl < "$work/val_real.jsonl" > "$work/val.pred.jsonl"
-/usr/bin/python3 tools/train_ngram.py --train "$work/train.jsonl" --val "$work/val_real.jsonl" \
+# shellcheck disable=SC2086
+/usr/bin/python3 tools/train_ngram.py --train "$work/train.jsonl" $extra_ngram --val "$work/val_real.jsonl" \
     --val-pred "$work/val.pred.jsonl" --bits "${CX_NGRAM_BITS:-16}" --out "$work/model/complexity_ngram.safetensors"
 if [ "$install" = 1 ]; then
     "$bin" export-onnx --model "$work/model" --install --models-dir models

@@ -19,7 +19,10 @@ given with --val and --val-pred (the neural model's `classify --no-ngram
 --raw-score` output on it): tier and intent by accuracy, domains by micro-F1,
 the score by mean absolute error.
 
-usage: train_ngram.py --train T.jsonl --out NGRAM.safetensors [--bits 17] [--c 10]
+--extra FILE:K adds a further training file whose records count K times (as
+`complexity train --data FILE --weight NAME=K`: one's own labelled prompts).
+
+usage: train_ngram.py --train T.jsonl --out NGRAM.safetensors [--bits 17] [--c 10] [--extra FILE:K ...]
                       [--val V.jsonl --val-pred V.pred.jsonl] [--predict D.jsonl --pred-out D.pred.jsonl]
 Needs Debian's python3-sklearn (run with /usr/bin/python3).
 """
@@ -123,12 +126,18 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--bits", type=int, default=17)
     ap.add_argument("--c", type=float, default=10.0)
+    ap.add_argument("--extra", action="append", default=[], metavar="FILE:K")
     ap.add_argument("--val")
     ap.add_argument("--val-pred")
     ap.add_argument("--predict")
     ap.add_argument("--pred-out")
     a = ap.parse_args()
     recs = load(a.train)
+    for item in a.extra:
+        path, _, k = item.rpartition(":")
+        if not path or not k.isdigit() or not 1 <= int(k) <= 100:
+            ap.error(f"--extra {item}: expected FILE:K with K in 1..100")
+        recs += load(path) * int(k)
     tf = matrix([r["text"] for r in recs], a.bits)
     idf = fit_idf(tf)
     x = matrix([r["text"] for r in recs], a.bits, idf)

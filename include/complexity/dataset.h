@@ -64,6 +64,15 @@ CX_API size_t cx_dataset_blank_lines(const cx_dataset *ds);
  * message in err has no "FILE:LINE: " prefix. */
 CX_API int cx_record_parse(const char *line, size_t len, cx_record *rec, char **text_out, cx_error *err);
 
+/* LABELING.md's rules that a record can be checked against on its own: the
+ * score lies in its tier's range (cx_tier_score_lo/hi, a rounding of 0.005
+ * allowed), tier, intent and lang (or -1) are in their lists, domains has no
+ * bit beyond the list. Returns CX_OK, or CX_ERR_INVALID naming the field. A
+ * file that passes the loader may still fail this (the seed's data does not
+ * always follow it); every label a person gives through `complexity label`
+ * must pass it. */
+CX_API int cx_record_check_labeling(const cx_record *rec, cx_error *err);
+
 /* Writes one record as the seed writes it (Python json.dumps, ensure_ascii
  * False): {"text": ..., "score": ..., "tier": ..., "domains": [...], "intent": ...}
  * followed by '\n'. Returns CX_OK or CX_ERR_IO. */

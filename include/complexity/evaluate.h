@@ -39,6 +39,8 @@ typedef struct cx_eval_predictor {
     cx_metrics by_lang[CX_N_LANGS];
     double *score;                  /* (n) predicted score, clamped to [0,1]; owned */
     signed char *tier;              /* (n) predicted tier; owned */
+    double *tier_conf;              /* (n) the tier head's probability of the predicted tier (ml only;
+                                       NULL for the others, whose tier comes from the score); owned */
     size_t worst[CX_EVAL_WORST];    /* sample indices, largest |score error| first */
     size_t n_worst;
     size_t ml_used;                 /* samples whose final score used the ML score (blends) */
@@ -69,6 +71,36 @@ CX_API cx_eval_options cx_eval_default_options(void);
  * *out is a new result the caller frees with cx_eval_result_free. */
 CX_API int cx_eval_run(const cx_dataset *ds, const cx_eval_options *opt, cx_eval_result **out, cx_error *err);
 CX_API void cx_eval_result_free(cx_eval_result *r);
+
+/* ---- Routing and calibration -------------------------------------------- */
+
+/* A point of the cost/quality curve: with every sample whose predicted score
+ * is at least `threshold` sent to the frontier model, the share of all samples
+ * sent there (the cost) and the share of frontier-needed samples (true tier
+ * complex or expert) among them (the recall). */
+typedef struct cx_route_point {
+    double threshold, frontier_share, frontier_recall;
+} cx_route_point;
+
+enum { CX_ROUTE_CURVE_POINTS = 101 }; /* thresholds 0.00, 0.01, ..., 1.00 */
+
+/* The curve of predictor k, and in *current where its own tiers put it (the
+ * samples whose predicted tier routes to the frontier model; threshold = the
+ * config's complex boundary). Recall is 0 when no sample needs the frontier. */
+CX_API void cx_eval_route_curve(const cx_eval_result *r, cx_predictor k, cx_route_point pts[CX_ROUTE_CURVE_POINTS],
+                                cx_route_point *current);
+
+enum { CX_ECE_BINS = 10 };
+
+/* Expected calibration errors of predictor k over the samples of language
+ * `lang` (a cx_lang; -1: all), with CX_ECE_BINS equal-width bins, each bin
+ * weighted by its share of the samples:
+ *   tier_ece:  |accuracy - mean confidence| over bins of the tier head's
+ *              confidence (NaN for predictors without a tier head);
+ *   score_ece: |mean true score - mean predicted score| over bins of the
+ *              predicted score.
+ * Both NaN when there are no such samples. */
+CX_API void cx_eval_ece(const cx_eval_result *r, cx_predictor k, int lang, double *tier_ece, double *score_ece);
 
 /* ---- JSON -------------------------------------------------------------- */
 

@@ -54,8 +54,20 @@ typedef struct cx_train_callbacks {
  * other operation stay fp32 either way. */
 typedef enum { CX_PRECISION_AUTO = 0, CX_PRECISION_FP32, CX_PRECISION_BF16 } cx_precision;
 
+/* A training file and its weight: each of its records counts `weight` times
+ * per epoch (it is seen that often, in shuffled order), so a small file of
+ * one's own labels can outweigh a large generated one. */
+typedef struct cx_train_data {
+    const char *path;
+    int weight;                 /* 1..CX_MAX_DATA_WEIGHT */
+} cx_train_data;
+
+#define CX_MAX_TRAIN_FILES 16
+#define CX_MAX_DATA_WEIGHT 100
+
 typedef struct cx_train_options {
-    const char *data_path;      /* required */
+    const cx_train_data *data;  /* required: n_data files, read in order */
+    int n_data;                 /* 1..CX_MAX_TRAIN_FILES */
     const char *val_path;       /* NULL: no validation */
     const char *output_dir;     /* "training/output" */
     int epochs;                 /* 5 */

@@ -217,6 +217,26 @@ int cx_record_parse(const char *line, size_t len, cx_record *rec, char **text_ou
     return rc;
 }
 
+/* Scores are written with 4 decimals and hand labels often with 2. */
+#define LABEL_SCORE_SLACK 0.005
+
+int cx_record_check_labeling(const cx_record *rec, cx_error *err) {
+    if (rec->tier < 0 || rec->tier >= CX_N_TIERS)
+        return cx_error_set(err, CX_ERR_INVALID, "tier: %d is not one of the %d tiers", rec->tier, CX_N_TIERS);
+    if (rec->intent < 0 || rec->intent >= CX_N_INTENTS)
+        return cx_error_set(err, CX_ERR_INVALID, "intent: %d is not one of the %d intents", rec->intent,
+                            CX_N_INTENTS);
+    if (rec->lang < -1 || rec->lang >= CX_N_LANGS)
+        return cx_error_set(err, CX_ERR_INVALID, "lang: %d is not one of the %d languages", rec->lang, CX_N_LANGS);
+    if (rec->domains >> CX_N_DOMAINS)
+        return cx_error_set(err, CX_ERR_INVALID, "domains: bits beyond the %d domains", CX_N_DOMAINS);
+    double lo = cx_tier_score_lo[rec->tier], hi = cx_tier_score_hi[rec->tier];
+    if (!(rec->score >= lo - LABEL_SCORE_SLACK && rec->score <= hi + LABEL_SCORE_SLACK))
+        return cx_error_set(err, CX_ERR_INVALID, "score: %.4g is outside %s's range %.2f-%.2f (LABELING.md)",
+                            rec->score, cx_tier_names[rec->tier], lo, hi);
+    return CX_OK;
+}
+
 int cx_record_write(FILE *f, const cx_record *rec) {
     sbuf b = SBUF_INIT;
     sbuf_puts(&b, "{\"text\": ");

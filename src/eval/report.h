@@ -18,5 +18,8 @@ void cx_report_scatter(sbuf *b, const cx_eval_result *r, cx_predictor k);
 /* The per-class and worst-error sections. */
 void cx_report_classes(sbuf *b, const cx_eval_result *r);
 void cx_report_worst(sbuf *b, const cx_eval_result *r);
+/* The cost/quality curve and the calibration errors per language (report_routing.c). */
+void cx_report_routing(sbuf *b, const cx_eval_result *r);
+void cx_report_calibration(sbuf *b, const cx_eval_result *r);
 
 #endif

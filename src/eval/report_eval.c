@@ -106,6 +106,7 @@ static int run_sample(cx_eval_result *r, eval_state *st, cx_classifier_ctx *cl, 
         if (p.tier < 0 || p.tier >= CX_N_TIERS || p.intent < 0 || p.intent >= CX_N_INTENTS)
             return cx_error_set(err, CX_ERR_INTERNAL, "classifier returned tier %d, intent %d", p.tier, p.intent);
         st->slot = p;
+        r->pred[CX_PRED_ML].tier_conf[i] = p.tier_probs[p.tier];
         cx_eval_pred e = {p.score, p.tier, p.intent, p.domains, 1};
         record_sample(r, CX_PRED_ML, i, &e, ml_ms);
     }
@@ -137,7 +138,11 @@ static int setup(cx_eval_result *r, eval_state *st, const cx_eval_options *opt, 
         p->score = calloc(r->n ? r->n : 1, sizeof *p->score);
         p->tier = calloc(r->n ? r->n : 1, sizeof *p->tier);
         if (!p->score || !p->tier) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-        if (k == CX_PRED_ML) continue;
+        if (k == CX_PRED_ML) {
+            p->tier_conf = calloc(r->n ? r->n : 1, sizeof *p->tier_conf);
+            if (!p->tier_conf) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+            continue;
+        }
         int rc = open_estimator(st, &r->config, (cx_predictor)k, model_path, &st->est[k], err);
         if (rc != CX_OK) return rc;
     }
@@ -199,6 +204,7 @@ void cx_eval_result_free(cx_eval_result *r) {
     for (int k = 0; k < CX_N_PREDICTORS; k++) {
         free(r->pred[k].score);
         free(r->pred[k].tier);
+        free(r->pred[k].tier_conf);
     }
     free(r->lang);
     free(r);

@@ -4,6 +4,7 @@
  *   #summary    one row per predictor, best figure of each column in bold
  *   #confusion  tier confusion heat maps      #scatter  true vs predicted score
  *   #languages  figures per language x predictor
+ *   #routing    cost/quality curve            #calibration  ECE per language
  *   #classes    per-class precision / recall  #worst    top errors with texts */
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,6 +95,7 @@ static const char PAGE_CSS[] =
     ".legend i{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:5px;"
     "vertical-align:-1px}"
     ".scroll{overflow-x:auto}"
+    "i.swatch{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px;vertical-align:-1px}"
     "footer{color:var(--muted);font-size:12px;text-align:center}";
 
 static const char *predictor_how(cx_predictor k) {
@@ -253,6 +255,8 @@ char *cx_eval_html(const cx_eval_result *r, const cx_eval_page_info *info) {
     summary_section(&b, r);
     plots_section(&b, r);
     language_section(&b, r);
+    cx_report_routing(&b, r);
+    cx_report_calibration(&b, r);
     cx_report_classes(&b, r);
     cx_report_worst(&b, r);
     sbuf_printf(&b, "<footer>complexity %s &#183; evaluate</footer></main></body></html>\n", cx_version());

@@ -113,6 +113,50 @@ static cJSON *worst_json(const cx_eval_result *r, const cx_eval_predictor *p) {
     return arr;
 }
 
+static void add_ece(cJSON *j, const cx_eval_result *r, cx_predictor k, int lang) {
+    double tier_ece, score_ece;
+    cx_eval_ece(r, k, lang, &tier_ece, &score_ece);
+    add_number_or_null(j, "tier_ece", !isnan(tier_ece), tier_ece);
+    add_number_or_null(j, "score_ece", !isnan(score_ece), score_ece);
+}
+
+/* {"tier_ece", "score_ece", "per_language": {lang: {...}}} */
+static cJSON *calibration_json(const cx_eval_result *r, cx_predictor k) {
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    add_ece(j, r, k, -1);
+    cJSON *per = cJSON_AddObjectToObject(j, "per_language");
+    for (int l = 0; per && l < CX_N_LANGS; l++) {
+        if (!r->lang_count[l]) continue;
+        cJSON *o = cJSON_AddObjectToObject(per, cx_lang_names[l]);
+        if (o) add_ece(o, r, k, l);
+    }
+    return j;
+}
+
+static cJSON *route_point_json(const cx_route_point *p) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "threshold", p->threshold);
+    cJSON_AddNumberToObject(o, "frontier_share", p->frontier_share);
+    cJSON_AddNumberToObject(o, "frontier_recall", p->frontier_recall);
+    return o;
+}
+
+/* {"current": {...}, "points": [[threshold, frontier_share, frontier_recall], ...]} */
+static cJSON *route_curve_json(const cx_eval_result *r, cx_predictor k) {
+    cx_route_point pts[CX_ROUTE_CURVE_POINTS], cur;
+    cx_eval_route_curve(r, k, pts, &cur);
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    cJSON_AddItemToObject(j, "current", route_point_json(&cur));
+    cJSON *arr = cJSON_AddArrayToObject(j, "points");
+    for (int i = 0; arr && i < CX_ROUTE_CURVE_POINTS; i++) {
+        double v[3] = {pts[i].threshold, pts[i].frontier_share, pts[i].frontier_recall};
+        cJSON_AddItemToArray(arr, cJSON_CreateDoubleArray(v, 3));
+    }
+    return j;
+}
+
 /* Everything about one predictor; the top level reuses these keys. */
 static void add_predictor(cJSON *j, const cx_eval_result *r, cx_predictor k) {
     const cx_eval_predictor *p = &r->pred[k];
@@ -124,6 +168,8 @@ static void add_predictor(cJSON *j, const cx_eval_result *r, cx_predictor k) {
     cJSON_AddItemToObject(j, "per_language", per_language_json(p));
     cJSON_AddItemToObject(j, "per_class", per_class_json(&p->all));
     cJSON_AddItemToObject(j, "worst_errors", worst_json(r, p));
+    cJSON_AddItemToObject(j, "calibration", calibration_json(r, k));
+    cJSON_AddItemToObject(j, "route_curve", route_curve_json(r, k));
 }
 
 static cJSON *names_json(const char *const *names, int n) {

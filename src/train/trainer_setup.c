@@ -15,7 +15,14 @@
 enum { DEFAULT_CACHE_MB = 4096 };
 
 static int check_options(const cx_train_options *o, cx_error *err) {
-    if (!o->data_path) return cx_error_set(err, CX_ERR_INVALID, "data_path is required");
+    if (!o->data || o->n_data < 1 || o->n_data > CX_MAX_TRAIN_FILES)
+        return cx_error_set(err, CX_ERR_INVALID, "data: 1 to %d training files are required", CX_MAX_TRAIN_FILES);
+    for (int i = 0; i < o->n_data; i++) {
+        if (!o->data[i].path) return cx_error_set(err, CX_ERR_INVALID, "data[%d]: no path", i);
+        if (o->data[i].weight < 1 || o->data[i].weight > CX_MAX_DATA_WEIGHT)
+            return cx_error_set(err, CX_ERR_INVALID, "data[%d] (%s): weight %d is outside 1..%d", i, o->data[i].path,
+                                o->data[i].weight, CX_MAX_DATA_WEIGHT);
+    }
     if (o->epochs < 1) return cx_error_set(err, CX_ERR_INVALID, "epochs must be at least 1");
     if (o->batch_size < 1 || o->batch_size > MAX_BATCH)
         return cx_error_set(err, CX_ERR_INVALID, "batch_size must be in 1..%d", MAX_BATCH);
@@ -61,15 +68,27 @@ static int load_model(trainer *t, cx_error *err) {
     return CX_OK;
 }
 
+static int load_train_data(trainer *t, cx_error *err) {
+    const cx_train_options *o = t->o;
+    cx_dataset *ds[CX_MAX_TRAIN_FILES] = {0};
+    tokdata_source src[CX_MAX_TRAIN_FILES];
+    int rc = CX_OK;
+    for (int i = 0; i < o->n_data && rc == CX_OK; i++) {
+        rc = cx_dataset_load(o->data[i].path, 0, &ds[i], err);
+        src[i] = (tokdata_source){ds[i], o->data[i].weight};
+    }
+    if (rc == CX_OK) rc = tokdata_build(&t->train, src, o->n_data, t->tok, o->max_length, err);
+    for (int i = 0; i < o->n_data; i++) cx_dataset_free(ds[i]);
+    return rc;
+}
+
 static int load_data(trainer *t, cx_error *err) {
-    cx_dataset *ds = NULL;
-    int rc = cx_dataset_load(t->o->data_path, 0, &ds, err);
-    if (rc == CX_OK) rc = tokdata_build(&t->train, ds, t->tok, t->o->max_length, err);
-    cx_dataset_free(ds);
+    int rc = load_train_data(t, err);
     if (rc || !t->o->val_path) return rc;
-    ds = NULL;
+    cx_dataset *ds = NULL;
     rc = cx_dataset_load(t->o->val_path, 0, &ds, err);
-    if (rc == CX_OK) rc = tokdata_build(&t->val, ds, t->tok, t->o->max_length, err);
+    tokdata_source src = {ds, 1};
+    if (rc == CX_OK) rc = tokdata_build(&t->val, &src, 1, t->tok, t->o->max_length, err);
     cx_dataset_free(ds);
     t->has_val = rc == CX_OK;
     return rc;
