@@ -18,7 +18,7 @@ static void usage(FILE *out) {
             "usage: complexity calibrate --data FILE.jsonl [--config config.yaml] [--mode MODE]\n"
             "                            (--target fast=F,standard=S,frontier=R |\n"
             "                             --max-frontier-to-fast RATE [--confidence C] |\n"
-            "                             --maximize accuracy) [--check FILE.jsonl]\n"
+            "                             --maximize accuracy) [--window] [--check FILE.jsonl]\n"
             "                            [--write]\n\n"
             "Fits task_complexity.tier_boundaries for the estimator as the config (and --mode) sets it up,\n"
             "from its scores on FILE's prompts (JSONL: \"text\"; \"tier\" for labelled ones, \"lang\"):\n"
@@ -29,11 +29,14 @@ static void usage(FILE *out) {
             "                            prompts (labelled complex or expert) sent there stays <= R\n"
             "  --confidence C            of that bound (default 0.95)\n"
             "  --maximize accuracy       the boundaries under which the most labelled prompts get their tier\n"
+            "  --window                  first fit ml_refine's ambiguity window (ambiguity_low/high: the\n"
+            "                            heuristic scores for which the model is consulted) to the most\n"
+            "                            labelled prompts getting their tier; then the boundaries\n"
             "  --check FILE              also show what the new boundaries do on another file (held out:\n"
             "                            a fit is only as good as its result on prompts it did not see)\n"
             "  --mode MODE               ml_only, hybrid, ml_refine, or heuristic (no model); default: the\n"
             "                            config's\n"
-            "  --write                   put the boundaries (and --mode) into --config, atomically; a\n"
+            "  --write                   put the boundaries (the window, --mode) into --config, atomically; a\n"
             "                            running estimator or service reloads it\n"
             "Prints the shares, accuracy and frontier-needed-to-fast rate before and after, overall and\n"
             "per language.\n");
@@ -43,7 +46,9 @@ typedef struct sample {
     char *text;
     int tier; /* -1: unlabelled */
     char lang[16];
-    double score;
+    double score;        /* the estimator's final score, as configured */
+    double score_after;  /* with the fitted window (= score when the window is not fitted) */
+    double heuristic;    /* the heuristic's score */
 } sample;
 
 typedef struct sample_list {
@@ -100,7 +105,8 @@ static int score_samples(cx_estimator *est, sample_list *l) {
         cx_error err = {0, ""};
         if (cx_estimator_estimate(est, l->v[i].text, strlen(l->v[i].text), 0, &e, &err) != CX_OK)
             return cli_fail(CMD, "prompt %zu: %s", i + 1, err.msg);
-        l->v[i].score = e.score;
+        l->v[i].score = l->v[i].score_after = e.score;
+        l->v[i].heuristic = e.heuristic_score;
     }
     return 0;
 }
@@ -111,13 +117,15 @@ typedef struct outcome {
     size_t n, route[CX_N_ROUTES], labelled, right, near, frontier, frontier_fast;
 } outcome;
 
-static outcome outcome_of(const sample_list *l, const double *b, const char *lang) {
+/* Figures under boundaries b, from the scores before (after = 0) or after the fit. */
+static outcome outcome_of(const sample_list *l, const double *b, const char *lang, int after) {
     outcome o = {0};
     for (size_t i = 0; i < l->n; i++) {
         const sample *s = &l->v[i];
         if (lang && strcmp(s->lang, lang)) continue;
         o.n++;
-        int r = cx_route_of(s->score, b), t = (int)cx_score_to_tier(s->score, b);
+        double score = after ? s->score_after : s->score;
+        int r = cx_route_of(score, b), t = (int)cx_score_to_tier(score, b);
         o.route[r]++;
         if (s->tier < 0) continue;
         o.labelled++;
@@ -147,7 +155,7 @@ static void print_pair(const char *what, const outcome *a, const outcome *b, dou
 static void print_tables(const sample_list *l, const double *before, const double *after, double confidence) {
     printf("boundaries (trivial simple moderate complex): %.4f %.4f %.4f %.4f -> %.4f %.4f %.4f %.4f\n\n",
            before[0], before[1], before[2], before[3], after[0], after[1], after[2], after[3]);
-    outcome a = outcome_of(l, before, NULL), b = outcome_of(l, after, NULL);
+    outcome a = outcome_of(l, before, NULL, 0), b = outcome_of(l, after, NULL, 1);
     print_pair("all", &a, &b, confidence);
     char seen[16][16];
     int n_seen = 0;
@@ -156,8 +164,8 @@ static void print_tables(const sample_list *l, const double *before, const doubl
         for (int k = 0; k < n_seen; k++) known |= !strcmp(seen[k], l->v[i].lang);
         if (known) continue;
         snprintf(seen[n_seen++], sizeof seen[0], "%s", l->v[i].lang);
-        a = outcome_of(l, before, l->v[i].lang);
-        b = outcome_of(l, after, l->v[i].lang);
+        a = outcome_of(l, before, l->v[i].lang, 0);
+        b = outcome_of(l, after, l->v[i].lang, 1);
         char what[40];
         snprintf(what, sizeof what, "lang %s", l->v[i].lang);
         print_pair(what, &a, &b, confidence);
@@ -169,7 +177,7 @@ static void print_tables(const sample_list *l, const double *before, const doubl
 typedef struct cal_args {
     const char *data, *config, *mode, *check;
     double target[CX_N_ROUTES];
-    int has_target, write, maximize;
+    int has_target, write, maximize, window;
     double max_rate, confidence;
 } cal_args;
 
@@ -198,7 +206,7 @@ static int parse_args(int argc, char **argv, cal_args *a) {
         {"mode", required_argument, 0, 'm'},   {"target", required_argument, 0, 't'},
         {"max-frontier-to-fast", required_argument, 0, 'r'}, {"confidence", required_argument, 0, 'C'},
         {"write", no_argument, 0, 'w'},        {"check", required_argument, 0, 'k'},
-        {"maximize", required_argument, 0, 'M'},
+        {"maximize", required_argument, 0, 'M'}, {"window", no_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -215,6 +223,7 @@ static int parse_args(int argc, char **argv, cal_args *a) {
         case 'r': if (cli_parse_double(CMD, "--max-frontier-to-fast", optarg, 1e-6, 0.999, &a->max_rate)) return CLI_USAGE; break;
         case 'C': if (cli_parse_double(CMD, "--confidence", optarg, 0.5, 0.999999, &a->confidence)) return CLI_USAGE; break;
         case 'w': a->write = 1; break;
+        case 'W': a->window = 1; break;
         case 'k': a->check = optarg; break;
         case 'M':
             if (strcmp(optarg, "accuracy") != 0) return cli_usage_error(CMD, "--maximize: only 'accuracy' is known");
@@ -256,7 +265,7 @@ static int fit(const cal_args *a, const sample_list *l, const cx_estimator_confi
     int *gold = malloc(n * sizeof *gold);
     cx_error err = {0, ""};
     int rc = scores && gold ? 0 : cli_fail(CMD, "out of memory");
-    for (size_t i = 0; !rc && i < n; i++) scores[i] = l->v[i].score, gold[i] = l->v[i].tier;
+    for (size_t i = 0; !rc && i < n; i++) scores[i] = l->v[i].score_after, gold[i] = l->v[i].tier;
     if (!rc && a->has_target) {
         double got[CX_N_ROUTES];
         if (cx_calibrate_shares(scores, n, a->target, cfg->tier_boundaries, out, got, &err) != CX_OK)
@@ -288,13 +297,16 @@ static int fit(const cal_args *a, const sample_list *l, const cx_estimator_confi
     return rc;
 }
 
-static int write_config(const cal_args *a, const double *b) {
+static int write_config(const cal_args *a, const cx_estimator_config *fitted, const double *b) {
     cx_estimator_config cfg;
     cx_error err = {0, ""};
     if (fit_config(a, &cfg, &err)) return cli_fail_err(CMD, &err); /* the file as it is now, in --mode */
     memcpy(cfg.tier_boundaries, b, sizeof cfg.tier_boundaries);
+    cfg.ambiguity_low = fitted->ambiguity_low;
+    cfg.ambiguity_high = fitted->ambiguity_high;
     if (cx_estimator_config_write(a->config, &cfg, &err) != CX_OK) return cli_fail_err(CMD, &err);
-    printf("\nwrote tier_boundaries%s to %s\n", a->mode ? " and the mode" : "", a->config);
+    printf("\nwrote tier_boundaries%s%s to %s\n", a->window ? ", the ambiguity window" : "",
+           a->mode ? " and the mode" : "", a->config);
     return 0;
 }
 
@@ -303,17 +315,71 @@ static void free_samples(sample_list *l) {
     free(l->v);
 }
 
-/* The fitted boundaries on prompts the fit did not see. */
-static int check_held_out(const cal_args *a, cx_estimator *est, const cx_estimator_config *cfg, const double *after) {
+/* Scores every sample with the estimator set to cfg, into score (after = 0) or score_after. */
+static int score_with(cx_estimator *est, const cx_estimator_config *cfg, sample_list *l, int after) {
+    cx_error err = {0, ""};
+    if (cx_estimator_set_config(est, cfg, NULL, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    double *keep = malloc((l->n ? l->n : 1) * sizeof *keep);
+    if (!keep) return cli_fail(CMD, "out of memory");
+    for (size_t i = 0; i < l->n; i++) keep[i] = l->v[i].score;
+    int rc = score_samples(est, l);
+    for (size_t i = 0; i < l->n; i++) {
+        if (after) l->v[i].score_after = l->v[i].score, l->v[i].score = keep[i];
+        else l->v[i].score_after = l->v[i].score;
+    }
+    free(keep);
+    return rc;
+}
+
+/* The fitted boundaries (and window) on prompts the fit did not see. */
+static int check_held_out(const cal_args *a, cx_estimator *est, const cx_estimator_config *cfg,
+                          const cx_estimator_config *fitted, const double *after) {
     sample_list l = {0};
     int rc = read_samples(a->check, &l);
-    if (!rc) rc = score_samples(est, &l);
+    if (!rc) rc = score_with(est, cfg, &l, 0);
+    if (!rc && a->window) rc = score_with(est, fitted, &l, 1);
     if (!rc) {
         printf("\nheld out: %s\n", a->check);
-        outcome before = outcome_of(&l, cfg->tier_boundaries, NULL), now = outcome_of(&l, after, NULL);
+        outcome before = outcome_of(&l, cfg->tier_boundaries, NULL, 0), now = outcome_of(&l, after, NULL, 1);
         print_pair("all", &before, &now, a->confidence);
     }
     free_samples(&l);
+    return rc;
+}
+
+/* ml_refine's window: the scores with the window open to (0, 1) give what the
+ * model would make of every prompt; the fit picks the window, and each
+ * prompt's score_after follows it. */
+static int fit_window(cx_estimator *est, const cx_estimator_config *cfg, sample_list *l,
+                      cx_estimator_config *fitted) {
+    if (!cfg->ml_model_enabled || cfg->ml_estimation_mode != CX_ML_REFINE)
+        return cli_fail(CMD, "--window fits ml_refine's window: give --mode ml_refine (or a config in that mode)");
+    if (l->labelled < l->n) return cli_fail(CMD, "--window: %zu of %zu prompts have no \"tier\"", l->n - l->labelled, l->n);
+    cx_estimator_config open = *cfg;
+    open.ambiguity_low = 0;
+    open.ambiguity_high = 1;
+    int rc = score_with(est, &open, l, 1);
+    double *h = malloc(l->n * sizeof *h), *blended = malloc(l->n * sizeof *blended);
+    int *gold = malloc(l->n * sizeof *gold);
+    if (!rc && (!h || !blended || !gold)) rc = cli_fail(CMD, "out of memory");
+    for (size_t i = 0; !rc && i < l->n; i++) h[i] = l->v[i].heuristic, blended[i] = l->v[i].score_after, gold[i] = l->v[i].tier;
+    double before = 0, after = 0;
+    cx_refine_samples rs = {h, blended, gold, l->n};
+    cx_error err = {0, ""};
+    if (!rc && cx_calibrate_refine_window(&rs, cfg->tier_boundaries, &fitted->ambiguity_low, &fitted->ambiguity_high,
+                                          &before, &after, &err) != CX_OK)
+        rc = cli_fail_err(CMD, &err);
+    for (size_t i = 0; !rc && i < l->n; i++) {
+        int inside = fitted->ambiguity_low < h[i] && h[i] < fitted->ambiguity_high;
+        l->v[i].score_after = inside ? blended[i] : h[i];
+    }
+    if (!rc)
+        printf("ml_refine window %.4f-%.4f -> %.4f-%.4f: tier accuracy %.1f%% -> %.1f%% (boundaries as they are; "
+               "--check another file)\n", cfg->ambiguity_low, cfg->ambiguity_high, fitted->ambiguity_low,
+               fitted->ambiguity_high, 100 * before, 100 * after);
+    free(h);
+    free(blended);
+    free(gold);
     return rc;
 }
 
@@ -336,14 +402,16 @@ int cmd_calibrate(int argc, char **argv) {
         rc = cli_fail(CMD, "the config enables the model, but it did not load: %s", info.last_error);
     }
     if (!rc) rc = score_samples(est, &l);
+    cx_estimator_config fitted = cfg;
+    if (!rc && a.window) rc = fit_window(est, &cfg, &l, &fitted);
     double after[CX_N_TIERS - 1];
     if (!rc) rc = fit(&a, &l, &cfg, after);
     if (!rc) {
         printf("mode: %s\n", cfg.ml_model_enabled ? cx_ml_mode_names[cfg.ml_estimation_mode] : "heuristic");
         print_tables(&l, cfg.tier_boundaries, after, a.confidence);
     }
-    if (!rc && a.check) rc = check_held_out(&a, est, &cfg, after);
-    if (!rc && a.write) rc = write_config(&a, after);
+    if (!rc && a.check) rc = check_held_out(&a, est, &cfg, &fitted, after);
+    if (!rc && a.write) rc = write_config(&a, &fitted, after);
     cx_estimator_free(est);
     free_samples(&l);
     return rc ? CLI_FAIL : CLI_OK;

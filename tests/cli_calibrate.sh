@@ -26,6 +26,22 @@ grep -q "^held out: check.jsonl$" <<<"$out" && [ "$(grep -c "frontier-needed sen
   fail "no held-out table"
 out=$("$CLI" calibrate --data fit.jsonl --maximize accuracy --check check.jsonl) || fail "--maximize accuracy: $out"
 grep -qE "^tier accuracy [0-9.]+% -> [0-9.]+% \(on the prompts fitted" <<<"$out" || fail "accuracy line: $out"
+# --window: ml_refine's ambiguity window fitted before the boundaries; it must
+# beat the seed's window on the held-out half, and --write puts it in the file.
+out=$("$CLI" calibrate --data fit.jsonl --mode ml_refine --window --maximize accuracy --check check.jsonl) ||
+  fail "--window: $out"
+win=$(sed -n 's/^ml_refine window 0.3500-0.6500 -> \([0-9.]*\)-\([0-9.]*\): tier accuracy \([0-9.]*\)% -> \([0-9.]*\)%.*/\1 \2 \3 \4/p' <<<"$out")
+python3 -c "import sys; lo, hi, a, b = map(float, sys.argv[1:]); sys.exit(not (0 <= lo < hi <= 1 and b > a))" $win ||
+  fail "window line: $(head -1 <<<"$out")"
+held=$(sed -n '/^held out/,$p' <<<"$out" | sed -n 's/^  tier accuracy *\([0-9.]*\)%  -> *\([0-9.]*\)%.*/\1 \2/p')
+python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(not b > a + 20)" $held || fail "held-out accuracy $held"
+printf "task_complexity:\n  fast_model: small\n" > wcfg.yaml
+"$CLI" calibrate --data fit.jsonl --config wcfg.yaml --mode ml_refine --window --maximize accuracy --write > /dev/null ||
+  fail "--window --write"
+lo=$(sed -n 's/^  ambiguity_low: //p' wcfg.yaml)
+python3 -c "import sys; sys.exit(not abs(float(sys.argv[1]) - float(sys.argv[2])) < 1e-4)" "${lo:-x}" "${win%% *}" ||
+  fail "ambiguity_low written: '$lo' vs $win"
+expect "window needs ml_refine" 1 "--window fits ml_refine's window" "$CLI" calibrate --data fit.jsonl --mode hybrid --window --maximize accuracy
 head -40 "$DEV" > few.jsonl
 expect "too few frontier-needed prompts" 1 "at least 149 are needed" "$CLI" calibrate --data few.jsonl --max-frontier-to-fast 0.02
 

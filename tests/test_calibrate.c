@@ -2,6 +2,8 @@
  * targets met within what ties allow, the risk fit at its bound, and the
  * boundaries always valid (increasing, in [0,1]). */
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +101,78 @@ static void test_risk(void **state) {
 
 /* Labels cut at 0.1 / 0.3 / 0.5 / 0.7; from the seed's boundaries the fit
  * finds cuts that get every prompt right. */
+/* ml_refine's window: prompts 2 and 3 need the model (their heuristic says
+ * simple / moderate, the truth is complex), prompt 5 must not get it (the
+ * model says expert, the truth is complex); the narrowest window that does
+ * both lies between the cuts 0.25 and 0.45. */
+static void test_refine_window(void **state) {
+    (void)state;
+    const double h[] = {0.10, 0.20, 0.30, 0.40, 0.50, 0.70}, blended[] = {0.05, 0.25, 0.70, 0.70, 0.45, 0.90};
+    const int gold[] = {CX_TRIVIAL, CX_SIMPLE, CX_COMPLEX, CX_COMPLEX, CX_MODERATE, CX_COMPLEX};
+    cx_refine_samples rs = {h, blended, gold, 6};
+    double low = 0.35, high = 0.65, before, after;
+    cx_error err = {0, ""};
+    assert_int_equal(cx_calibrate_refine_window(&rs, SEED, &low, &high, &before, &after, &err), CX_OK);
+    assert_true(fabs(before - 5.0 / 6) < 1e-12);
+    assert_true(fabs(after - 1.0) < 1e-12);
+    assert_true(fabs(low - 0.25) < 1e-12 && fabs(high - 0.45) < 1e-12);
+    const int unlabelled[] = {0, 1, 2, 3, 4, -1};
+    rs.gold = unlabelled;
+    assert_int_equal(cx_calibrate_refine_window(&rs, SEED, &low, &high, NULL, NULL, &err), CX_ERR_INVALID);
+}
+
+/* The risk fit chooses its boundary from the same labels it bounds; it is
+ * still a valid bound, because the share sent to fast only grows with the
+ * boundary (fixed-sequence testing: the boundary stops at the first score
+ * whose Clopper-Pearson bound passes the limit, an order statistic). Checked
+ * by simulation: frontier-needed scores uniform on [0, 1], so the true share
+ * sent to fast under boundary b is b itself; over 4000 labelled sets the fit's
+ * boundary exceeds the asked 5% no more often than 1 - confidence allows, and
+ * exactly as often as the order statistic says. */
+static uint64_t next_u64(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void test_risk_bound_is_valid(void **state) {
+    (void)state;
+    enum { M = 150, TRIALS = 4000 };
+    const double rate = 0.05, confidence = 0.95;
+    double scores[M], out[CX_N_TIERS - 1];
+    int gold[M];
+    uint64_t seed = 7;
+    size_t over = 0;
+    for (int t = 0; t < TRIALS; t++) {
+        for (int i = 0; i < M; i++) {
+            scores[i] = (double)(next_u64(&seed) >> 11) / 9007199254740992.0;
+            gold[i] = CX_COMPLEX;
+        }
+        cx_risk_fit fit;
+        cx_error err = {0, ""};
+        assert_int_equal(cx_calibrate_risk(scores, gold, M, rate, confidence, SEED, out, &fit, &err), CX_OK);
+        assert_true(fit.feasible);
+        over += out[1] > rate; /* the true share sent to fast is the boundary itself */
+    }
+    /* the fit allows k sent to fast, the largest k with bound <= rate; its
+     * boundary is the (k+1)-th smallest score, above rate with probability
+     * P(Binomial(M, rate) <= k) */
+    size_t k = 0;
+    while (cx_clopper_pearson_upper(k + 1, M, confidence) <= rate) k++;
+    double exact = 0, term = pow(1 - rate, M);
+    for (size_t j = 0; j <= k; j++) {
+        exact += term;
+        term *= (double)(M - j) / (double)(j + 1) * rate / (1 - rate);
+    }
+    double share = (double)over / TRIALS, sd = sqrt(exact * (1 - exact) / TRIALS);
+    printf("risk fit at %.0f%% / %.0f%%: boundary above the rate in %zu of %d labelled sets (%.2f%%; the order "
+           "statistic says %.2f%%)\n", 100 * rate, 100 * confidence, over, TRIALS, 100 * share, 100 * exact);
+    assert_true(exact <= 1 - confidence);
+    assert_true(fabs(share - exact) < 4 * sd);
+    assert_true(share < 1 - confidence + 4 * sd);
+}
+
 static void test_accuracy(void **state) {
     (void)state;
     enum { N = 500 };
@@ -126,6 +200,8 @@ int main(void) {
         cmocka_unit_test(test_shares),
         cmocka_unit_test(test_risk),
         cmocka_unit_test(test_accuracy),
+        cmocka_unit_test(test_risk_bound_is_valid),
+        cmocka_unit_test(test_refine_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

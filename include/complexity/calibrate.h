@@ -60,6 +60,25 @@ CX_API int cx_calibrate_risk(const double *scores, const int *gold, size_t n, do
 CX_API int cx_calibrate_accuracy(const double *scores, const int *gold, size_t n, const double *old, double *out,
                                  double *before, double *after, cx_error *err);
 
+/* What ml_refine's window is fitted from, per labelled prompt: the
+ * heuristic score, the score when the model is consulted (the estimator with
+ * the window open to (0, 1)), and the labelled tier. */
+typedef struct cx_refine_samples {
+    const double *heuristic, *blended;
+    const int *gold;
+    size_t n;
+} cx_refine_samples;
+
+/* The ambiguity window (ambiguity_low, ambiguity_high) of ml_refine under
+ * which the most labelled prompts get their tier with these boundaries (a
+ * prompt takes its blended score when low < heuristic < high, else the
+ * heuristic): every window over 0, 1 and up to 96 cuts between heuristic
+ * scores; of equal ones the narrowest (fewer model calls). *low / *high hold
+ * the window in force on entry and the fitted one on return; *before /
+ * *after (may be NULL) the tier accuracy under each. */
+CX_API int cx_calibrate_refine_window(const cx_refine_samples *s, const double *boundaries, double *low,
+                                      double *high, double *before, double *after, cx_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -195,3 +195,51 @@ int cx_calibrate_accuracy(const double *scores, const int *gold, size_t n, const
     free(cuts);
     return CX_OK;
 }
+
+/* ---- ml_refine's window ---------------------------------------------------- */
+
+enum { MAX_WINDOW_CUTS = 96 };
+
+/* Tier accuracy when prompts whose heuristic score lies strictly inside
+ * (low, high) take their blended score, as the estimator's ml_refine does. */
+static double window_accuracy(const cx_refine_samples *s, const double *b, double low, double high) {
+    size_t right = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double h = s->heuristic[i], score = low < h && h < high ? s->blended[i] : h;
+        right += (int)cx_score_to_tier(score, b) == s->gold[i];
+    }
+    return s->n ? (double)right / (double)s->n : 0;
+}
+
+int cx_calibrate_refine_window(const cx_refine_samples *s, const double *boundaries, double *low, double *high,
+                               double *before, double *after, cx_error *err) {
+    if (!s->n) return cx_error_set(err, CX_ERR_INVALID, "calibrate: no labelled prompts");
+    for (size_t i = 0; i < s->n; i++)
+        if (s->gold[i] < 0 || s->gold[i] >= CX_N_TIERS)
+            return cx_error_set(err, CX_ERR_INVALID, "calibrate: prompt %zu has no tier label", i + 1);
+    double *sorted = sorted_copy(s->heuristic, s->n), *all = malloc(MAX_CUTS * sizeof *all);
+    double cuts[MAX_WINDOW_CUTS + 2];
+    if (!sorted || !all) {
+        free(sorted);
+        free(all);
+        return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    }
+    /* The window's ends: 0, 1, and up to MAX_WINDOW_CUTS cuts between the heuristic scores. */
+    size_t n_all = candidate_cuts(sorted, s->n, all), step = (n_all + MAX_WINDOW_CUTS - 1) / MAX_WINDOW_CUTS, m = 0;
+    for (size_t k = 0; k < n_all; k += step ? step : 1) cuts[1 + m++] = all[k];
+    cuts[0] = 0;
+    cuts[m + 1] = 1;
+    double best = window_accuracy(s, boundaries, *low, *high);
+    if (before) *before = best;
+    for (size_t i = 0; i < m + 2; i++)
+        for (size_t j = i + 1; j < m + 2; j++) {
+            double acc = window_accuracy(s, boundaries, cuts[i], cuts[j]);
+            /* a wider window only when it wins: ties keep the narrower, cheaper one */
+            if (acc > best + 1e-12 || (acc > best - 1e-12 && cuts[j] - cuts[i] < *high - *low - 1e-12))
+                best = acc, *low = cuts[i], *high = cuts[j];
+        }
+    if (after) *after = best;
+    free(sorted);
+    free(all);
+    return CX_OK;
+}
