@@ -17,7 +17,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity serve [--config config.yaml] [--host 127.0.0.1] [--port 8080] [--max-connections N]\n"
             "                        [--max-body BYTES] [--timeout SECONDS] [--token-env NAME]\n"
-            "                        [--no-approval-inheritance] [--log-level LEVEL] [--log-file FILE]\n\n"
+            "                        [--no-approval-inheritance] [--log-level LEVEL] [--log-file FILE]\n"
+            "                        [--request-log FILE]\n\n"
             "Serves the estimator over HTTP until SIGINT or SIGTERM (SIGHUP re-reads the config):\n"
             "  GET  /                the Task Complexity settings page\n"
             "  POST /v1/estimate     {\"text\": ..., \"prior_messages\": N}: score, tier, model, dimensions\n"
@@ -39,7 +40,10 @@ static void usage(FILE *out) {
             "                       and /v1/chat/completions then require (needed off loopback)\n"
             "  --no-approval-inheritance  route every message on its own text\n"
             "  --log-level LEVEL    debug, info (default), warning, error or off\n"
-            "  --log-file FILE      append log lines there instead of stderr\n");
+            "  --log-file FILE      append log lines there instead of stderr\n"
+            "  --request-log FILE   append a JSON line per decision (estimate, route, chat): time, endpoint,\n"
+            "                       the text estimated, tier, score. It holds what users typed: off by\n"
+            "                       default. `complexity label --in FILE` labels it; SIGHUP reopens it\n");
 }
 
 typedef struct serve_args {
@@ -55,6 +59,7 @@ static int parse_args(int argc, char **argv, serve_args *a) {
         {"max-body", required_argument, 0, 'm'}, {"no-approval-inheritance", no_argument, 0, 'n'},
         {"timeout", required_argument, 0, 'T'},  {"token-env", required_argument, 0, 'k'},
         {"log-level", required_argument, 0, 'l'}, {"log-file", required_argument, 0, 'L'},
+        {"request-log", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     size_t v;
     int c;
@@ -91,6 +96,7 @@ static int parse_args(int argc, char **argv, serve_args *a) {
                 return cli_usage_error(CMD, "--log-level: unknown level '%s'", optarg);
             break;
         case 'L': a->log_file = optarg; break;
+        case 'R': a->opt.request_log = optarg; break;
         case 'h': usage(stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option (see --help)");
         }

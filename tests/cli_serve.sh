@@ -56,7 +56,8 @@ router_section fast true 2 >> config.yaml
 cp config.yaml config.orig
 export CX_TEST_FAST_KEY=fastkey CX_TEST_FRONTIER_KEY=frontierkey
 
-"$CLI" serve --config config.yaml --port 0 --max-connections 32 --max-body 4096 --log-file serve.log > serve.out 2>&1 &
+"$CLI" serve --config config.yaml --port 0 --max-connections 32 --max-body 4096 --log-file serve.log \
+  --request-log requests.jsonl > serve.out 2>&1 &
 PID=$!
 for _ in $(seq 100); do grep -q 'listening on' serve.out && break; sleep 0.1; done
 PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' serve.out)
@@ -178,6 +179,20 @@ body=$($PY -c 'import json; print(json.dumps({"messages": [{"role": "user", "con
 request POST /v1/route "$body" > route.json
 [ "$(json route.json "'approval' in j")" = False ] || fail "a new question is not an approval: $(cat route.json)"
 [ "$(json route.json "j['route'], j['suggested_model']")" = "fast fast/new" ] || fail "route fields: $(cat route.json)"
+# The request log: a line per decision with the text estimated, what `label` reads.
+grep -q '"endpoint":"route","text":"ok do it","tier":"[a-z]*","score":[0-9.]*,"inherited":true' requests.jsonl ||
+  fail "request log: no inherited 'ok do it' line: $(head -2 requests.jsonl)"
+grep -q '"text":"好 就這樣做"' requests.jsonl || fail "request log: the zh approval (content parts)"
+printf 'quit\n' | "$CLI" label --in requests.jsonl --out labelled.jsonl > label.out 2> label.err ||
+  fail "label on the request log: $(cat label.err)"
+grep -q "distinct prompts in requests.jsonl" label.err || fail "label on the request log: $(cat label.err)"
+mv requests.jsonl requests.1.jsonl
+reloads=$(grep -c config_reloaded serve.log)
+kill -HUP $PID
+for _ in $(seq 50); do [ "$(grep -c config_reloaded serve.log)" -gt "$reloads" ] && break; sleep 0.1; done
+request POST /v1/estimate '{"text": "after the rotation"}' > /dev/null
+grep -q '"endpoint":"estimate","text":"after the rotation"' requests.jsonl 2>/dev/null ||
+  fail "SIGHUP should reopen the request log"
 json route.json "[d['name'] for d in j['why']['dimensions']]" | grep -q context_dependency || fail "why: $(cat route.json)"
 
 # Explanations: the words that moved the model's score, how much it read.

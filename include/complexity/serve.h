@@ -44,6 +44,8 @@ typedef struct cx_server_options {
     const char *token;          /* when set, PUT /v1/config, PUT /v1/router and /v1/chat/completions need the header
                                    "Authorization: Bearer <token>" (copied); NULL: open, on loopback */
     int timeout_s;              /* a connection idle this long is closed; 0: 300 */
+    const char *request_log;    /* append a JSON line per decision (time, endpoint, text, tier, score) to this
+                                   file, what `complexity label` reads; reopened by cx_server_reload; NULL: none */
 } cx_server_options;
 
 /* All defaults (every field 0 / NULL). */
@@ -53,8 +55,9 @@ CX_API cx_server_options cx_server_default_options(void);
  * listening; requests are served on background threads until
  * cx_server_stop. Fails when the config is invalid or the port is taken. */
 CX_API int cx_server_start(const cx_server_options *opt, cx_server **out, cx_error *err);
-/* Re-reads the config file now, changed or not (SIGHUP); the config in force
- * stays when the file is invalid, and err says why. */
+/* Re-reads the config file now, changed or not (SIGHUP), and reopens the
+ * request log (after a rotation); the config in force stays when the file is
+ * invalid, and err says why. */
 CX_API int cx_server_reload(cx_server *srv, cx_error *err);
 /* The port it listens on (the one the system chose when opt->port was 0). */
 CX_API int cx_server_port(const cx_server *srv);

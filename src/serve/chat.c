@@ -172,6 +172,9 @@ void handle_chat(cx_server *s, const char *body, size_t len, reply *r) {
     chat_ctx c = {.s = s, .rc = &rc};
     if (!(c.req = parse_body(body, len, r))) return;
     c.stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c.req, "stream"));
-    if (routed_model(&rc, c.req, r) && !route_decide(s, c.req, &c.d, r)) forward(&c, (int)cx_tier_route(c.d.tier), r);
+    if (routed_model(&rc, c.req, r) && !route_decide(s, c.req, &c.d, r)) {
+        route_log(s, "chat", &c.d);
+        forward(&c, (int)cx_tier_route(c.d.tier), r);
+    }
     cJSON_Delete(c.req);
 }

@@ -288,6 +288,7 @@ void handle_estimate(cx_server *s, const char *body, size_t len, reply *r) {
         else {
             metrics_tier(&s->metrics, e.tier, 0);
             metrics_recent(&s->metrics, e.tier, e.estimation_ms);
+            request_log_write(&s->requests, "estimate", text->valuestring, e.tier, e.score, 0);
             cJSON *o = estimate_json(&e);
             if (o && wants_explanation(req))
                 cJSON_AddItemToObject(o, "explanation",

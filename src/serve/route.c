@@ -243,11 +243,19 @@ int route_decide(cx_server *s, const cJSON *req, route_decision *d, reply *r) {
     return rc ? -1 : 0;
 }
 
+void route_log(cx_server *s, const char *where, const route_decision *d) {
+    if (!s->requests.f) return;
+    char *text = message_text(d->own_message);
+    request_log_write(&s->requests, where, text, d->tier, d->score, d->inherited);
+    free(text);
+}
+
 void handle_route(cx_server *s, const char *body, size_t len, reply *r) {
     cJSON *req = parse_body(body, len, r);
     if (!req) return;
     route_decision d;
     if (!route_decide(s, req, &d, r)) {
+        route_log(s, "route", &d);
         cJSON *o = route_json(s, &d);
         if (o && wants_explanation(req)) {
             char *text = message_text(d.own_message);

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "complexity/serve.h"
 #include "util/sbuf.h"
@@ -58,6 +59,22 @@ typedef struct serve_metrics {
     unsigned long recent_n;                                     /* written so far (the ring holds the last RECENT) */
 } serve_metrics;
 
+/* The request log (request_log.c): decisions appended as JSON lines; f is
+ * NULL when none was asked for. */
+typedef struct request_log {
+    FILE *f;
+    char *path;
+    pthread_mutex_t mu;
+} request_log;
+
+int request_log_open(request_log *l, const char *path, cx_error *err);
+/* Opens the file again (after a rotation); the old stream is closed. */
+int request_log_reopen(request_log *l, cx_error *err);
+void request_log_close(request_log *l);
+/* {"time", "endpoint", "text", "tier", "score"[, "inherited": true]} */
+void request_log_write(request_log *l, const char *where, const char *text, cx_tier tier, double score,
+                       int inherited);
+
 struct cx_server {
     struct MHD_Daemon *daemon;
     cx_estimator *est;
@@ -72,6 +89,7 @@ struct cx_server {
     cx_logger *log;
     double started;            /* CLOCK_MONOTONIC seconds */
     serve_metrics metrics;
+    request_log requests;
 };
 
 struct proxy;
@@ -156,6 +174,8 @@ typedef struct route_decision {
 
 /* Decides the tier for req's messages; on failure a 400/500 is set in r and -1 returned. */
 int route_decide(cx_server *s, const cJSON *req, route_decision *d, reply *r);
+/* Appends the decision to the request log (when there is one). */
+void route_log(cx_server *s, const char *where, const route_decision *d);
 /* The decision as /v1/route answers it. */
 cJSON *route_json(cx_server *s, const route_decision *d);
 /* llm_refinement through the router section's endpoint (refine.c). */

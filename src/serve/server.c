@@ -303,7 +303,8 @@ int cx_server_start(const cx_server_options *opt, cx_server **out, cx_error *err
     s->refiner = serve_refiner(s);
     cx_estimator_options eo = {.config_path = opt->config_path, .ml_backend = cx_ml_backend_native(),
                                .logger = opt->logger, .refiner = &s->refiner};
-    int rc = cx_estimator_open(&eo, &s->est, err);
+    int rc = request_log_open(&s->requests, opt->request_log, err);
+    if (rc == CX_OK) rc = cx_estimator_open(&eo, &s->est, err);
     if (rc == CX_OK) rc = start_daemon(s, opt, err);
     if (rc != CX_OK) {
         cx_server_stop(s);
@@ -325,6 +326,7 @@ void cx_server_stop(cx_server *s) {
     cx_estimator_free(s->est);
     if (s->curl_ready) curl_global_cleanup();
     metrics_free(&s->metrics);
+    request_log_close(&s->requests);
     pthread_mutex_destroy(&s->config_mu);
     free(s->config_path);
     free(s->token);
@@ -338,6 +340,9 @@ int cx_server_reload(cx_server *s, cx_error *err) {
     int rc = cx_estimator_config_load(s->config_path, &cfg, err);
     if (rc == CX_OK) rc = cx_estimator_set_config(s->est, &cfg, &change, err);
     pthread_mutex_unlock(&s->config_mu);
+    cx_error log_err = {0, ""};
+    if (request_log_reopen(&s->requests, &log_err) != CX_OK)
+        cx_log(s->log, CX_LOG_WARNING, "request_log_reopen_failed", "error", log_err.msg, NULL);
     if (rc == CX_OK)
         cx_log(s->log, CX_LOG_INFO, "config_reloaded", "path", s->config_path, "ml", cx_ml_change_names[change], NULL);
     else
