@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
     int *tier = malloc((size_t)B * sizeof(int)), *intent = malloc((size_t)B * sizeof(int));
     for (int b = 0; b < B; b++) { score[b] = 0.5f; tier[b] = b % 5; intent[b] = b % 8; dom[b * 5] = 1; }
     cx_model_targets t = {score, tier, dom, intent, NULL};
-    cx_model_batch batch = {B, lengths, ids};
+    cx_model_batch batch = {B, lengths, ids, NULL};
     size_t first = cx_model_trainable_offset(m, freeze);
     size_t ng = cx_model_n_params(m) - first;
     float *grads = malloc(ng * sizeof *grads);

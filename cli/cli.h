@@ -26,6 +26,11 @@ int cli_parse_double(const char *cmd, const char *flag, const char *arg, double 
  * exists (what `train` just wrote), else the shipped INT8 file. */
 const char *cli_default_model(void);
 
+/* 0 when this process is a rank other than 0 of an MPI job (mpirun sets
+ * OMPI_COMM_WORLD_RANK, PMI_RANK or PMIX_RANK): such ranks print nothing, rank
+ * 0 speaks for the job. 1 otherwise. */
+int cli_is_primary_rank(void);
+
 /* Declarations of every cmd_* function listed in commands.def. */
 #define CX_COMMAND(name, fn, summary) int fn(int argc, char **argv);
 #include "commands.def"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -73,4 +74,13 @@ int cli_parse_double(const char *cmd, const char *flag, const char *arg, double 
 const char *cli_default_model(void) {
     struct stat st;
     return stat("training/output", &st) == 0 ? "training/output" : CX_DEFAULT_ML_MODEL_PATH;
+}
+
+int cli_is_primary_rank(void) {
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v) return strcmp(v, "0") == 0;
+    }
+    return 1;
 }

@@ -14,7 +14,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity classify [--model PATH] [--tokenizer DIR] [--max-length N] [--jsonl]\n"
             "                           [--threads N] [--int8] [--kernel NAME] [--raw-score]\n"
-            "                           [--ngram FILE | --no-ngram] [--keep-tail N|none] [TEXT...]\n\n"
+            "                           [--ngram FILE | --no-ngram] [--keep-tail N|none]\n"
+            "                           [TEXT... | --in FILE --out FILE]\n\n"
             "Classifies each TEXT, or each line of stdin when no TEXT is given (with --jsonl, the\n"
             "\"text\" field of each JSON line), printing one JSON object per input: score, tier,\n"
             "domains, intent, tier_probs, intent_probs, domain_scores.\n\n"
@@ -35,7 +36,11 @@ static void usage(FILE *out) {
             "                    beside the model when it is there)\n"
             "  --no-ngram        the neural model alone (what the ONNX file gives)\n"
             "  --keep-tail N     a text longer than --max-length keeps its head and its last N tokens\n"
-            "                    (default: half the length; \"none\": the head only, the seed's cut)\n");
+            "                    (default: half the length; \"none\": the head only, the seed's cut)\n"
+            "  --in FILE         classify FILE's lines (with --jsonl, JSON objects with \"text\") into\n"
+            "  --out FILE        FILE, one JSON line per prompt in input order, written atomically.\n"
+            "                    Under `mpirun -np N` the ranks split FILE by byte ranges on line\n"
+            "                    boundaries and rank 0 writes every rank's results (docs/SCALING.md)\n");
 }
 
 static int classify_one(cx_classifier_ctx *x, const char *text, size_t len) {
@@ -80,6 +85,23 @@ static int classify_stdin(cx_classifier_ctx *x, int jsonl) {
     return rc;
 }
 
+/* --in/--out: the library's batch job (sharded when started by mpirun). */
+static int classify_file(const char *model, const cx_classifier_options *o, const char *in, const char *out,
+                         int jsonl) {
+    cx_error err = {0, ""};
+    cx_classifier *cl = NULL;
+    cx_batch_stats st;
+    cx_model_set_threads(o->threads);
+    int rc = cx_classifier_open(model, o, &cl, &err);
+    if (rc == CX_OK) rc = cx_classify_file(cl, in, out, jsonl, &st, &err);
+    cx_classifier_free(cl);
+    if (rc) return cli_fail_err(CMD, &err);
+    if (st.rank == 0)
+        fprintf(stderr, "classify: %zu prompts in %.2f s (%.0f/s) over %d rank%s -> %s\n", st.lines, st.seconds,
+                st.seconds > 0 ? (double)st.lines / st.seconds : 0, st.ranks, st.ranks > 1 ? "s" : "", out);
+    return CLI_OK;
+}
+
 int cmd_classify(int argc, char **argv) {
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'}, {"tokenizer", required_argument, 0, 't'},
@@ -87,12 +109,14 @@ int cmd_classify(int argc, char **argv) {
         {"threads", required_argument, 0, 'T'}, {"int8", no_argument, 0, '8'},
         {"kernel", required_argument, 0, 'k'}, {"raw-score", no_argument, 0, 'r'},
         {"ngram", required_argument, 0, 'g'}, {"no-ngram", no_argument, 0, 'G'},
-        {"keep-tail", required_argument, 0, 'K'},
+        {"keep-tail", required_argument, 0, 'K'}, {"in", required_argument, 0, 'I'},
+        {"out", required_argument, 0, 'O'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = cli_default_model();
     cx_classifier_options o = cx_classifier_default_options();
     o.threads = 1; /* one prompt at a time: more threads only wait for each other */
     int jsonl = 0, c;
+    const char *in = NULL, *out = NULL;
     size_t v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -112,13 +136,18 @@ int cmd_classify(int argc, char **argv) {
             else if (cli_parse_size(CMD, "--keep-tail", optarg, 1, &v)) return CLI_USAGE;
             else o.keep_tail = (int)v;
             break;
+        case 'I': in = optarg; break;
+        case 'O': out = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         default: return cli_usage_error(CMD, "unknown option");
         }
     }
+    if (!in != !out) return cli_usage_error(CMD, "--in and --out go together");
+    if (in && optind < argc) return cli_usage_error(CMD, "TEXT arguments and --in exclude each other");
     cx_error err = {0, ""};
     cx_classifier *cl = NULL;
     cx_classifier_ctx *x = NULL;
+    if (in) return classify_file(model, &o, in, out, jsonl);
     cx_model_set_threads(o.threads); /* fp32: the process's settings, which the CLI owns */
     if (cx_classifier_open(model, &o, &cl, &err) != CX_OK || cx_classifier_ctx_open(cl, &x, &err) != CX_OK) {
         cx_classifier_free(cl);

@@ -315,6 +315,7 @@ int cmd_train(int argc, char **argv) {
     progress_end(&ctx.bar);
     free(base_dir);
     if (rc) return cli_fail_err(CMD, &err);
+    if (!cli_is_primary_rank()) return interrupted ? 130 : CLI_OK; /* rank 0 speaks for the job */
     if (interrupted) {
         printf("Stopped: checkpoint saved in %s; run again with --resume to continue.\n", o.output_dir);
         return 130;

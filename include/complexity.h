@@ -30,6 +30,7 @@
 #include "complexity/serve.h"
 #include "complexity/onnx_export.h"
 #include "complexity/calibrate.h"
+#include "complexity/batch.h"
 #include "complexity/engine.h"
 
 #endif

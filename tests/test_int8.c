@@ -324,7 +324,7 @@ static void fp32_forward(const cx_model *m, const int32_t *ids, int n, float out
     cx_ws_options wo = {.max_seqs = 1, .max_tokens = 40, .max_len = 40};
     assert_int_equal(cx_ws_open(m, &wo, &ws, &err), CX_OK);
     int len[1] = {n};
-    cx_model_batch b = {1, len, ids};
+    cx_model_batch b = {1, len, ids, NULL};
     cx_model_outputs o;
     assert_int_equal(cx_model_forward(m, ws, &b, NULL, 0, 0, NULL, NULL, &o, &err), CX_OK);
     out[0] = o.score[0];

@@ -49,7 +49,7 @@ static cx_model *tiny_model(void) {
 static const cx_model_targets targets = {score_t, tier_t, dom_t, intent_t, NULL};
 
 static double loss_at(const cx_model *m, cx_model_ws *ws, const float *hidden) {
-    cx_model_batch b = {B, lengths, ids};
+    cx_model_batch b = {B, lengths, ids, NULL};
     cx_model_loss loss;
     cx_error err = {0};
     assert_int_equal(cx_model_forward(m, ws, &b, hidden, 1, 0, &targets, &loss, NULL, &err), CX_OK);
@@ -162,7 +162,7 @@ static void test_first_trainable_input(void **state) {
     assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
     size_t N = 14, D = 8;
     float *hidden = malloc(N * D * sizeof *hidden);
-    cx_model_batch b = {B, lengths, ids};
+    cx_model_batch b = {B, lengths, ids, NULL};
     assert_int_equal(cx_model_encode_frozen(m, ws, &b, hidden, &err), CX_OK);
     size_t first = cx_model_trainable_offset(m, 1);
     float *grads = calloc(cx_model_n_params(m) - first, sizeof *grads);

@@ -426,7 +426,7 @@ static void test_batch_checks(void **state) {
     assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
     int32_t ids[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     int len_bad[2] = {9, 1}, len_many[2] = {6, 6}, len_ok[2] = {3, 4};
-    cx_model_batch b = {2, len_bad, ids};
+    cx_model_batch b = {2, len_bad, ids, NULL};
     assert_int_equal(cx_model_forward(m, ws, &b, NULL, 0, 0, NULL, NULL, NULL, &err), CX_ERR_INVALID);
     assert_non_null(strstr(err.msg, "sequence 0 has length 9"));
     b.lengths = len_many;

@@ -154,7 +154,7 @@ static void check_grads(fixture *fx, const float *grads, size_t first, int *fail
 static void test_parity_freeze0(void **state) {
     fixture *fx = *state;
     cx_model_ws *ws = open_ws(fx, 0, 1);
-    cx_model_batch b = {fx->B, fx->lengths, fx->ids};
+    cx_model_batch b = {fx->B, fx->lengths, fx->ids, NULL};
     cx_model_outputs o;
     cx_model_loss loss;
     cx_error err = {0};
@@ -174,7 +174,7 @@ static void test_parity_freeze0(void **state) {
 static void test_parity_freeze1_cached(void **state) {
     fixture *fx = *state;
     cx_model_ws *ws = open_ws(fx, 1, 1);
-    cx_model_batch b = {fx->B, fx->lengths, fx->ids};
+    cx_model_batch b = {fx->B, fx->lengths, fx->ids, NULL};
     cx_error err = {0};
     int fails = 0;
     /* the frozen part alone, as training caches it */
@@ -203,7 +203,7 @@ static void test_parity_freeze1_cached(void **state) {
 static void test_parity_eval(void **state) {
     fixture *fx = *state;
     cx_model_ws *ws = open_ws(fx, 0, 0);
-    cx_model_batch b = {fx->B, fx->lengths, fx->ids};
+    cx_model_batch b = {fx->B, fx->lengths, fx->ids, NULL};
     cx_model_outputs o;
     cx_model_loss loss;
     cx_error err = {0};

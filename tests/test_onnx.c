@@ -146,7 +146,7 @@ static void test_native_matches_onnxruntime(void **state) {
     cx_error err = {0};
     cx_ws_options wo = {.max_seqs = B, .max_tokens = (size_t)n, .max_len = T};
     assert_int_equal(cx_ws_open(m, &wo, &ws, &err), CX_OK);
-    cx_model_batch batch = {B, lengths, ids};
+    cx_model_batch batch = {B, lengths, ids, NULL};
     cx_model_outputs o;
     assert_int_equal(cx_model_forward(m, ws, &batch, NULL, 0, 0, NULL, NULL, &o, &err), CX_OK);
     /* the rows must differ by far more than the tolerance, or a broken

@@ -112,6 +112,10 @@ typedef struct cx_model_batch {
     int n_seqs;
     const int *lengths;    /* (B), each 1..max_len */
     const int32_t *ids;    /* (sum of lengths) */
+    const uint64_t *sample_keys; /* (B) or NULL. Set: each sample's dropout masks come from a stream of its
+                                    own keyed by (dropout seed, key), so a batch split across data-parallel
+                                    ranks (keys = places in the global batch) trains as the whole batch
+                                    would. NULL: one stream for the batch (a single process) */
 } cx_model_batch;
 
 /* Targets of a batch (all borrowed). */

@@ -87,7 +87,7 @@ int cx_onnx_verify(const cx_model *m, const char *path, double *max_diff, cx_err
     cx_model_ws *ws = NULL;
     cx_ws_options wo = {.max_seqs = VB, .max_tokens = (size_t)n, .max_len = T};
     cx_model_outputs o;
-    cx_model_batch batch = {VB, len, packed};
+    cx_model_batch batch = {VB, len, packed, NULL};
     rc = cx_ws_open(m, &wo, &ws, err);
     if (rc == CX_OK) rc = cx_model_forward(m, ws, &batch, NULL, 0, 0, NULL, NULL, &o, err);
     if (rc == CX_OK) {

@@ -285,7 +285,7 @@ static int run_model(cx_classifier_ctx *x, int n, cx_head_values *r, cx_error *e
         return CX_OK;
     }
     int lengths[1] = {n};
-    cx_model_batch b = {1, lengths, x->ids};
+    cx_model_batch b = {1, lengths, x->ids, NULL};
     cx_model_outputs o;
     const int saved = omp_get_max_threads();
     omp_set_num_threads(fp32_threads(x->c));

@@ -12,10 +12,20 @@ static void residual(float *out, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] += x[i];
 }
 
-/* Draws a dropout mask when p > 0 and returns it, else NULL (no dropout). */
-static const uint8_t *draw(uint8_t *mask, size_t n, float p, cx_rng *rng) {
+const uint8_t *dropout_draw(uint8_t *mask, float p, cx_dropout *d, const size_t *off, int n_seqs, size_t unit) {
     if (p <= 0.0f) return NULL;
-    dropout_mask(mask, n, p, rng);
+    size_t n = (off ? off[n_seqs] : (size_t)n_seqs) * unit;
+    uint64_t site = d->site++;
+    if (!d->keys) {
+        dropout_mask(mask, n, p, &d->rng);
+        return mask;
+    }
+    for (int b = 0; b < n_seqs; b++) {
+        size_t lo = (off ? off[b] : (size_t)b) * unit, hi = (off ? off[b + 1] : (size_t)b + 1) * unit;
+        cx_rng rng;
+        cx_rng_seed(&rng, cx_mix64(d->seed ^ cx_mix64(d->keys[b] * 0x100000001b3ull + site)));
+        dropout_mask(mask + lo, hi - lo, p, &rng);
+    }
     return mask;
 }
 
@@ -31,7 +41,7 @@ static void drop_bwd(float *dx, const float *dout, const uint8_t *mask, size_t n
 }
 
 void embeddings_forward(const cx_model *m, float *out, cx_emb_acts *keep, const int32_t *ids,
-                        const cx_seqs *s, float p, cx_rng *rng) {
+                        const cx_seqs *s, float p, cx_dropout *drop) {
     const int D = m->cfg.dim;
     const size_t N = s->off[s->n_seqs];
     float *sum = keep ? keep->sum : out;
@@ -49,7 +59,7 @@ void embeddings_forward(const cx_model *m, float *out, cx_emb_acts *keep, const 
     }
     layernorm_forward(keep->ln, keep->mean, keep->rstd, sum, m->p.emb_ln_w, m->p.emb_ln_b, N, D,
                       m->cfg.ln_eps);
-    const uint8_t *mask = draw(keep->mask, N * D, p, rng);
+    const uint8_t *mask = dropout_draw(keep->mask, p, drop, s->off, s->n_seqs, (size_t)D);
     drop_fwd(out, keep->ln, mask, N * D, p);
 }
 
@@ -74,14 +84,14 @@ void embeddings_backward(const cx_model *m, cx_params *g, const cx_emb_acts *a,
 }
 
 void layer_forward(const cx_model *m, nn_gemm *g, int l, cx_layer_acts *a, const float *inp,
-                   float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_rng *rng) {
+                   float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_dropout *drop) {
     const cx_layer_params *w = &m->p.layer[l];
     const int D = m->cfg.dim, F = m->cfg.ffn_dim, H = m->cfg.n_heads;
-    const size_t N = s->off[s->n_seqs], A = s->aoff[s->n_seqs];
+    const size_t N = s->off[s->n_seqs];
     const float eps = m->cfg.ln_eps;
     /* sa_output = sa_layer_norm(x + out_lin(attention(q_lin x, k_lin x, v_lin x))) */
     matmul_forward(g, a->qkv, inp, w->qkv_w, w->qkv_b, N, D, 3 * D);
-    const uint8_t *amask = draw(a->att_mask, A, p_att, rng);
+    const uint8_t *amask = dropout_draw(a->att_mask, p_att, drop, s->aoff, s->n_seqs, 1);
     attention_forward(a->att, a->probs, a->qkv, amask, p_att, s, D, H);
     matmul_forward(g, a->res1, a->att, w->o_w, w->o_b, N, D, D);
     residual(a->res1, inp, N * D);
@@ -90,7 +100,7 @@ void layer_forward(const cx_model *m, nn_gemm *g, int l, cx_layer_acts *a, const
     matmul_forward(g, a->ff1, a->h1, w->ff1_w, w->ff1_b, N, D, F);
     gelu_forward(a->gelu, a->ff1, N * F);
     matmul_forward(g, ff2_tmp, a->gelu, w->ff2_w, w->ff2_b, N, F, D);
-    const uint8_t *fmask = draw(a->ff_mask, N * D, p_drop, rng);
+    const uint8_t *fmask = dropout_draw(a->ff_mask, p_drop, drop, s->off, s->n_seqs, (size_t)D);
     drop_fwd(a->res2, ff2_tmp, fmask, N * D, p_drop);
     residual(a->res2, a->h1, N * D);
     layernorm_forward(a->out, a->mean2, a->rstd2, a->res2, w->ln2_w, w->ln2_b, N, D, eps);
@@ -151,7 +161,7 @@ static void scatter_add_cls(float *x, const float *src, const cx_seqs *s, int D)
 }
 
 void layer_forward_cls(const cx_model *m, nn_gemm *g, int l, cx_layer_acts *a, const float *inp,
-                       float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_rng *rng) {
+                       float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_dropout *drop) {
     const cx_layer_params *w = &m->p.layer[l];
     const int D = m->cfg.dim, F = m->cfg.ffn_dim, H = m->cfg.n_heads;
     const size_t N = s->off[s->n_seqs], B = (size_t)s->n_seqs, DD = (size_t)D * D;
@@ -160,7 +170,7 @@ void layer_forward_cls(const cx_model *m, nn_gemm *g, int l, cx_layer_acts *a, c
     gather_cls(a->xc, inp, s, D);
     matmul_forward(g, kv, inp, w->qkv_w + DD, w->qkv_b + D, N, D, 2 * D);
     matmul_forward(g, q, a->xc, w->qkv_w, w->qkv_b, B, D, D);
-    const uint8_t *amask = draw(a->att_mask, N * (size_t)H, p_att, rng);
+    const uint8_t *amask = dropout_draw(a->att_mask, p_att, drop, s->off, s->n_seqs, (size_t)H);
     attention_cls_forward(a->att, a->probs, q, kv, amask, p_att, s, D, H);
     matmul_forward(g, a->res1, a->att, w->o_w, w->o_b, B, D, D);
     residual(a->res1, a->xc, B * D);
@@ -168,7 +178,7 @@ void layer_forward_cls(const cx_model *m, nn_gemm *g, int l, cx_layer_acts *a, c
     matmul_forward(g, a->ff1, a->h1, w->ff1_w, w->ff1_b, B, D, F);
     gelu_forward(a->gelu, a->ff1, B * F);
     matmul_forward(g, ff2_tmp, a->gelu, w->ff2_w, w->ff2_b, B, F, D);
-    const uint8_t *fmask = draw(a->ff_mask, B * D, p_drop, rng);
+    const uint8_t *fmask = dropout_draw(a->ff_mask, p_drop, drop, NULL, s->n_seqs, (size_t)D);
     drop_fwd(a->res2, ff2_tmp, fmask, B * D, p_drop);
     residual(a->res2, a->h1, B * D);
     layernorm_forward(a->out, a->mean2, a->rstd2, a->res2, w->ln2_w, w->ln2_b, B, D, eps);

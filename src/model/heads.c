@@ -9,24 +9,18 @@ const float cx_seed_loss_weights[CX_N_LOSSES] = {0.4f, 0.3f, 0.15f, 0.15f};
 
 static void zero(float *p, size_t n) { memset(p, 0, n * sizeof *p); }
 
-static const uint8_t *draw(uint8_t *mask, size_t n, float p, cx_rng *rng) {
-    if (p <= 0.0f) return NULL;
-    dropout_mask(mask, n, p, rng);
-    return mask;
-}
-
 void heads_forward(const cx_model *m, nn_gemm *gemm, cx_head_acts *h, const float *hidden,
-                   int compact, const cx_seqs *s, float p, cx_rng *rng) {
+                   int compact, const cx_seqs *s, float p, cx_dropout *drop) {
     const int B = s->n_seqs, D = m->cfg.dim, S = m->cfg.shared_dim, Hh = m->cfg.head_dim;
     for (int b = 0; b < B; b++) /* pooling: position 0 of each sequence */
         memcpy(h->cls + (size_t)b * D, hidden + (compact ? (size_t)b : s->off[b]) * D,
                (size_t)D * sizeof(float));
-    const uint8_t *m0 = draw(h->cls_mask, (size_t)B * D, p, rng);
+    const uint8_t *m0 = dropout_draw(h->cls_mask, p, drop, NULL, B, (size_t)D);
     if (m0) dropout_forward(h->cls_d, h->cls, m0, (size_t)B * D, p);
     else memcpy(h->cls_d, h->cls, (size_t)B * D * sizeof(float));
     matmul_forward(gemm, h->sh, h->cls_d, m->p.shared_w, m->p.shared_b, B, D, S);
     relu_forward(h->shr, h->sh, (size_t)B * S);
-    const uint8_t *m1 = draw(h->sh_mask, (size_t)B * S, p, rng);
+    const uint8_t *m1 = dropout_draw(h->sh_mask, p, drop, NULL, B, (size_t)S);
     if (m1) dropout_forward(h->shd, h->shr, m1, (size_t)B * S, p);
     else memcpy(h->shd, h->shr, (size_t)B * S * sizeof(float));
     for (int k = 0; k < CX_N_HEADS; k++) {

@@ -106,15 +106,31 @@ struct cx_model_ws {
     void *mem;
 };
 
+/* Where dropout masks come from. keys NULL: one stream for the whole batch,
+ * drawn in order (what a single process trains with). keys set: a stream per
+ * sample and per draw, keyed by the sample's place in the global batch, so a
+ * batch split across data-parallel ranks draws exactly the masks the whole
+ * batch would (train/dist.h). */
+typedef struct cx_dropout {
+    cx_rng rng;
+    uint64_t seed;
+    const uint64_t *keys;   /* (n_seqs) or NULL */
+    uint64_t site;          /* draws so far in this forward pass */
+} cx_dropout;
+
+/* A mask (NULL when p is 0) over the batch's elements, sample b owning
+ * elements [lo(b) * unit, lo(b + 1) * unit) with lo(b) = off ? off[b] : b. */
+const uint8_t *dropout_draw(uint8_t *mask, float p, cx_dropout *d, const size_t *off, int n_seqs, size_t unit);
+
 /* encoder.c */
 void embeddings_forward(const cx_model *m, float *out, cx_emb_acts *keep, const int32_t *ids,
-                        const cx_seqs *s, float p, cx_rng *rng);
+                        const cx_seqs *s, float p, cx_dropout *drop);
 void embeddings_backward(const cx_model *m, cx_params *g, const cx_emb_acts *a,
                          const float *dout, float *dln, float *dsum, const int32_t *ids,
                          const cx_seqs *s, float p);
 /* gemm (here and in heads_*): NULL for fp32 GEMMs, or the workspace's bf16 handle */
 void layer_forward(const cx_model *m, nn_gemm *gemm, int l, cx_layer_acts *a, const float *inp,
-                   float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_rng *rng);
+                   float *ff2_tmp, const cx_seqs *s, float p_drop, float p_att, cx_dropout *drop);
 void layer_backward(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, float *dinp,
                     const float *dout, const cx_layer_acts *a, const float *inp,
                     cx_back_scratch *bs, const cx_seqs *s, float p_drop, float p_att);
@@ -122,7 +138,7 @@ void layer_backward(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, float
  * above (dinp (N, D) is overwritten, not accumulated). */
 void layer_forward_cls(const cx_model *m, nn_gemm *gemm, int l, cx_layer_acts *a,
                        const float *inp, float *ff2_tmp, const cx_seqs *s, float p_drop,
-                       float p_att, cx_rng *rng);
+                       float p_att, cx_dropout *drop);
 void layer_backward_cls(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, float *dinp,
                         const float *dout, const cx_layer_acts *a, const float *inp,
                         cx_back_scratch *bs, const cx_seqs *s, float p_drop, float p_att);
@@ -130,7 +146,7 @@ void layer_backward_cls(const cx_model *m, nn_gemm *gemm, int l, cx_params *g, f
 /* heads.c */
 /* hidden: the encoder's output, (B, D) [CLS] rows when compact, else (N, D) */
 void heads_forward(const cx_model *m, nn_gemm *gemm, cx_head_acts *h, const float *hidden,
-                   int compact, const cx_seqs *s, float p, cx_rng *rng);
+                   int compact, const cx_seqs *s, float p, cx_dropout *drop);
 void heads_loss(const cx_model *m, cx_head_acts *h, const cx_model_targets *t, int B,
                 cx_model_loss *loss);
 void heads_backward(const cx_model *m, nn_gemm *gemm, cx_params *g, float *dhidden,

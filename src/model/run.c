@@ -74,14 +74,14 @@ int cx_model_forward(const cx_model *m, cx_model_ws *ws, const cx_model_batch *b
     const int first = ws->opt.freeze;
     ws->p_drop = train && training ? cfg->dropout : 0.0f;
     ws->p_att = train && training ? cfg->attention_dropout : 0.0f;
-    cx_rng rng;
-    cx_rng_seed(&rng, dropout_seed);
+    cx_dropout drop = {.seed = dropout_seed, .keys = b->sample_keys};
+    cx_rng_seed(&drop.rng, dropout_seed);
     /* the input of the first trainable layer */
     ws->emb_ran = 0;
     ws->ids = b->ids;
     if (hidden) memcpy(ws->hidden, hidden, ND * sizeof(float));
     else if (training && first == 0) {
-        embeddings_forward(m, ws->hidden, &ws->emb, b->ids, &ws->seqs, ws->p_drop, &rng);
+        embeddings_forward(m, ws->hidden, &ws->emb, b->ids, &ws->seqs, ws->p_drop, &drop);
         ws->emb_ran = 1;
     } else run_plain(m, ws, b->ids, first, ws->hidden);
     const float *x = ws->hidden;
@@ -90,14 +90,14 @@ int cx_model_forward(const cx_model *m, cx_model_ws *ws, const cx_model_batch *b
         cx_layer_acts *a = training ? &ws->acts[l] : &ws->tmp;
         if (!training) a->out = ws->ping[(l - first) % 2];
         if (l == cfg->n_layers - 1) /* the heads read only [CLS] rows */
-            layer_forward_cls(m, ws->gemm, l, a, x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &rng);
+            layer_forward_cls(m, ws->gemm, l, a, x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &drop);
         else
-            layer_forward(m, ws->gemm, l, a, x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &rng);
+            layer_forward(m, ws->gemm, l, a, x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &drop);
         x = a->out;
     }
     ws->enc_out = x;
     ws->enc_compact = first < cfg->n_layers;
-    heads_forward(m, ws->gemm, &ws->heads, x, ws->enc_compact, &ws->seqs, ws->p_drop, &rng);
+    heads_forward(m, ws->gemm, &ws->heads, x, ws->enc_compact, &ws->seqs, ws->p_drop, &drop);
     if (targets) {
         cx_model_loss tmp;
         heads_loss(m, &ws->heads, targets, ws->B, loss ? loss : &tmp);

@@ -51,7 +51,7 @@ double trainer_now(void) {
 }
 
 void trainer_note(trainer *t, const char *fmt, ...) {
-    if (!t->cb || !t->cb->message) return;
+    if (!t->cb || !t->cb->message || t->dist.rank != 0) return;
     char line[512];
     va_list ap;
     va_start(ap, fmt);
@@ -61,7 +61,7 @@ void trainer_note(trainer *t, const char *fmt, ...) {
 }
 
 static void report_progress(trainer *t, const char *phase, long done, long total, double loss, double lr) {
-    if (!t->cb || !t->cb->progress) return;
+    if (!t->cb || !t->cb->progress || t->dist.rank != 0) return;
     cx_train_progress p = {t->epoch + 1, t->o->epochs, t->step, t->total_steps, done, total,
                            loss, lr, trainer_now() - t->t0, phase};
     t->cb->progress(t->cb->ctx, &p);
@@ -97,32 +97,56 @@ static void adamw_step(trainer *t, double lr, float clip) {
                     (float)(lr * HEAD_LR_FACTOR), &ADAMW, step);
 }
 
-/* One optimizer step on records idx[0..n); returns the batch loss in *loss. */
-static int train_step(trainer *t, const size_t *idx, int n, double *loss_out, double *lr_out, cx_error *err) {
+/* This rank's part of a step: loss and gradients of records idx[0..n), the
+ * shard [key0, key0 + n) of a global batch of n_global, weighted by the
+ * shard's share so that the ranks' sum is the global batch's mean (n may be 0). */
+static int shard_gradients(trainer *t, const size_t *idx, int n, int n_global, size_t key0, double *loss_out,
+                           cx_error *err) {
+    memset(t->grads, 0, t->n_trainable * sizeof *t->grads);
+    *loss_out = 0;
+    if (n == 0) return CX_OK;
     const tokdata *td = &t->train;
     const frozen_cache *fc = &t->fc_train;
     gather_batch(t, td, fc, idx, n);
-    cx_model_batch b = {n, t->b_len, t->b_ids};
+    for (int b = 0; b < n; b++) t->b_keys[b] = key0 + (uint64_t)b;
+    cx_model_batch b = {n, t->b_len, t->b_ids, t->dist.joined ? t->b_keys : NULL};
     cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent, loss_weights_of(t->o)};
     cx_model_loss loss;
     cx_model_outputs out;
     uint64_t dropout_seed = cx_mix64(t->o->seed ^ cx_mix64((uint64_t)t->step + 1));
     int rc = cx_model_forward(t->model, t->ws, &b, fc->acts ? t->b_hidden : NULL, 1, dropout_seed, &tg, &loss, &out,
                               err);
+    if (rc == CX_OK) rc = cx_model_backward(t->model, t->ws, t->grads, err);
     if (rc) return rc;
-    memset(t->grads, 0, t->n_trainable * sizeof *t->grads);
-    rc = cx_model_backward(t->model, t->ws, t->grads, err);
+    const float share = (float)n / (float)n_global;
+    if (share != 1.0f)
+        for (size_t i = 0; i < t->n_trainable; i++) t->grads[i] *= share;
+    *loss_out = loss.total * share;
+    return CX_OK;
+}
+
+/* One optimizer step on the global batch whose shard here is idx[0..n);
+ * returns the batch loss and whether any rank was asked to stop. */
+static int train_step(trainer *t, const size_t *idx, int n, int n_global, size_t key0, double *loss_out,
+                      double *lr_out, int *stop, cx_error *err) {
+    double shared[2] = {0, t->o->stop && *t->o->stop};
+    int rc = shard_gradients(t, idx, n, n_global, key0, &shared[0], err);
     if (rc) return rc;
-    if (!isfinite(loss.total))
-        return cx_error_set(err, CX_ERR_INVALID, "training diverged: loss is %g at step %ld (lower lr)", loss.total,
+    /* gradients and (loss, stop) summed over the ranks: the same step everywhere */
+    if ((rc = cx_dist_sum_f32(&t->dist, t->grads, t->n_trainable, err)) ||
+        (rc = cx_dist_sum_f64(&t->dist, shared, 2, err)))
+        return rc;
+    if (!isfinite(shared[0]))
+        return cx_error_set(err, CX_ERR_INVALID, "training diverged: loss is %g at step %ld (lower lr)", shared[0],
                             t->step + 1);
     float clip = cx_clip_factor(sqrt(cx_sum_squares(t->grads, t->n_trainable)), 1.0);
     double lr = t->o->lr * cx_lr_multiplier(t->step, t->total_steps, t->o->warmup_steps);
     adamw_step(t, lr, clip);
     cx_ws_weights_changed(t->ws);
     t->step++;
-    *loss_out = loss.total;
+    *loss_out = shared[0];
     *lr_out = lr;
+    *stop = shared[1] > 0;
     return CX_OK;
 }
 
@@ -140,13 +164,14 @@ static int run_epoch(trainer *t, double *train_loss, int *stopped, cx_error *err
     long first = t->step - (long)t->epoch * t->steps_per_epoch; /* > 0 when resuming mid-epoch */
     double lr = 0, loss = 0;
     for (long s = first; s < t->steps_per_epoch; s++) {
-        size_t start = (size_t)s * (size_t)B;
-        int n = (int)(t->train.n - start < (size_t)B ? t->train.n - start : (size_t)B);
-        int rc = train_step(t, t->perm + start, n, &loss, &lr, err);
+        size_t start = (size_t)s * (size_t)B, lo, hi;
+        int n = (int)(t->train.n - start < (size_t)B ? t->train.n - start : (size_t)B), stop = 0;
+        cx_dist_share(&t->dist, (size_t)n, &lo, &hi); /* this rank's shard of the global batch */
+        int rc = train_step(t, t->perm + start + lo, (int)(hi - lo), n, lo, &loss, &lr, &stop, err);
         if (rc) return rc;
         t->epoch_loss_sum += loss;
         report_progress(t, "train", s + 1, t->steps_per_epoch, t->epoch_loss_sum / (double)(s + 1), lr);
-        if (t->o->stop && *t->o->stop) {
+        if (stop) {
             *stopped = 1;
             return CX_OK;
         }
@@ -179,7 +204,7 @@ static int validate(trainer *t, cx_epoch_report *r, cx_error *err) {
         int n = (int)(td->n - start < (size_t)B ? td->n - start : (size_t)B);
         for (int b = 0; b < n; b++) idx[b] = start + (size_t)b;
         gather_batch(t, td, &t->fc_val, idx, n);
-        cx_model_batch b = {n, t->b_len, t->b_ids};
+        cx_model_batch b = {n, t->b_len, t->b_ids, NULL};
         cx_model_targets tg = {t->b_score, t->b_tier, t->b_domains, t->b_intent, loss_weights_of(t->o)};
         cx_model_loss loss;
         cx_model_outputs out;
@@ -207,7 +232,15 @@ static int validate(trainer *t, cx_epoch_report *r, cx_error *err) {
 
 static int finish_epoch(trainer *t, double train_loss, double seconds, cx_error *err) {
     cx_epoch_report r = {t->epoch + 1, train_loss, NAN, NAN, NAN, NAN, NAN, seconds, 0};
-    int rc = t->has_val ? validate(t, &r, err) : CX_OK;
+    /* every rank holds rank 0's weights from here on, whatever the sums' rounding did */
+    int rc = cx_dist_bcast_f32(&t->dist, cx_model_params(t->model), cx_model_n_params(t->model), err);
+    if (rc) return rc;
+    cx_ws_weights_changed(t->ws);
+    if (t->dist.rank != 0) { /* rank 0 validates, reports and writes */
+        t->epoch_loss_sum = 0;
+        return CX_OK;
+    }
+    rc = t->has_val ? validate(t, &r, err) : CX_OK;
     if (rc) return rc;
     double metric = t->has_val ? r.val_mae : train_loss;
     r.is_best = metric < t->best_metric;

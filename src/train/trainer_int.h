@@ -11,6 +11,7 @@
 #include "complexity/model.h"
 #include "complexity/tokenizer.h"
 #include "complexity/train.h"
+#include "train/dist.h"
 #include "train/tokdata.h"
 
 enum { MAX_BATCH = 4096 };
@@ -41,6 +42,8 @@ typedef struct trainer {
     int32_t *b_ids;
     int *b_len, *b_tier, *b_intent;
     float *b_score, *b_domains, *b_hidden;
+    uint64_t *b_keys;      /* (batch) places in the global batch: dropout keys under MPI */
+    cx_dist dist;          /* rank 0 of 1 without MPI; rank 0 alone writes and reports */
     size_t *perm;          /* (train.n) */
     /* position */
     long step, total_steps, steps_per_epoch;

@@ -14,6 +14,7 @@
 #include "complexity/fileio.h"
 
 int trainer_save_model(trainer *t, const char *file, cx_error *err) {
+    if (t->dist.rank != 0) return CX_OK; /* rank 0 alone writes */
     char *path = cx_path_join(t->o->output_dir, file);
     if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     int rc = cx_model_save(t->model, path, err);
@@ -22,6 +23,7 @@ int trainer_save_model(trainer *t, const char *file, cx_error *err) {
 }
 
 int trainer_save_checkpoint(trainer *t, cx_error *err) {
+    if (t->dist.rank != 0) return CX_OK; /* rank 0 alone writes */
     char *path = cx_path_join(t->o->output_dir, "checkpoint.safetensors");
     if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     ckpt_state st = {t->step, t->best_metric, t->epoch_loss_sum, (long)t->train.n, t->o->batch_size,
@@ -56,6 +58,7 @@ static void add_number(cJSON *o, const char *key, double v) {
 }
 
 int trainer_append_metrics(trainer *t, const cx_epoch_report *r, cx_error *err) {
+    if (t->dist.rank != 0) return CX_OK; /* rank 0 alone writes */
     cJSON *o = cJSON_CreateObject();
     if (!o) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     cJSON_AddNumberToObject(o, "epoch", r->epoch);
@@ -125,6 +128,7 @@ static int write_text_file(const char *dir, const char *name, const char *text, 
 }
 
 int trainer_write_outputs(trainer *t, cx_error *err) {
+    if (t->dist.rank != 0) return CX_OK; /* rank 0 alone writes */
     cJSON *j = config_json(t);
     char *text = j ? cJSON_Print(j) : NULL;
     cJSON_Delete(j);

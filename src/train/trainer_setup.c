@@ -127,10 +127,11 @@ static int alloc_buffers(trainer *t, cx_error *err) {
     t->b_intent = malloc((size_t)B * sizeof(int));
     t->b_score = malloc((size_t)B * sizeof(float));
     t->b_domains = malloc((size_t)B * CX_N_DOMAINS * sizeof(float));
+    t->b_keys = malloc((size_t)B * sizeof *t->b_keys);
     t->b_hidden = t->o->freeze_layers > 0 ? malloc(max_tokens * (size_t)c->dim * sizeof(float)) : NULL;
     t->perm = malloc(t->train.n * sizeof *t->perm);
     if (!t->grads || !t->m || !t->v || !t->b_ids || !t->b_len || !t->b_tier || !t->b_intent || !t->b_score ||
-        !t->b_domains || (t->o->freeze_layers > 0 && !t->b_hidden) || !t->perm)
+        !t->b_domains || !t->b_keys || (t->o->freeze_layers > 0 && !t->b_hidden) || !t->perm)
         return cx_error_set(err, CX_ERR_NOMEM, "out of memory for training buffers");
     cx_ws_options wo = {.max_seqs = B, .max_tokens = max_tokens, .max_len = max_len,
                         .freeze = t->o->freeze_layers, .training = 1, .bf16 = t->bf16};
@@ -171,7 +172,7 @@ static int build_cache(trainer *t, const tokdata *td, const char *what, frozen_c
             t->b_len[b] = td->len[r];
             tok += (size_t)td->len[r];
         }
-        cx_model_batch batch = {n, t->b_len, t->b_ids};
+        cx_model_batch batch = {n, t->b_len, t->b_ids, NULL};
         int rc = cx_model_encode_frozen(t->model, t->ws, &batch, fc->acts + pos * D, err);
         if (rc) return rc;
         pos += tok;
@@ -231,6 +232,7 @@ int trainer_setup(trainer *t, const cx_train_options *o, const cx_train_callback
     t->t0 = trainer_now();
     t->best_metric = 1e300;
     int rc = check_options(o, err);
+    if (rc == CX_OK) rc = cx_dist_open(&t->dist, err);
     if (rc) return rc;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cx_model_set_threads(o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1));
@@ -245,6 +247,9 @@ int trainer_setup(trainer *t, const cx_train_options *o, const cx_train_callback
     trainer_note(t, "%zu training records (%zu distinct texts, %zu tokens), %ld steps of batch %d; %zu of %zu weights trainable; "
                  "%s GEMMs", t->train.n, t->train.n_distinct, t->train.n_tokens, t->total_steps, o->batch_size,
                  t->n_trainable, cx_model_n_params(t->model), t->bf16 ? "bf16" : "fp32");
+    if (t->dist.joined)
+        trainer_note(t, "data-parallel over %d MPI ranks: each takes its share of every batch of %d, gradients summed",
+                     t->dist.size, o->batch_size);
     return build_caches(t, err);
 }
 
@@ -268,5 +273,7 @@ void trainer_teardown(trainer *t) {
     free(t->b_score);
     free(t->b_domains);
     free(t->b_hidden);
+    free(t->b_keys);
     free(t->perm);
+    cx_dist_close(&t->dist);
 }
