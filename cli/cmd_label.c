@@ -147,12 +147,18 @@ static label_item **queue_of(label_input *in, const label_store *st, const label
                              size_t *done) {
     label_item **q = malloc((in->n ? in->n : 1) * sizeof *q);
     if (!q) return NULL;
+    for (size_t i = 0; i < label_store_done_count(st); i++) {
+        size_t len;
+        const char *text = label_store_done_text(st, i, &len);
+        long k = label_input_find(in, text, len);
+        if (k >= 0) in->items[k].done = 1;
+    }
     size_t n = 0;
     *done = 0;
     for (size_t i = 0; i < in->n; i++) {
         label_item *it = &in->items[i];
         if (o->langs && !(o->langs >> it->lang & 1u)) continue;
-        if (label_store_has(st, it->text, it->len)) ++*done;
+        if (it->done) ++*done;
         else q[n++] = it;
     }
     if (o->ord == ORDER_UNCERTAIN) qsort(q, n, sizeof *q, by_margin);

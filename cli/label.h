@@ -19,6 +19,7 @@ typedef struct label_item {
     cx_prediction guess;
     double margin;        /* top tier probability minus the second: small = unsure */
     int lang;             /* cx_detect_lang */
+    int done;             /* labelled or skipped in an earlier session */
 } label_item;
 
 typedef struct label_input {
@@ -31,6 +32,8 @@ typedef struct label_input {
  * "prompt" (a string), or an OpenAI chat request ("messages": the last user
  * message). Identical prompts are merged (count). Errors name FILE:LINE. */
 int label_input_read(const char *path, label_input *in, cx_error *err);
+/* The index of the item with this text, or -1 (a hash lookup). */
+long label_input_find(label_input *in, const char *text, size_t len);
 void label_input_free(label_input *in);
 
 /* The labelled file and its ".skipped" sidecar. Every change is written to a
@@ -39,8 +42,10 @@ typedef struct label_store label_store;
 
 int label_store_open(const char *path, label_store **out, cx_error *err);
 void label_store_free(label_store *s);
-/* Has this text been labelled or skipped (in this or an earlier session)? */
-int label_store_has(const label_store *s, const char *text, size_t len);
+/* The texts labelled or skipped so far (in this or an earlier session): i <
+ * label_store_done_count; borrowed until the next change. */
+size_t label_store_done_count(const label_store *s);
+const char *label_store_done_text(const label_store *s, size_t i, size_t *len);
 /* Appends a label after checking it against LABELING.md (cx_record_check_labeling). */
 int label_store_add(label_store *s, const cx_record *rec, cx_error *err);
 int label_store_skip(label_store *s, const char *text, size_t len, cx_error *err);

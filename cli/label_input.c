@@ -51,6 +51,12 @@ static size_t *find_slot(label_input *in, const char *text, size_t len) {
     }
 }
 
+long label_input_find(label_input *in, const char *text, size_t len) {
+    if (!in->n_slots) return -1;
+    size_t k = *find_slot(in, text, len);
+    return k ? (long)k - 1 : -1;
+}
+
 static int grow_slots(label_input *in) {
     size_t n = in->n_slots ? in->n_slots * 2 : 1024;
     size_t *slots = calloc(n, sizeof *slots);

@@ -132,12 +132,14 @@ void label_store_free(label_store *s) {
     free(s);
 }
 
-int label_store_has(const label_store *s, const char *text, size_t len) {
-    for (size_t i = 0; i < s->n_labels; i++)
-        if (s->labels[i].rec.text_len == len && memcmp(s->labels[i].rec.text, text, len) == 0) return 1;
-    for (size_t i = 0; i < s->n_skipped; i++)
-        if (strlen(s->skipped[i]) == len && memcmp(s->skipped[i], text, len) == 0) return 1;
-    return 0;
+size_t label_store_done_count(const label_store *s) {
+    return s->n_labels + s->n_skipped;
+}
+
+const char *label_store_done_text(const label_store *s, size_t i, size_t *len) {
+    const char *t = i < s->n_labels ? s->labels[i].rec.text : s->skipped[i - s->n_labels];
+    *len = i < s->n_labels ? s->labels[i].rec.text_len : strlen(t);
+    return t;
 }
 
 static int write_labels(const label_store *s, cx_error *err) {
