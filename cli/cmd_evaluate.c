@@ -175,6 +175,10 @@ static int evaluate(const eval_args *a, const cx_dataset *ds, cx_classifier *cl)
     cx_eval_options o = {.classifier = cl, .compare = a->compare, .config = &cfg};
     cx_eval_result *r;
     if (cx_eval_run(ds, &o, &r, &err) != CX_OK) return cli_fail_err(CMD, &err);
+    if (!cli_is_primary_rank()) { /* under mpirun, rank 0 reports for the job */
+        cx_eval_result_free(r);
+        return CLI_OK;
+    }
     const char *title = !cl ? "Heuristic Estimator Evaluation Results"
                             : a->onnx ? "ONNX Model Evaluation Results" : "Model Evaluation Results";
     print_report(&r->pred[r->primary].all, title);

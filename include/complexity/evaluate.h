@@ -68,7 +68,10 @@ CX_API cx_eval_options cx_eval_default_options(void);
 
 /* Runs every asked predictor over ds. Needs a classifier or compare = 1. A
  * failed prediction fails the run with "FILE:LINE: ..." in err. On success
- * *out is a new result the caller frees with cx_eval_result_free. */
+ * *out is a new result the caller frees with cx_eval_result_free. Under MPI
+ * (started by mpirun, or MPI initialised by the host) the call is collective:
+ * each rank evaluates its share of the samples and every rank gets the whole
+ * result (docs/SCALING.md). */
 CX_API int cx_eval_run(const cx_dataset *ds, const cx_eval_options *opt, cx_eval_result **out, cx_error *err);
 CX_API void cx_eval_result_free(cx_eval_result *r);
 

@@ -93,7 +93,10 @@ typedef struct cx_train_options {
 /* The seed's defaults. */
 CX_API cx_train_options cx_train_default_options(void);
 
-/* Runs training. Returns CX_OK when all epochs ran, and also when *stop was
+/* Runs training. Under MPI (started by mpirun, or MPI initialised by the
+ * host) the call is collective and data-parallel: every rank trains the same
+ * model on its share of each global batch; rank 0 alone writes and calls the
+ * callbacks (docs/SCALING.md). Returns CX_OK when all epochs ran, and also when *stop was
  * raised: then the checkpoint is written, *interrupted is 1, and --resume
  * continues exactly where it stopped. */
 CX_API int cx_train(const cx_train_options *o, const cx_train_callbacks *cb, int *interrupted, cx_error *err);

@@ -4,6 +4,7 @@
 #define CX_EVAL_REPORT_H
 
 #include "complexity/evaluate.h"
+#include "train/dist.h"
 #include "util/sbuf.h"
 
 /* Text for HTML content or a quoted attribute: & < > " ' escaped, control
@@ -21,5 +22,7 @@ void cx_report_worst(sbuf *b, const cx_eval_result *r);
 /* The cost/quality curve and the calibration errors per language (report_routing.c). */
 void cx_report_routing(sbuf *b, const cx_eval_result *r);
 void cx_report_calibration(sbuf *b, const cx_eval_result *r);
+/* Puts the ranks' shares of an evaluation together on every rank (eval_shards.c). */
+int cx_eval_combine_shards(cx_eval_result *r, const cx_dist *d, cx_error *err);
 
 #endif

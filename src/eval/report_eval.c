@@ -164,6 +164,19 @@ static int assign_languages(cx_eval_result *r, cx_error *err) {
     return CX_OK;
 }
 
+/* Every rank learns whether any failed (so none waits for shares that will
+ * not come), then the shares are put together. */
+static int combine(cx_eval_result *r, const cx_dist *d, int rc, cx_error *err) {
+    double failed = rc != CX_OK;
+    cx_error mine = *err;
+    int sum_rc = cx_dist_sum_f64(d, &failed, 1, err);
+    if (rc != CX_OK) return *err = mine, rc;
+    if (sum_rc != CX_OK) return sum_rc;
+    if (failed > 0)
+        return cx_error_set(err, CX_ERR_INVALID, "%.0f of %d ranks failed (their messages say why)", failed, d->size);
+    return cx_eval_combine_shards(r, d, err);
+}
+
 cx_eval_options cx_eval_default_options(void) {
     cx_eval_options o = {0};
     return o;
@@ -179,13 +192,20 @@ int cx_eval_run(const cx_dataset *ds, const cx_eval_options *opt, cx_eval_result
     r->n = cx_dataset_size(ds);
     eval_state st;
     memset(&st, 0, sizeof st);
-    int rc = assign_languages(r, err);
+    /* under mpirun each rank takes a share of the samples (train/dist.h) */
+    cx_dist d;
+    int rc = cx_dist_open(&d, err);
+    size_t lo = 0, hi = r->n;
+    cx_dist_share(&d, r->n, &lo, &hi);
+    if (rc == CX_OK) rc = assign_languages(r, err);
     if (rc == CX_OK) rc = setup(r, &st, opt, err);
     if (rc == CX_OK && opt->classifier) rc = cx_classifier_ctx_open(opt->classifier, &st.ctx, err);
-    for (size_t i = 0; rc == CX_OK && i < r->n; i++) {
+    for (size_t i = lo; rc == CX_OK && i < hi; i++) {
         rc = run_sample(r, &st, st.ctx, i, err);
         if (rc != CX_OK) cx_error_prefix(err, "%s:%zu", cx_dataset_path(ds), cx_dataset_get(ds, i)->line);
     }
+    if (d.size > 1) rc = combine(r, &d, rc, err);
+    cx_dist_close(&d);
     cx_classifier_ctx_free(st.ctx);
     for (int k = 0; k < CX_N_PREDICTORS; k++) {
         cx_estimator_free(st.est[k]);

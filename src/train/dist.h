@@ -23,6 +23,7 @@ void cx_dist_close(cx_dist *d);
 /* Element-wise sums across the ranks, in place (every rank gets the same). */
 int cx_dist_sum_f32(const cx_dist *d, float *buf, size_t n, cx_error *err);
 int cx_dist_sum_f64(const cx_dist *d, double *buf, size_t n, cx_error *err);
+int cx_dist_max_f64(const cx_dist *d, double *buf, size_t n, cx_error *err);
 /* Rank 0's buf to every rank. */
 int cx_dist_bcast_f32(const cx_dist *d, float *buf, size_t n, cx_error *err);
 int cx_dist_barrier(const cx_dist *d, cx_error *err);
