@@ -10,30 +10,7 @@
 SRC=${CX_SOURCE_DIR:?}
 REF=$SRC/tests/data/reference
 cli_workdir cli_mpi
-command -v mpirun > /dev/null || { fail "mpirun is missing (openmpi-bin)"; # Sharded evaluation: every figure as one process gives (timings aside).
-"$CLI" evaluate --model "$M" --data "$SRC/data/dev/dev.jsonl" --compare --json e1.json > e1.txt || fail "evaluate"
-mpirun -np 2 "$CLI" evaluate --model "$M" --data "$SRC/data/dev/dev.jsonl" --compare --json e2.json > e2.txt ||
-  fail "evaluate over 2 ranks"
-[ "$(grep -c "Tier Confusion Matrix" e2.txt)" = 1 ] || fail "rank 0 alone should print the report"
-$PY - e1.json e2.json <<'PYEOF' || fail "evaluate over 2 ranks differs from one process"
-import json, sys
-def strip(o):
-    if isinstance(o, dict): return {k: strip(v) for k, v in o.items() if k != "avg_inference_ms"}
-    if isinstance(o, list): return [strip(v) for v in o]
-    return o
-def same(a, b, path="$"):
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k], path + "." + k) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y, path) for x, y in zip(a, b))
-    ok = abs(a - b) <= 1e-9 * max(1, abs(a)) if isinstance(a, float) or isinstance(b, float) else a == b
-    if not ok: print("differs at", path, a, b)
-    return ok
-a, b = (strip(json.load(open(p))) for p in sys.argv[1:3])
-sys.exit(0 if same(a, b) else 1)
-PYEOF
-
-cli_done cli_mpi; exit; }
+command -v mpirun > /dev/null || { fail "mpirun is missing (openmpi-bin)"; cli_done cli_mpi; exit; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_mca_base_component_disable_dlclose=1 # so that leak reports can name the MPI modules
 export LSAN_OPTIONS="suppressions=$SRC/tests/lsan_mpi.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
