@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "label.h"
+#include "progress.h"
 
 static const char *const CMD = "label";
 
@@ -108,7 +109,12 @@ static int parse_args(int argc, char **argv, label_opts *o) {
 
 /* ---- The model's guesses and the order ---- */
 
+/* Every prompt's guess first (the order needs them all): a progress bar on
+ * the terminal, about 1.3 ms a prompt on one core with the shipped model. */
 static int guess_all(const char *model, label_input *in, cx_error *err) {
+    progress bar;
+    progress_init(&bar, stderr);
+    progress_start(&bar, "model's guesses", (long)in->n);
     cx_classifier_options co = cx_classifier_default_options();
     cx_classifier *cl = NULL;
     cx_classifier_ctx *x = NULL;
@@ -122,7 +128,9 @@ static int guess_all(const char *model, label_input *in, cx_error *err) {
             if (k != it->guess.tier && it->guess.tier_probs[k] > second) second = it->guess.tier_probs[k];
         it->margin = top - second;
         it->lang = cx_detect_lang(it->text, it->len);
+        progress_update(&bar, (long)i + 1, NULL);
     }
+    progress_end(&bar);
     cx_classifier_ctx_free(x);
     cx_classifier_free(cl);
     return rc;
