@@ -29,16 +29,27 @@ static int mpi_failed(int rc, const char *what, cx_error *err) {
     return cx_error_set(err, CX_ERR_IO, "%s failed: %.*s (a rank stopped or lost its connection)", what, len, msg);
 }
 
+/* MPI can be initialised once per process: the library finalises it at exit,
+ * so that a host may train, evaluate and classify one after the other. */
+static void finalize_at_exit(void) {
+    int done = 0;
+    MPI_Finalized(&done);
+    if (!done) MPI_Finalize();
+}
+
 int cx_dist_open(cx_dist *d, cx_error *err) {
     *d = (cx_dist){0, 1, 0, 0};
-    int ready = 0;
+    int ready = 0, done = 0;
     MPI_Initialized(&ready);
+    MPI_Finalized(&done);
+    if (done) return CX_OK; /* the host finished with MPI: one rank */
     if (!ready) {
         if (!under_launcher()) return CX_OK;
         int provided;
         /* OpenMP threads inside a rank never call MPI */
         if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
             return cx_error_set(err, CX_ERR_IO, "MPI_Init_thread failed");
+        atexit(finalize_at_exit);
         d->owns_mpi = 1;
     }
     d->joined = 1;
@@ -48,10 +59,7 @@ int cx_dist_open(cx_dist *d, cx_error *err) {
     return CX_OK;
 }
 
-void cx_dist_close(cx_dist *d) {
-    if (d->owns_mpi) MPI_Finalize();
-    *d = (cx_dist){0, 1, 0, 0};
-}
+void cx_dist_close(cx_dist *d) { *d = (cx_dist){0, 1, 0, 0}; }
 
 /* MPI counts are ints: large buffers go in pieces. */
 enum { CHUNK = 1 << 28 };

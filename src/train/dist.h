@@ -13,7 +13,7 @@
 typedef struct cx_dist {
     int rank, size;
     int joined;     /* part of an MPI job (also with one rank): dropout masks are keyed per sample */
-    int owns_mpi;   /* this process called MPI_Init (and calls MPI_Finalize) */
+    int owns_mpi;   /* this call initialised MPI (finalised at exit) */
 } cx_dist;
 
 /* Joins the MPI job when built with MPI and started by mpirun (or when the
