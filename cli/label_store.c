@@ -98,7 +98,10 @@ static int load_skipped(label_store *s, cx_error *err) {
     if (!exists(s->skip_path)) return CX_OK;
     label_input in;
     int rc = label_input_read(s->skip_path, &in, err);
-    if (rc == CX_ERR_INVALID && in.n == 0) return CX_OK; /* an empty sidecar */
+    if (rc == CX_ERR_INVALID && in.n == 0) { /* an empty sidecar */
+        *err = (cx_error){0, ""};
+        return CX_OK;
+    }
     for (size_t i = 0; i < in.n && rc == CX_OK; i++)
         if (push_skipped(s, in.items[i].text, in.items[i].len)) rc = cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     label_input_free(&in);
