@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 
 static const char *const CMD = "classify";
 
@@ -85,15 +86,29 @@ static int classify_stdin(cx_classifier_ctx *x, int jsonl) {
     return rc;
 }
 
-/* --in/--out: the library's batch job (sharded when started by mpirun). */
+enum { PROGRESS_STEPS = 1000 };
+
+static void on_batch_progress(void *ctx, double done, size_t prompts) {
+    char extra[48];
+    snprintf(extra, sizeof extra, "%zu prompts", prompts);
+    progress_update(ctx, (long)(done * PROGRESS_STEPS), extra);
+}
+
+/* --in/--out: the library's batch job (sharded when started by mpirun); rank
+ * 0 shows its share's progress for the job. */
 static int classify_file(const char *model, const cx_classifier_options *o, const char *in, const char *out,
                          int jsonl) {
     cx_error err = {0, ""};
     cx_classifier *cl = NULL;
     cx_batch_stats st;
+    progress bar;
+    progress_init(&bar, stderr);
+    progress_start(&bar, "classify (per mille of the input)", PROGRESS_STEPS);
+    cx_batch_options bo = {jsonl, cli_is_primary_rank() ? on_batch_progress : NULL, &bar};
     cx_model_set_threads(o->threads);
     int rc = cx_classifier_open(model, o, &cl, &err);
-    if (rc == CX_OK) rc = cx_classify_file(cl, in, out, jsonl, &st, &err);
+    if (rc == CX_OK) rc = cx_classify_file(cl, in, out, &bo, &st, &err);
+    progress_end(&bar);
     cx_classifier_free(cl);
     if (rc) return cli_fail_err(CMD, &err);
     if (st.rank == 0)

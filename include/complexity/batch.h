@@ -23,12 +23,20 @@ typedef struct cx_batch_stats {
     double seconds;      /* from the start to the output renamed into place */
 } cx_batch_stats;
 
-/* Reads `in` (one prompt a line; JSONL with "text" when jsonl is 1; blank
- * lines skipped), writes one cx_prediction_to_json line per prompt to `out`.
- * A bad line fails the job with "FILE:LINE: ..." on the rank that read it;
- * the others stop at the gather with a message saying so. */
-CX_API int cx_classify_file(const cx_classifier *c, const char *in, const char *out, int jsonl, cx_batch_stats *stats,
-                            cx_error *err);
+typedef struct cx_batch_options {
+    int jsonl;          /* 1: lines are JSON objects with "text"; 0: a prompt a line */
+    /* Called now and then (every 256 prompts) with the share of this rank's
+     * bytes done, in [0, 1]; may be NULL. Rank 0's stands for the job. */
+    void (*progress)(void *ctx, double done, size_t prompts);
+    void *ctx;
+} cx_batch_options;
+
+/* Reads `in` (one prompt a line; blank lines skipped), writes one
+ * cx_prediction_to_json line per prompt to `out`. A bad line fails the job
+ * with "FILE:LINE: ..." on the rank that read it; the others stop at the
+ * gather with a message saying so. o may be NULL (plain lines, no progress). */
+CX_API int cx_classify_file(const cx_classifier *c, const char *in, const char *out, const cx_batch_options *o,
+                            cx_batch_stats *stats, cx_error *err);
 
 #ifdef __cplusplus
 }

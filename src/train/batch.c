@@ -69,9 +69,12 @@ static int classify_line(cx_classifier_ctx *x, const char *line, size_t len, int
     return out->oom ? cx_error_set(err, CX_ERR_NOMEM, "out of memory") : CX_OK;
 }
 
+enum { PROGRESS_EVERY = 256 };
+
 /* This rank's lines, classified into out. */
-static int classify_shard(const cx_classifier *c, const char *in, int jsonl, const cx_dist *d, sbuf *out,
-                          size_t *n_lines, cx_error *err) {
+static int classify_shard(const cx_classifier *c, const char *in, const cx_batch_options *o, const cx_dist *d,
+                          sbuf *out, size_t *n_lines, cx_error *err) {
+    const int jsonl = o->jsonl;
     FILE *f = fopen(in, "r");
     if (!f) return cx_error_set(err, CX_ERR_IO, "%s: %s", in, strerror(errno));
     struct stat st;
@@ -91,6 +94,8 @@ static int classify_shard(const cx_classifier *c, const char *in, int jsonl, con
         if (n == 0) continue;
         if ((size_t)n != strlen(line)) rc = cx_error_set(err, CX_ERR_FORMAT, "a NUL byte in the line");
         else if ((rc = classify_line(x, line, (size_t)n, jsonl, out, err)) == CX_OK) ++*n_lines;
+        if (rc == CX_OK && o->progress && *n_lines % PROGRESS_EVERY == 0)
+            o->progress(o->ctx, end > start ? (double)(at - start) / (double)(end - start) : 1.0, *n_lines);
         if (rc) cx_error_prefix(err, "%s:%zu", in, lines_before(in, line_start) + 1);
     }
     free(line);
@@ -103,9 +108,10 @@ static int write_sink(void *ctx, const char *data, size_t len) {
     return len && fwrite(data, 1, len, ((cx_afile *)ctx)->f) != len ? -1 : 0;
 }
 
-int cx_classify_file(const cx_classifier *c, const char *in, const char *out, int jsonl, cx_batch_stats *stats,
-                     cx_error *err) {
+int cx_classify_file(const cx_classifier *c, const char *in, const char *out, const cx_batch_options *opt,
+                     cx_batch_stats *stats, cx_error *err) {
     double t0 = now_s();
+    const cx_batch_options none = {0, NULL, NULL}, *o = opt ? opt : &none;
     cx_dist d;
     int rc = cx_dist_open(&d, err);
     if (rc) return rc;
@@ -115,7 +121,8 @@ int cx_classify_file(const cx_classifier *c, const char *in, const char *out, in
     cx_afile af = {0};
     /* rank 0 opens the output first: a failure there must stop the job before anyone sends */
     int failed = d.rank == 0 && cx_afile_open(&af, out, &local) != CX_OK;
-    if (!failed) failed = classify_shard(c, in, jsonl, &d, &results, &mine, &local) != CX_OK;
+    if (!failed) failed = classify_shard(c, in, o, &d, &results, &mine, &local) != CX_OK;
+    if (o->progress && !failed) o->progress(o->ctx, 1.0, mine);
     /* every rank learns whether any failed, so none waits for results that will not come */
     double shared[2] = {failed, (double)mine};
     rc = cx_dist_sum_f64(&d, shared, 2, err);
