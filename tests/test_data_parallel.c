@@ -9,6 +9,7 @@
 #include "complexity/model.h"
 #include "model/model_int.h"
 #include "model_testutil.h"
+#include "tiny_model.h"
 #include "util/rng.h"
 
 enum { B = 3, N_TOKENS = 14 };
@@ -21,16 +22,7 @@ static int intent_t[B] = {0, 5, 7};
 static const uint64_t keys[B] = {0, 1, 2};
 
 static cx_model *tiny_model(void) {
-    cx_model_config cfg = {.vocab_size = 20, .max_positions = 8, .dim = 8, .n_layers = 2,
-                           .n_heads = 2, .ffn_dim = 12, .shared_dim = 6, .head_dim = 5,
-                           .dropout = 0.3f, .attention_dropout = 0.3f, .ln_eps = 1e-12f};
-    cx_model *m;
-    cx_error err = {0};
-    assert_int_equal(cx_model_create(&cfg, 3, &m, &err), CX_OK);
-    cx_rng r;
-    cx_rng_seed(&r, 11);
-    float *w = cx_model_params(m);
-    for (size_t i = 0; i < cx_model_n_params(m); i++) w[i] = (float)(0.4 * cx_rng_normal(&r));
+    cx_model *m = mt_tiny_model(0.3f);
     for (int i = 0; i < N_TOKENS; i++) ids[i] = (int32_t)((i * 7 + 3) % 20);
     return m;
 }

@@ -11,6 +11,7 @@
 #include "complexity/model.h"
 #include "model/model_int.h"
 #include "model_testutil.h"
+#include "tiny_model.h"
 #include "util/rng.h"
 
 #define EPS 1e-2
@@ -25,22 +26,7 @@ static float dom_t[B * 5] = {1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1};
 static int intent_t[B] = {0, 5, 7};
 
 static cx_model *tiny_model(void) {
-    cx_model_config cfg = {.vocab_size = 20, .max_positions = 8, .dim = 8, .n_layers = 2,
-                           .n_heads = 2, .ffn_dim = 12, .shared_dim = 6, .head_dim = 5,
-                           .dropout = 0.0f, .attention_dropout = 0.0f, .ln_eps = 1e-12f};
-    cx_model *m;
-    cx_error err = {0};
-    assert_int_equal(cx_model_create(&cfg, 3, &m, &err), CX_OK);
-    /* HF's 0.02 would make every signal tiny: use O(1) weights, LN near 1 */
-    cx_rng r;
-    cx_rng_seed(&r, 11);
-    float *w = cx_model_params(m);
-    for (size_t i = 0; i < cx_model_n_params(m); i++) w[i] = (float)(0.4 * cx_rng_normal(&r));
-    for (int i = 0; i < cx_model_n_tensors(m); i++) {
-        const cx_tensor_desc *d = &m->desc[i];
-        if (d->kind == T_EMB_LN_W || d->kind == T_LN1_W || d->kind == T_LN2_W)
-            for (size_t j = 0; j < d->size; j++) w[d->offset + j] += 1.0f;
-    }
+    cx_model *m = mt_tiny_model(0.0f);
     for (int i = 0; i < 14; i++) ids[i] = (int32_t)((i * 7 + 3) % 20);
     ids[5] = ids[0]; /* a repeated id: the embedding scatter-add */
     return m;
