@@ -20,6 +20,7 @@ int request_log_open(request_log *l, const char *path, cx_error *err) {
     if (!path) return CX_OK;
     if (!(l->path = strdup(path))) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     if (!(l->f = fopen(path, "a"))) return cx_error_set(err, CX_ERR_IO, "request log %s: %s", path, strerror(errno));
+    l->enabled = 1;
     return CX_OK;
 }
 
@@ -36,7 +37,7 @@ int request_log_reopen(request_log *l, cx_error *err) {
 }
 
 void request_log_close(request_log *l) {
-    if (l->f) fclose(l->f);
+    if (l->f) fclose(l->f); /* the server has stopped: no writer is left */
     free(l->path);
     pthread_mutex_destroy(&l->mu);
     memset(l, 0, sizeof *l);
@@ -44,7 +45,7 @@ void request_log_close(request_log *l) {
 
 void request_log_write(request_log *l, const char *where, const char *text, cx_tier tier, double score,
                        int inherited) {
-    if (!l->f || !text) return;
+    if (!l->enabled || !text) return;
     char when[32];
     time_t now = time(NULL);
     struct tm tm;
@@ -63,8 +64,10 @@ void request_log_write(request_log *l, const char *where, const char *text, cx_t
     if (!line) return;
     /* One line per call, whole, in order: the lock keeps threads' lines apart. */
     pthread_mutex_lock(&l->mu);
-    fprintf(l->f, "%s\n", line);
-    fflush(l->f);
+    if (l->f) {
+        fprintf(l->f, "%s\n", line);
+        fflush(l->f);
+    }
     pthread_mutex_unlock(&l->mu);
     cJSON_free(line);
 }

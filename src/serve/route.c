@@ -244,7 +244,7 @@ int route_decide(cx_server *s, const cJSON *req, route_decision *d, reply *r) {
 }
 
 void route_log(cx_server *s, const char *where, const route_decision *d) {
-    if (!s->requests.f) return;
+    if (!s->requests.enabled) return;
     char *text = message_text(d->own_message);
     request_log_write(&s->requests, where, text, d->tier, d->score, d->inherited);
     free(text);

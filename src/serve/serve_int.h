@@ -62,8 +62,9 @@ typedef struct serve_metrics {
 /* The request log (request_log.c): decisions appended as JSON lines; f is
  * NULL when none was asked for. */
 typedef struct request_log {
-    FILE *f;
+    FILE *f;            /* swapped by a reopen: read under mu */
     char *path;
+    int enabled;        /* set once at open: the lock-free "is there a log" */
     pthread_mutex_t mu;
 } request_log;
 
