@@ -1,0 +1,85 @@
+#!/usr/bin/python3
+"""What separates the runtime's n-gram part from the n-gram baseline
+(docs/QUALITY.md, Ablations): the part alone (tools/train_ngram.py's fit, 2^bits
+hashed buckets) on a labelled file, with int8 weights as shipped, with float
+weights, and with every n-gram seen in fewer than --min-df training texts left
+out (the baseline's min_df=2).
+
+usage: ngram_ablation.py --train TRAIN.jsonl --data DEV.jsonl [--bits 16] [--min-df 2]
+Needs Debian's python3-sklearn (run with /usr/bin/python3); a few minutes per fit.
+"""
+import argparse
+
+import numpy as np
+
+import ngram_features as nf
+from labels import DOMAINS, INTENTS, TIERS, load_jsonl as load
+from train_ngram import fit, heads, quantize, softmax
+
+
+def figures(name, probs, recs):
+    t, i, d = probs
+    tier = np.mean([TIERS[k] == r["tier"] for k, r in zip(np.argmax(t, 1), recs)])
+    intent = np.mean([INTENTS[k] == r["intent"] for k, r in zip(np.argmax(i, 1), recs)])
+    tp = fp = fn = 0
+    for row, r in zip(d > 0.5, recs):
+        g = {DOMAINS.index(x) for x in r["domains"]}
+        p = set(np.flatnonzero(row))
+        tp, fp, fn = tp + len(g & p), fp + len(p - g), fn + len(g - p)
+    print(f"{name}: tier {100 * tier:.1f} intent {100 * intent:.1f} domain F1 {100 * 2 * tp / (2 * tp + fp + fn):.1f}",
+          flush=True)
+
+
+def float_probs(x, w, b):
+    z = np.asarray(x @ w.T) + b
+    return softmax(z[:, :5]), softmax(z[:, 5:13]), 1 / (1 + np.exp(-z[:, 13:18]))
+
+
+def grams(text):
+    for w in nf.words(nf.lower(text)):
+        w = " " + w + " "
+        for n in range(nf.NGRAM_MIN, nf.NGRAM_MAX + 1):
+            for i in range(len(w) - n + 1):
+                yield w[i:i + n]
+
+
+def fit_and_score(recs, dev, bits):
+    idf = nf.fit_idf(nf.matrix([r["text"] for r in recs], bits))
+    w, b = fit(nf.matrix([r["text"] for r in recs], bits, idf), recs, 10.0)
+    return nf.matrix([r["text"] for r in dev], bits, idf), w, b
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--bits", type=int, default=16)
+    ap.add_argument("--min-df", type=int, default=2)
+    a = ap.parse_args()
+    recs, dev = load(a.train), load(a.data)
+    xd, w, b = fit_and_score(recs, dev, a.bits)
+    q, scale = quantize(w)
+    figures(f"2^{a.bits} buckets, int8 weights (as shipped)", heads(xd, q, scale, b)[:3], dev)
+    figures(f"2^{a.bits} buckets, float weights", float_probs(xd, w, b), dev)
+    df = {}
+    for r in recs:
+        for g in set(grams(r["text"])):
+            df[g] = df.get(g, 0) + 1
+    keep = {g for g, c in df.items() if c >= a.min_df}
+    print(f"{len(df)} distinct n-grams in the training file, {len(df) - len(keep)} seen in fewer than {a.min_df} texts")
+
+    def kept_counts(text, bits):
+        mask, counts = (1 << bits) - 1, {}
+        for g in grams(text):
+            if g in keep:
+                k = nf.ngram_hash(g) & mask
+                counts[k] = counts.get(k, 0) + 1
+        return counts
+
+    nf.ngram_counts = kept_counts
+    xd, w, b = fit_and_score(recs, dev, a.bits)
+    figures(f"2^{a.bits} buckets, min_df={a.min_df}, float weights", float_probs(xd, w, b), dev)
+
+
+if __name__ == "__main__":
+    main()
