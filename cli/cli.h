@@ -22,6 +22,9 @@ int cli_parse_size(const char *cmd, const char *flag, const char *arg, size_t mi
 int cli_parse_u64(const char *cmd, const char *flag, const char *arg, uint64_t *out);
 int cli_parse_double(const char *cmd, const char *flag, const char *arg, double lo, double hi, double *out);
 
+/* Monotonic seconds, for durations (rates, ETAs, timings). */
+double cli_now_s(void);
+
 /* The model a command uses when none is given: training/output when it
  * exists (what `train` just wrote), else the shipped INT8 file. */
 const char *cli_default_model(void);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -105,12 +104,6 @@ typedef struct held_list {
     size_t n, cap, bytes;
 } held_list;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One stdin line as a held message (text NULL: skip it, after saying why). */
 static held hold_line(const char *line, size_t lineno, int jsonl, int prior) {
     held h = {NULL, prior};
@@ -159,7 +152,7 @@ static int run_bench(run_state *rs, int jsonl, int prior, size_t rounds) {
     int read_ok = hold_stdin(&hl, jsonl, prior) == 0, ok = read_ok && hl.n > 0;
     double best = 1e30, total = 0;
     for (size_t r = 0; r < rounds && ok; r++) {
-        double t0 = now_s();
+        double t0 = cli_now_s();
         for (size_t i = 0; i < hl.n && ok; i++) {
             cx_estimate e;
             cx_error err = {0, ""};
@@ -167,7 +160,7 @@ static int run_bench(run_state *rs, int jsonl, int prior, size_t rounds) {
             if (cx_estimator_estimate(rs->est, h->text, strlen(h->text), h->prior, &e, &err) != CX_OK)
                 ok = !cli_fail_err(CMD, &err);
         }
-        double dt = now_s() - t0;
+        double dt = cli_now_s() - t0;
         total += dt;
         if (dt < best) best = dt;
     }

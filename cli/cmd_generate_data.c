@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "print_stats.h"
@@ -166,12 +165,6 @@ static int report(const gen_args *a, const cx_templates *t, const cx_generated *
     return CLI_OK;
 }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int cmd_generate_data(int argc, char **argv) {
     gen_args a;
     int rc = parse_args(argc, argv, &a);
@@ -185,11 +178,11 @@ int cmd_generate_data(int argc, char **argv) {
         return CLI_OK;
     }
     cx_generated *g = NULL;
-    double t0 = now_seconds();
+    double t0 = cli_now_s();
     if (cx_generate(t, &a.opts, &g, &err) != CX_OK) {
         rc = cli_fail_err(CMD, &err);
     } else {
-        double seconds = now_seconds() - t0;
+        double seconds = cli_now_s() - t0;
         rc = a.quiet ? CLI_OK : report(&a, t, g, seconds);
         if (rc == CLI_OK && save(&a, g, &err) != CX_OK) rc = cli_fail_err(CMD, &err);
     }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -295,15 +294,9 @@ typedef struct session {
     char note[512];
 } session;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static label_progress progress_of(const session *s) {
     /* The rate from the tenth second on: before, one label reads as thousands a minute. */
-    double minutes = (now_s() - s->t0) / 60.0;
+    double minutes = (cli_now_s() - s->t0) / 60.0;
     size_t labels = label_store_session_labels(s->store);
     return (label_progress){label_store_labelled(s->store), s->n - s->pos,
                             minutes >= 10.0 / 60 ? (double)labels / minutes : 0};
@@ -312,7 +305,7 @@ static label_progress progress_of(const session *s) {
 static void plain_progress(const session *s) {
     label_progress p = progress_of(s);
     fprintf(stderr, "label: %zu labelled, %zu left", p.done, p.left);
-    if (now_s() - s->t0 >= 10) fprintf(stderr, ", %.1f labels/min", p.per_minute);
+    if (cli_now_s() - s->t0 >= 10) fprintf(stderr, ", %.1f labels/min", p.per_minute);
     fputc('\n', stderr);
 }
 
@@ -399,7 +392,7 @@ int cmd_label(int argc, char **argv) {
     size_t done = 0;
     s.queue = queue_of(&in, s.store, &o, &s.n, &done);
     s.limit = o.limit;
-    s.t0 = now_s();
+    s.t0 = cli_now_s();
     fprintf(stderr, "label: %zu distinct prompts in %s; %zu already labelled or skipped in %s; %zu to go%s\n", in.n,
             o.in, done, o.out, s.n, o.langs ? " in the languages asked for" : "");
     rc = !s.queue ? cx_error_set(&err, CX_ERR_NOMEM, "out of memory")

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "complexity/tokenizer.h"
@@ -85,16 +84,10 @@ static int read_input(int jsonl, texts *t) {
     return rc;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int bench(const cx_tokenizer *tok, const texts *t, size_t max_length, size_t rounds, int32_t *ids, size_t cap) {
     cx_error err = {0, ""};
     size_t total = 0;
-    double t0 = now_s();
+    double t0 = cli_now_s();
     for (size_t r = 0; r < rounds; r++)
         for (size_t i = 0; i < t->n; i++) {
             size_t n;
@@ -102,7 +95,7 @@ static int bench(const cx_tokenizer *tok, const texts *t, size_t max_length, siz
                 return cli_fail_err(CMD, &err);
             total += n;
         }
-    double dt = now_s() - t0;
+    double dt = cli_now_s() - t0;
     fprintf(stderr, "texts %zu rounds %zu tokens %zu seconds %.4f tokens/s %.0f texts/s %.0f\n", t->n, rounds, total,
             dt, total / dt, (double)(t->n * rounds) / dt);
     return CLI_OK;

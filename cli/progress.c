@@ -1,14 +1,9 @@
 #include "progress.h"
 
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "cli.h"
 
 void progress_init(progress *p, FILE *out) {
     memset(p, 0, sizeof *p);
@@ -20,7 +15,7 @@ void progress_start(progress *p, const char *label, long total) {
     progress_end(p);
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
-    p->t0 = now();
+    p->t0 = cli_now_s();
     p->last_draw = 0;
     p->last_decile = -1;
 }
@@ -32,7 +27,7 @@ static void fmt_duration(char *buf, size_t n, double s) {
 }
 
 void progress_update(progress *p, long done, const char *extra) {
-    double t = now(), elapsed = t - p->t0;
+    double t = cli_now_s(), elapsed = t - p->t0;
     double frac = (double)done / (double)p->total;
     int decile = (int)(frac * 10);
     int final = done >= p->total;

@@ -1,13 +1,13 @@
 /* The estimator (SPEC §8): heuristic, optional ML blend, tier, routing,
  * decomposition flag, and the result as the seed's ComplexityResult.to_dict. */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+#include "util/clock.h"
 #include "estimate/estimator_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "complexity/common.h"
 #include "util/json_out.h"
@@ -120,11 +120,7 @@ void cx_estimator_ml_info(cx_estimator *est, cx_ml_info *info) {
     pthread_mutex_unlock(&est->reload_mu);
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+static double now_ms(void) { return 1e3 * cx_now_s(); }
 
 /* A prediction we can trust: finite score in [0,1], labels in range. */
 static int prediction_ok(const cx_prediction *p) {

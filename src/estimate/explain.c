@@ -4,12 +4,12 @@
  * consecutive words, and the model scores the text once without each
  * segment. A segment whose removal lowers the score made the task look
  * harder. The cost is bounded by the segment count, not by the length. */
+#include "util/clock.h"
 #include "estimate/estimator_int.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "complexity/common.h"
 #include "util/utf8.h"
@@ -20,11 +20,7 @@ typedef struct span {
     size_t start, end;
 } span;
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+static double now_ms(void) { return 1e3 * cx_now_s(); }
 
 static int is_space(uint32_t cp) { return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x3000; }
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "util/clock.h"
 #include "eval/report.h"
 #include "complexity/common.h"
 
@@ -36,11 +36,7 @@ typedef struct eval_state {
     cx_classifier_ctx *ctx;               /* the classifier's working memory; NULL without one */
 } eval_state;
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+static double now_ms(void) { return 1e3 * cx_now_s(); }
 
 static const cx_ml_mode mode_of[CX_N_PREDICTORS] = {CX_ML_ONLY, CX_ML_ONLY, CX_ML_ONLY, CX_ML_HYBRID, CX_ML_REFINE};
 
@@ -164,19 +160,6 @@ static int assign_languages(cx_eval_result *r, cx_error *err) {
     return CX_OK;
 }
 
-/* Every rank learns whether any failed (so none waits for shares that will
- * not come), then the shares are put together. */
-static int combine(cx_eval_result *r, const cx_dist *d, int rc, cx_error *err) {
-    double failed = rc != CX_OK;
-    cx_error mine = *err;
-    int sum_rc = cx_dist_sum_f64(d, &failed, 1, err);
-    if (rc != CX_OK) return *err = mine, rc;
-    if (sum_rc != CX_OK) return sum_rc;
-    if (failed > 0)
-        return cx_error_set(err, CX_ERR_INVALID, "%.0f of %d ranks failed (their messages say why)", failed, d->size);
-    return cx_eval_combine_shards(r, d, err);
-}
-
 cx_eval_options cx_eval_default_options(void) {
     cx_eval_options o = {0};
     return o;
@@ -204,7 +187,7 @@ int cx_eval_run(const cx_dataset *ds, const cx_eval_options *opt, cx_eval_result
         rc = run_sample(r, &st, st.ctx, i, err);
         if (rc != CX_OK) cx_error_prefix(err, "%s:%zu", cx_dataset_path(ds), cx_dataset_get(ds, i)->line);
     }
-    if (d.size > 1) rc = combine(r, &d, rc, err);
+    if (d.size > 1 && (rc = cx_dist_agree(&d, rc, err)) == CX_OK) rc = cx_eval_combine_shards(r, &d, err);
     cx_dist_close(&d);
     cx_classifier_ctx_free(st.ctx);
     for (int k = 0; k < CX_N_PREDICTORS; k++) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "complexity/classifier.h"
 #include "complexity/common.h"
 #include "serve/router.h"
@@ -123,7 +124,7 @@ void handle_healthz(cx_server *s, reply *r) {
     cJSON_AddStringToObject(o, "status", "ok");
     cJSON_AddBoolToObject(o, "ml_active", cx_estimator_ml_active(s->est));
     cJSON_AddStringToObject(o, "version", cx_version());
-    cJSON_AddNumberToObject(o, "uptime_s", round(serve_now_s() - s->started));
+    cJSON_AddNumberToObject(o, "uptime_s", round(cx_now_s() - s->started));
     reply_json(r, 200, o);
 }
 

@@ -111,9 +111,6 @@ typedef struct reply {
 /* Adds a header to the reply (dropped past REPLY_MAX_HEADERS). */
 void reply_header(reply *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* CLOCK_MONOTONIC seconds (request latencies, uptime). */
-double serve_now_s(void);
-
 /* Sets r to {"error": {"message": msg, "type": type, "field": field?}}; returns status. */
 int reply_error(reply *r, int status, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Sets r's body to the printed JSON and frees it; 500 when printing failed. */

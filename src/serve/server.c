@@ -1,6 +1,7 @@
 /* The HTTP side of the service: libmicrohttpd's daemon with a thread pool,
  * request bodies gathered up to a limit, dispatch on method and path, one
  * reply per request, and the metrics of each. */
+#include "util/clock.h"
 #include "serve/serve_int.h"
 
 #include <curl/curl.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "complexity/common.h"
 #include "serve/router.h"
@@ -21,12 +21,6 @@
 /* A thread per connection: a routed chat request waits on its upstream for
  * seconds to minutes, and must not hold up the requests behind it. */
 enum { DEFAULT_MAX_CONNECTIONS = 64, DEFAULT_MAX_BODY = 1 << 20, DEFAULT_TIMEOUT_S = 300 };
-
-double serve_now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- replies ------------------------------------------------------------------ */
 
@@ -211,7 +205,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     request *req = *state;
     if (!req) { /* the headers: make the request's state, wait for the body */
         if (!(req = calloc(1, sizeof *req))) return MHD_NO;
-        req->t0 = serve_now_s();
+        req->t0 = cx_now_s();
         *state = req;
         return MHD_YES;
     }
@@ -231,7 +225,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     else if (req->body.oom) reply_error(&r, 500, NULL, "out of memory reading the body");
     else serve_dispatch(s, ep, method, req->body.data, req->body.len, &r);
     enum MHD_Result ok = send_reply(conn, &r);
-    metrics_count(&s->metrics, ep, r.status, serve_now_s() - req->t0);
+    metrics_count(&s->metrics, ep, r.status, cx_now_s() - req->t0);
     sbuf_free(&r.body);
     proxy_close(r.stream); /* not sent */
     return ok;
@@ -296,7 +290,7 @@ int cx_server_start(const cx_server_options *opt, cx_server **out, cx_error *err
     s->max_body = opt->max_body ? opt->max_body : DEFAULT_MAX_BODY;
     s->inherit_approvals = !opt->no_approval_inheritance;
     s->log = opt->logger;
-    s->started = serve_now_s();
+    s->started = cx_now_s();
     pthread_mutex_init(&s->config_mu, NULL);
     metrics_init(&s->metrics);
     s->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; /* counted: one per server */

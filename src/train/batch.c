@@ -9,18 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "util/clock.h"
 #include "complexity/batch.h"
 #include "complexity/fileio.h"
 #include "train/dist.h"
 #include "util/sbuf.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Moves f to the first line that starts at or after byte `start`. */
 static int seek_line_start(FILE *f, long start) {
@@ -110,28 +104,24 @@ static int write_sink(void *ctx, const char *data, size_t len) {
 
 int cx_classify_file(const cx_classifier *c, const char *in, const char *out, const cx_batch_options *opt,
                      cx_batch_stats *stats, cx_error *err) {
-    double t0 = now_s();
+    double t0 = cx_now_s();
     const cx_batch_options none = {0, NULL, NULL}, *o = opt ? opt : &none;
     cx_dist d;
     int rc = cx_dist_open(&d, err);
     if (rc) return rc;
     sbuf results = SBUF_INIT;
     size_t mine = 0;
-    cx_error local = {0, ""};
     cx_afile af = {0};
     /* rank 0 opens the output first: a failure there must stop the job before anyone sends */
-    int failed = d.rank == 0 && cx_afile_open(&af, out, &local) != CX_OK;
-    if (!failed) failed = classify_shard(c, in, o, &d, &results, &mine, &local) != CX_OK;
-    if (o->progress && !failed) o->progress(o->ctx, 1.0, mine);
-    /* every rank learns whether any failed, so none waits for results that will not come */
-    double shared[2] = {failed, (double)mine};
-    rc = cx_dist_sum_f64(&d, shared, 2, err);
-    if (rc == CX_OK && failed) rc = (*err = local).code;
-    else if (rc == CX_OK && shared[0] > 0)
-        rc = cx_error_set(err, CX_ERR_INVALID, "%.0f of %d ranks failed (their messages say why)", shared[0], d.size);
+    if (d.rank == 0) rc = cx_afile_open(&af, out, err);
+    if (rc == CX_OK) rc = classify_shard(c, in, o, &d, &results, &mine, err);
+    if (o->progress && rc == CX_OK) o->progress(o->ctx, 1.0, mine);
+    rc = cx_dist_agree(&d, rc, err);
+    double total = (double)mine;
+    if (rc == CX_OK) rc = cx_dist_sum_f64(&d, &total, 1, err);
     if (rc == CX_OK) rc = cx_dist_gather_ordered(&d, results.data ? results.data : "", results.len, write_sink, &af, err);
     if (d.rank == 0 && af.f) rc = rc == CX_OK ? cx_afile_commit(&af, err) : (cx_afile_abort(&af), rc);
-    if (stats) *stats = (cx_batch_stats){d.rank == 0 ? (size_t)shared[1] : mine, mine, d.rank, d.size, now_s() - t0};
+    if (stats) *stats = (cx_batch_stats){d.rank == 0 ? (size_t)total : mine, mine, d.rank, d.size, cx_now_s() - t0};
     sbuf_free(&results);
     cx_dist_close(&d);
     return rc;

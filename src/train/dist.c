@@ -9,6 +9,17 @@
 #include <mpi.h>
 #endif
 
+int cx_dist_agree(const cx_dist *d, int rc, cx_error *err) {
+    double failed = rc != CX_OK;
+    cx_error mine = *err;
+    int sum_rc = cx_dist_sum_f64(d, &failed, 1, err);
+    if (rc != CX_OK) return *err = mine, rc;
+    if (sum_rc != CX_OK) return sum_rc;
+    if (failed > 0)
+        return cx_error_set(err, CX_ERR_INVALID, "%.0f of %d ranks failed (their messages say why)", failed, d->size);
+    return CX_OK;
+}
+
 void cx_dist_share(const cx_dist *d, size_t n, size_t *lo, size_t *hi) {
     size_t size = (size_t)d->size, r = (size_t)d->rank, base = n / size, extra = n % size;
     *lo = r * base + (r < extra ? r : extra);

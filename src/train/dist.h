@@ -24,6 +24,12 @@ void cx_dist_close(cx_dist *d);
 int cx_dist_sum_f32(const cx_dist *d, float *buf, size_t n, cx_error *err);
 int cx_dist_sum_f64(const cx_dist *d, double *buf, size_t n, cx_error *err);
 int cx_dist_max_f64(const cx_dist *d, double *buf, size_t n, cx_error *err);
+/* Every rank learns whether any rank failed, so none waits at a later
+ * collective for data that will not come. rc is this rank's result (err its
+ * message when it failed). Returns rc with err as it was when this rank
+ * failed, an error saying how many ranks failed when only others did, else
+ * CX_OK. */
+int cx_dist_agree(const cx_dist *d, int rc, cx_error *err);
 /* Rank 0's buf to every rank. */
 int cx_dist_bcast_f32(const cx_dist *d, float *buf, size_t n, cx_error *err);
 int cx_dist_barrier(const cx_dist *d, cx_error *err);

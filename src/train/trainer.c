@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "complexity/dataset.h"
 #include "complexity/labels.h"
 #include "complexity/metrics.h"
@@ -44,12 +44,6 @@ cx_train_options cx_train_default_options(void) {
     return o;
 }
 
-double trainer_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void trainer_note(trainer *t, const char *fmt, ...) {
     if (!t->cb || !t->cb->message || t->dist.rank != 0) return;
     char line[512];
@@ -63,7 +57,7 @@ void trainer_note(trainer *t, const char *fmt, ...) {
 static void report_progress(trainer *t, const char *phase, long done, long total, double loss, double lr) {
     if (!t->cb || !t->cb->progress || t->dist.rank != 0) return;
     cx_train_progress p = {t->epoch + 1, t->o->epochs, t->step, t->total_steps, done, total,
-                           loss, lr, trainer_now() - t->t0, phase};
+                           loss, lr, cx_now_s() - t->t0, phase};
     t->cb->progress(t->cb->ctx, &p);
 }
 
@@ -258,7 +252,7 @@ static int finish_epoch(trainer *t, double train_loss, double seconds, cx_error 
 
 static int train_loop(trainer *t, int *interrupted, cx_error *err) {
     for (t->epoch = (int)(t->step / t->steps_per_epoch); t->epoch < t->o->epochs; t->epoch++) {
-        double t_epoch = trainer_now(), train_loss = 0;
+        double t_epoch = cx_now_s(), train_loss = 0;
         int stopped = 0;
         int rc = run_epoch(t, &train_loss, &stopped, err);
         if (rc) return rc;
@@ -267,7 +261,7 @@ static int train_loop(trainer *t, int *interrupted, cx_error *err) {
             trainer_note(t, "interrupted at step %ld: checkpoint saved, resuming continues from it", t->step);
             return trainer_save_checkpoint(t, err);
         }
-        rc = finish_epoch(t, train_loss, trainer_now() - t_epoch, err);
+        rc = finish_epoch(t, train_loss, cx_now_s() - t_epoch, err);
         if (rc) return rc;
     }
     int rc = trainer_save_model(t, "final_model.safetensors", err);

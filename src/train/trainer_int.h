@@ -53,7 +53,6 @@ typedef struct trainer {
     char base_model[256];
 } trainer;
 
-double trainer_now(void);
 void trainer_note(trainer *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void trainer_prediction(const cx_model_outputs *out, int b, cx_eval_pred *p);
 

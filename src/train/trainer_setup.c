@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "complexity/dataset.h"
 #include "complexity/labels.h"
 #include "train/checkpoint.h"
@@ -178,7 +179,7 @@ static int build_cache(trainer *t, const tokdata *td, const char *what, frozen_c
         pos += tok;
         if (t->cb && t->cb->progress) {
             cx_train_progress p = {1, t->o->epochs, 0, t->total_steps, (long)(first / (size_t)B) + 1, batches, 0, 0,
-                                   trainer_now() - t->t0, "cache"};
+                                   cx_now_s() - t->t0, "cache"};
             t->cb->progress(t->cb->ctx, &p);
         }
     }
@@ -229,7 +230,7 @@ int trainer_setup(trainer *t, const cx_train_options *o, const cx_train_callback
     memset(t, 0, sizeof *t);
     t->o = o;
     t->cb = cb;
-    t->t0 = trainer_now();
+    t->t0 = cx_now_s();
     t->best_metric = 1e300;
     int rc = check_options(o, err);
     if (rc == CX_OK) rc = cx_dist_open(&t->dist, err);
