@@ -98,14 +98,16 @@ static int read_samples(const char *path, sample_list *l) {
     return rc;
 }
 
-/* The estimator's final score of every sample. */
-static int score_samples(cx_estimator *est, sample_list *l) {
+/* The estimator's final score of every sample: into score and score_after,
+ * or (after = 1) into score_after alone. */
+static int score_samples(cx_estimator *est, sample_list *l, int after) {
     for (size_t i = 0; i < l->n; i++) {
         cx_estimate e;
         cx_error err = {0, ""};
         if (cx_estimator_estimate(est, l->v[i].text, strlen(l->v[i].text), 0, &e, &err) != CX_OK)
             return cli_fail(CMD, "prompt %zu: %s", i + 1, err.msg);
-        l->v[i].score = l->v[i].score_after = e.score;
+        l->v[i].score_after = e.score;
+        if (!after) l->v[i].score = e.score;
         l->v[i].heuristic = e.heuristic_score;
     }
     return 0;
@@ -315,20 +317,11 @@ static void free_samples(sample_list *l) {
     free(l->v);
 }
 
-/* Scores every sample with the estimator set to cfg, into score (after = 0) or score_after. */
+/* Scores every sample with the estimator set to cfg (as score_samples). */
 static int score_with(cx_estimator *est, const cx_estimator_config *cfg, sample_list *l, int after) {
     cx_error err = {0, ""};
     if (cx_estimator_set_config(est, cfg, NULL, &err) != CX_OK) return cli_fail_err(CMD, &err);
-    double *keep = malloc((l->n ? l->n : 1) * sizeof *keep);
-    if (!keep) return cli_fail(CMD, "out of memory");
-    for (size_t i = 0; i < l->n; i++) keep[i] = l->v[i].score;
-    int rc = score_samples(est, l);
-    for (size_t i = 0; i < l->n; i++) {
-        if (after) l->v[i].score_after = l->v[i].score, l->v[i].score = keep[i];
-        else l->v[i].score_after = l->v[i].score;
-    }
-    free(keep);
-    return rc;
+    return score_samples(est, l, after);
 }
 
 /* The fitted boundaries (and window) on prompts the fit did not see. */
@@ -401,7 +394,7 @@ int cmd_calibrate(int argc, char **argv) {
         cx_estimator_ml_info(est, &info);
         rc = cli_fail(CMD, "the config enables the model, but it did not load: %s", info.last_error);
     }
-    if (!rc) rc = score_samples(est, &l);
+    if (!rc) rc = score_samples(est, &l, 0);
     cx_estimator_config fitted = cfg;
     if (!rc && a.window) rc = fit_window(est, &cfg, &l, &fitted);
     double after[CX_N_TIERS - 1];
