@@ -14,7 +14,7 @@ import numpy as np
 
 import ngram_features as nf
 from labels import DOMAINS, INTENTS, TIERS, load_jsonl as load
-from train_ngram import fit, heads, quantize, softmax
+from train_ngram import fit_part, heads, quantize, softmax
 
 
 def figures(name, probs, recs):
@@ -44,8 +44,7 @@ def grams(text):
 
 
 def fit_and_score(recs, dev, bits):
-    idf = nf.fit_idf(nf.matrix([r["text"] for r in recs], bits))
-    w, b = fit(nf.matrix([r["text"] for r in recs], bits, idf), recs, 10.0)
+    idf, w, b = fit_part(recs, bits, 10.0)
     return nf.matrix([r["text"] for r in dev], bits, idf), w, b
 
 

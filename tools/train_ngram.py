@@ -54,6 +54,14 @@ def fit(x, recs, c):
     return np.vstack(rows), np.concatenate(bias)
 
 
+def fit_part(recs, bits, c):
+    """(idf, weight, bias) of the n-gram part fitted on recs."""
+    texts = [r["text"] for r in recs]
+    idf = fit_idf(matrix(texts, bits))
+    w, bias = fit(matrix(texts, bits, idf), recs, c)
+    return idf, w, bias
+
+
 def quantize(w):
     scale = np.abs(w).max(axis=1) / 127.0
     scale[scale == 0] = 1.0
@@ -138,10 +146,7 @@ def main():
         if not path or not k.isdigit() or not 1 <= int(k) <= 100:
             ap.error(f"--extra {item}: expected FILE:K with K in 1..100")
         recs += load(path) * int(k)
-    tf = matrix([r["text"] for r in recs], a.bits)
-    idf = fit_idf(tf)
-    x = matrix([r["text"] for r in recs], a.bits, idf)
-    w, bias = fit(x, recs, a.c)
+    idf, w, bias = fit_part(recs, a.bits, a.c)
     q, scale = quantize(w)
     blend = {h: 0.5 for h in ("tier", "intent", "domain", "score")}
     if a.val and a.val_pred:
