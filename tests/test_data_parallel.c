@@ -44,10 +44,7 @@ static double shard(const cx_model *m, cx_model_ws *ws, int lo, int hi, const ui
 static void test_shards_sum_to_the_batch(void **state) {
     (void)state;
     cx_model *m = tiny_model();
-    cx_ws_options o = {.max_seqs = 4, .max_tokens = 16, .max_len = 8, .freeze = 0, .training = 1};
-    cx_model_ws *ws;
-    cx_error err = {0};
-    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
+    cx_model_ws *ws = mt_training_ws(m, 0);
     size_t n = cx_model_n_params(m);
     float *whole = malloc(n * sizeof *whole), *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
     float *sum = malloc(n * sizeof *sum);

@@ -88,10 +88,8 @@ static double rel(double a, double b) { return fabs(a - b) / fmax(fmax(fabs(a), 
 static void test_every_weight(void **state) {
     (void)state;
     cx_model *m = tiny_model();
-    cx_ws_options o = {.max_seqs = 4, .max_tokens = 16, .max_len = 8, .freeze = 0, .training = 1};
-    cx_model_ws *ws;
+    cx_model_ws *ws = mt_training_ws(m, 0);
     cx_error err = {0};
-    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
     size_t n = cx_model_n_params(m);
     float *grads = calloc(n, sizeof *grads);
     loss_at(m, ws, NULL);
@@ -142,10 +140,8 @@ static void test_every_weight(void **state) {
 static void test_first_trainable_input(void **state) {
     (void)state;
     cx_model *m = tiny_model();
-    cx_ws_options o = {.max_seqs = 4, .max_tokens = 16, .max_len = 8, .freeze = 1, .training = 1};
-    cx_model_ws *ws;
+    cx_model_ws *ws = mt_training_ws(m, 1);
     cx_error err = {0};
-    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
     size_t N = 14, D = 8;
     float *hidden = malloc(N * D * sizeof *hidden);
     cx_model_batch b = {B, lengths, ids, NULL};

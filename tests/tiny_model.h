@@ -29,4 +29,14 @@ static inline cx_model *mt_tiny_model(float p) {
     return m;
 }
 
+/* A training workspace sized for the tiny model's batches (4 sequences, 16
+ * tokens), the first `freeze` layers frozen. */
+static inline cx_model_ws *mt_training_ws(const cx_model *m, int freeze) {
+    cx_ws_options o = {.max_seqs = 4, .max_tokens = 16, .max_len = 8, .freeze = freeze, .training = 1};
+    cx_model_ws *ws;
+    cx_error err = {0};
+    assert_int_equal(cx_ws_open(m, &o, &ws, &err), CX_OK);
+    return ws;
+}
+
 #endif
