@@ -34,9 +34,13 @@ static void curve_axes(sbuf *b) {
     sbuf_puts(b, "</g>");
 }
 
-static void curve_of(sbuf *b, const cx_eval_result *r, cx_predictor k) {
+/* One predictor's curve and where its tiers route today, computed once for the plot and the table. */
+typedef struct curve {
     cx_route_point pts[CX_ROUTE_CURVE_POINTS], cur;
-    cx_eval_route_curve(r, k, pts, &cur);
+} curve;
+
+static void curve_of(sbuf *b, cx_predictor k, const curve *c) {
+    const cx_route_point *pts = c->pts, cur = c->cur;
     sbuf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", PRED_COLORS[k]);
     for (int i = 0; i < CX_ROUTE_CURVE_POINTS; i++)
         sbuf_printf(b, "%.1f,%.1f ", rx(pts[i].frontier_share), ry(pts[i].frontier_recall));
@@ -47,14 +51,13 @@ static void curve_of(sbuf *b, const cx_eval_result *r, cx_predictor k) {
                 100 * cur.frontier_share, 100 * cur.frontier_recall);
 }
 
-static void curve_legend(sbuf *b, const cx_eval_result *r) {
+static void curve_legend(sbuf *b, const cx_eval_result *r, const curve *c) {
     sbuf_puts(b, "<div class=\"scroll\"><table class=\"data\"><thead><tr><th class=\"l\">predictor</th>"
                  "<th>sent to frontier now</th><th>frontier-needed caught now</th>"
                  "<th>share needed for 95% caught</th></tr></thead><tbody>");
     for (int k = 0; k < CX_N_PREDICTORS; k++) {
         if (!r->pred[k].evaluated) continue;
-        cx_route_point pts[CX_ROUTE_CURVE_POINTS], cur;
-        cx_eval_route_curve(r, (cx_predictor)k, pts, &cur);
+        const cx_route_point *pts = c[k].pts, cur = c[k].cur;
         /* The highest threshold that still catches 95%: the cheapest such point on the curve. */
         double share95 = NAN;
         for (int i = CX_ROUTE_CURVE_POINTS - 1; i >= 0 && isnan(share95); i--)
@@ -69,6 +72,9 @@ static void curve_legend(sbuf *b, const cx_eval_result *r) {
 }
 
 void cx_report_routing(sbuf *b, const cx_eval_result *r) {
+    curve c[CX_N_PREDICTORS]; /* 12 KB */
+    for (int k = 0; k < CX_N_PREDICTORS; k++)
+        if (r->pred[k].evaluated) cx_eval_route_curve(r, (cx_predictor)k, c[k].pts, &c[k].cur);
     sbuf_puts(b, "<section id=\"routing\"><h2>Routing: cost against quality</h2><div class=\"grid\"><figure>");
     sbuf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"curve\" width=\"%d\" height=\"%d\" "
                    "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"frontier share against frontier recall\">",
@@ -76,9 +82,9 @@ void cx_report_routing(sbuf *b, const cx_eval_result *r) {
     sbuf_puts(b, "<title>frontier share against frontier recall</title>");
     curve_axes(b);
     for (int k = 0; k < CX_N_PREDICTORS; k++)
-        if (r->pred[k].evaluated) curve_of(b, r, (cx_predictor)k);
+        if (r->pred[k].evaluated) curve_of(b, (cx_predictor)k, &c[k]);
     sbuf_puts(b, "</svg></figure><div>");
-    curve_legend(b, r);
+    curve_legend(b, r, c);
     sbuf_puts(b, "</div></div><p class=\"note\">Each line: every prompt whose predicted score is at least a "
                  "threshold goes to the frontier model, the threshold moving from 1 (nothing sent, bottom left) to "
                  "0 (everything sent, top right). Frontier-needed = true tier complex or expert. Dots: where the "
@@ -101,15 +107,13 @@ void cx_report_calibration(sbuf *b, const cx_eval_result *r) {
     sbuf_puts(b, "</tr></thead><tbody>");
     for (int k = 0; k < CX_N_PREDICTORS; k++) {
         if (!r->pred[k].evaluated) continue;
+        double ece[2][CX_N_LANGS + 1]; /* [tier head, score][all, then each language] */
+        for (int l = -1; l < CX_N_LANGS; l++) cx_eval_ece(r, (cx_predictor)k, l, &ece[0][l + 1], &ece[1][l + 1]);
         for (int what = r->pred[k].tier_conf ? 0 : 1; what < 2; what++) {
             sbuf_printf(b, "<tr><td class=\"name\">%s</td><td class=\"how\">%s</td>", cx_predictor_names[k],
                         what ? "score" : "tier head");
-            for (int l = -1; l < CX_N_LANGS; l++) {
-                if (l >= 0 && !r->lang_count[l]) continue;
-                double tier_ece, score_ece;
-                cx_eval_ece(r, (cx_predictor)k, l, &tier_ece, &score_ece);
-                ece_cell(b, what ? score_ece : tier_ece);
-            }
+            for (int l = -1; l < CX_N_LANGS; l++)
+                if (l < 0 || r->lang_count[l]) ece_cell(b, ece[what][l + 1]);
             sbuf_puts(b, "</tr>");
         }
     }
