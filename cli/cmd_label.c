@@ -122,10 +122,11 @@ static int guess_all(const char *model, label_input *in, cx_error *err) {
     for (size_t i = 0; i < in->n && rc == CX_OK; i++) {
         label_item *it = &in->items[i];
         rc = cx_classifier_predict(x, it->text, it->len, &it->guess, err);
-        double top = it->guess.tier_probs[it->guess.tier], second = 0;
+        const double *p = it->guess.tier_probs;
+        it->runner_up = it->guess.tier == 0 ? 1 : 0;
         for (int k = 0; k < CX_N_TIERS; k++)
-            if (k != it->guess.tier && it->guess.tier_probs[k] > second) second = it->guess.tier_probs[k];
-        it->margin = top - second;
+            if (k != it->guess.tier && p[k] > p[it->runner_up]) it->runner_up = k;
+        it->margin = p[it->guess.tier] - p[it->runner_up];
         it->lang = cx_detect_lang(it->text, it->len);
         progress_update(&bar, (long)i + 1, NULL);
     }

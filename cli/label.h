@@ -17,7 +17,8 @@ typedef struct label_item {
     size_t line;          /* first input line it came from */
     size_t count;         /* how many times the log has it */
     cx_prediction guess;
-    double margin;        /* top tier probability minus the second: small = unsure */
+    int runner_up;        /* the tier head's second likeliest tier */
+    double margin;        /* its top probability minus the runner-up's: small = unsure */
     int lang;             /* cx_detect_lang */
     int done;             /* labelled or skipped in an earlier session */
 } label_item;

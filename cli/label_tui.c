@@ -228,9 +228,7 @@ static void put_domains(FILE *o, unsigned domains) {
 
 static void put_guess(FILE *o, const label_item *it) {
     const cx_prediction *g = &it->guess;
-    int second = -1;
-    for (int k = 0; k < CX_N_TIERS; k++)
-        if (k != g->tier && (second < 0 || g->tier_probs[k] > g->tier_probs[second])) second = k;
+    const int second = it->runner_up;
     fprintf(o, "model: %s %.2f (p %.2f, next %s %.2f: %s) · intent %s %.2f · domains ", cx_tier_names[g->tier],
             g->score, g->tier_probs[g->tier], cx_tier_names[second], g->tier_probs[second],
             it->margin < 0.2 ? "\x1b[33munsure\x1b[0m" : it->margin < 0.5 ? "fairly sure" : "sure",
