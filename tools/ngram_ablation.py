@@ -3,7 +3,7 @@
 (docs/QUALITY.md, Ablations): the part alone (tools/train_ngram.py's fit, 2^bits
 hashed buckets) on a labelled file, with int8 weights as shipped, with float
 weights, and with every n-gram seen in fewer than --min-df training texts left
-out (the baseline's min_df=2).
+out (the baseline's min_df=2; tools/train_ngram.py's default since).
 
 usage: ngram_ablation.py --train TRAIN.jsonl --data DEV.jsonl [--bits 16] [--min-df 2]
 Needs Debian's python3-sklearn (run with /usr/bin/python3); a few minutes per fit.
@@ -35,17 +35,9 @@ def float_probs(x, w, b):
     return softmax(z[:, :5]), softmax(z[:, 5:13]), 1 / (1 + np.exp(-z[:, 13:18]))
 
 
-def grams(text):
-    for w in nf.words(nf.lower(text)):
-        w = " " + w + " "
-        for n in range(nf.NGRAM_MIN, nf.NGRAM_MAX + 1):
-            for i in range(len(w) - n + 1):
-                yield w[i:i + n]
-
-
-def fit_and_score(recs, dev, bits):
-    idf, w, b = fit_part(recs, bits, 10.0)
-    return nf.matrix([r["text"] for r in dev], bits, idf), w, b
+def fit_and_score(recs, dev, bits, min_df=1):
+    idf, w, b, keep = fit_part(recs, bits, 10.0, min_df)
+    return nf.matrix([r["text"] for r in dev], bits, idf, keep), w, b
 
 
 def main():
@@ -60,24 +52,11 @@ def main():
     q, scale = quantize(w)
     figures(f"2^{a.bits} buckets, int8 weights (as shipped)", heads(xd, q, scale, b)[:3], dev)
     figures(f"2^{a.bits} buckets, float weights", float_probs(xd, w, b), dev)
-    df = {}
-    for r in recs:
-        for g in set(grams(r["text"])):
-            df[g] = df.get(g, 0) + 1
-    keep = {g for g, c in df.items() if c >= a.min_df}
-    print(f"{len(df)} distinct n-grams in the training file, {len(df) - len(keep)} seen in fewer than {a.min_df} texts")
-
-    def kept_counts(text, bits):
-        mask, counts = (1 << bits) - 1, {}
-        for g in grams(text):
-            if g in keep:
-                k = nf.ngram_hash(g) & mask
-                counts[k] = counts.get(k, 0) + 1
-        return counts
-
-    nf.ngram_counts = kept_counts
-    xd, w, b = fit_and_score(recs, dev, a.bits)
+    xd, w, b = fit_and_score(recs, dev, a.bits, a.min_df)
     figures(f"2^{a.bits} buckets, min_df={a.min_df}, float weights", float_probs(xd, w, b), dev)
+    q, scale = quantize(w)
+    figures(f"2^{a.bits} buckets, min_df={a.min_df}, int8 weights (the runtime's kept set)",
+            heads(xd, q, scale, b)[:3], dev)
 
 
 if __name__ == "__main__":

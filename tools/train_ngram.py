@@ -8,9 +8,18 @@ training file. Writes NGRAM.safetensors for the runtime (src/infer/ngram.c):
   weight        I8  [19, 2^bits]  rows: 5 tier, 8 intent, 5 domain, 1 score
   weight_scale  F32 [19]          weight = int8 * scale (symmetric, per row)
   bias          F32 [19]
-  __metadata__  {"format": "complexity-ngram", "version": "1", "bits": ..., "ngram_min": "1",
-                 "ngram_max": "4", "blend_tier": ..., "blend_intent": ..., "blend_domain": ...,
-                 "blend_score": ...}
+  keep_count        U8  [2^bits]  version 2: kept n-grams per bucket
+  keep_fingerprint  I16 [sum]     version 2: their hashes' top 16 bits, bucket by bucket
+  __metadata__  {"format": "complexity-ngram", "version": "2", "bits": ..., "ngram_min": "1",
+                 "ngram_max": "4", "min_df": ..., "word_ngrams": "0" | "2", "blend_tier": ...,
+                 "blend_intent": ..., "blend_domain": ..., "blend_score": ...}
+
+With --min-df K > 1 (the default 2, as the n-gram baseline's scikit-learn
+vectorizer) only n-grams found in at least K training texts count, at training
+and at inference: the file holds the kept set (version 2). --min-df 1 keeps
+every n-gram and writes version 1, which has no kept set. --word-ngrams 2 (the
+default; version 2 only) adds the words and pairs of words to the character
+n-grams (tools/ngram_features.py).
 
 blend_HEAD is the weight of the neural model's output for that head when the
 two are mixed (the n-gram part gets 1 - blend): probabilities for tier, intent
@@ -22,7 +31,8 @@ the score by mean absolute error.
 --extra FILE:K adds a further training file whose records count K times (as
 `complexity train --data FILE --weight NAME=K`: one's own labelled prompts).
 
-usage: train_ngram.py --train T.jsonl --out NGRAM.safetensors [--bits 17] [--c 10] [--extra FILE:K ...]
+usage: train_ngram.py --train T.jsonl --out NGRAM.safetensors [--bits 17] [--c 10] [--min-df 2]
+                      [--word-ngrams 0|2] [--extra FILE:K ...]
                       [--val V.jsonl --val-pred V.pred.jsonl] [--predict D.jsonl --pred-out D.pred.jsonl]
 Needs Debian's python3-sklearn (run with /usr/bin/python3).
 """
@@ -34,7 +44,7 @@ import struct
 import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from ngram_features import NGRAM_MAX, NGRAM_MIN, fit_idf, matrix
+from ngram_features import NGRAM_MAX, NGRAM_MIN, fit_idf, fit_keep, keep_tables, matrix
 
 from labels import DOMAINS, INTENTS, TIERS, load_jsonl as load
 
@@ -54,12 +64,14 @@ def fit(x, recs, c):
     return np.vstack(rows), np.concatenate(bias)
 
 
-def fit_part(recs, bits, c):
-    """(idf, weight, bias) of the n-gram part fitted on recs."""
+def fit_part(recs, bits, c, min_df=1, word_ngrams=0):
+    """(idf, weight, bias, keep) of the n-gram part fitted on recs; keep is the
+    kept set, None when min_df is 1."""
     texts = [r["text"] for r in recs]
-    idf = fit_idf(matrix(texts, bits))
-    w, bias = fit(matrix(texts, bits, idf), recs, c)
-    return idf, w, bias
+    keep = fit_keep(texts, bits, min_df, word_ngrams) if min_df > 1 else None
+    idf = fit_idf(matrix(texts, bits, keep=keep, word_ngrams=word_ngrams))
+    w, bias = fit(matrix(texts, bits, idf, keep, word_ngrams), recs, c)
+    return idf, w, bias, keep
 
 
 def quantize(w):
@@ -114,7 +126,7 @@ def head_quality(head, a, ng, nn, recs):
 def write_safetensors(path, tensors, meta):
     header, blobs, off = {"__metadata__": meta}, [], 0
     for name, arr in tensors:
-        dt = {np.float32: "F32", np.int8: "I8"}[arr.dtype.type]
+        dt = {np.float32: "F32", np.int8: "I8", np.uint8: "U8", np.int16: "I16"}[arr.dtype.type]
         b = np.ascontiguousarray(arr).tobytes()
         header[name] = {"dtype": dt, "shape": list(arr.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
@@ -134,6 +146,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--bits", type=int, default=17)
     ap.add_argument("--c", type=float, default=10.0)
+    ap.add_argument("--min-df", type=int, default=2)
+    ap.add_argument("--word-ngrams", type=int, choices=(0, 2), default=2)
     ap.add_argument("--extra", action="append", default=[], metavar="FILE:K")
     ap.add_argument("--val")
     ap.add_argument("--val-pred")
@@ -146,12 +160,16 @@ def main():
         if not path or not k.isdigit() or not 1 <= int(k) <= 100:
             ap.error(f"--extra {item}: expected FILE:K with K in 1..100")
         recs += load(path) * int(k)
-    idf, w, bias = fit_part(recs, a.bits, a.c)
+    if a.min_df < 1:
+        ap.error("--min-df must be at least 1")
+    if a.min_df == 1:
+        a.word_ngrams = 0  # version 1 files have character n-grams only
+    idf, w, bias, keep = fit_part(recs, a.bits, a.c, a.min_df, a.word_ngrams)
     q, scale = quantize(w)
     blend = {h: 0.5 for h in ("tier", "intent", "domain", "score")}
     if a.val and a.val_pred:
         vrecs = load(a.val)
-        ng = heads(matrix([r["text"] for r in vrecs], a.bits, idf), q, scale, bias)
+        ng = heads(matrix([r["text"] for r in vrecs], a.bits, idf, keep, a.word_ngrams), q, scale, bias)
         nn = neural_probs(load(a.val_pred))
         for h in blend:
             figs = [(head_quality(h, b / 20, ng, nn, vrecs), b / 20) for b in range(21)]
@@ -162,12 +180,17 @@ def main():
     meta = {"format": "complexity-ngram", "version": "1", "bits": str(a.bits), "ngram_min": str(NGRAM_MIN),
             "ngram_max": str(NGRAM_MAX), "heads": "tier:5,intent:8,domain:5,score:1"}
     meta.update({f"blend_{h}": f"{v:.2f}" for h, v in blend.items()})
-    write_safetensors(a.out, [("idf", idf.astype(np.float32)), ("weight", q), ("weight_scale", scale),
-                              ("bias", bias.astype(np.float32))], meta)
-    print(f"{a.out}: {os.path.getsize(a.out)} bytes, {1 << a.bits} buckets, blend {blend}")
+    tensors = [("idf", idf.astype(np.float32)), ("weight", q), ("weight_scale", scale),
+               ("bias", bias.astype(np.float32))]
+    if keep is not None:
+        meta.update({"version": "2", "min_df": str(a.min_df), "word_ngrams": str(a.word_ngrams)})
+        tensors += list(zip(("keep_count", "keep_fingerprint"), keep_tables(keep, a.bits)))
+    write_safetensors(a.out, tensors, meta)
+    kept = f", {len(keep)} n-grams kept (min_df {a.min_df})" if keep is not None else ""
+    print(f"{a.out}: {os.path.getsize(a.out)} bytes, {1 << a.bits} buckets{kept}, blend {blend}")
     if a.predict and a.pred_out:
         prec = load(a.predict)
-        t, i, d, s = heads(matrix([r["text"] for r in prec], a.bits, idf), q, scale, bias)
+        t, i, d, s = heads(matrix([r["text"] for r in prec], a.bits, idf, keep, a.word_ngrams), q, scale, bias)
         with open(a.pred_out, "w", encoding="utf-8") as f:
             for k in range(len(prec)):
                 f.write(json.dumps({"score": float(np.clip(s[k], 0, 1)), "tier": TIERS[int(np.argmax(t[k]))],

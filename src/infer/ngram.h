@@ -5,7 +5,10 @@
  * features (tools/ngram_features.py): text lower-cased code point by code
  * point, split on whitespace, each word padded with a space on both sides,
  * every n-gram of 1..4 code points hashed (FNV-1a 32 over its UTF-8 bytes)
- * into 2^bits buckets, (1 + ln count) * idf, L2-normalised. */
+ * into 2^bits buckets, (1 + ln count) * idf, L2-normalised. Version 2 files
+ * hold a kept set (only n-grams seen in at least min_df training texts count)
+ * and may add words: with word_ngrams 2 each word stripped of punctuation and
+ * symbols at its ends, and each pair of such words, counts as an n-gram too. */
 #ifndef CX_INFER_NGRAM_H
 #define CX_INFER_NGRAM_H
 
