@@ -54,7 +54,7 @@ static void usage(FILE *out) {
             "                         vocab.txt and/or tokenizer.json) or a Hub name fetched once into\n"
             "                         the cache (default distilbert-base-multilingual-cased);\n"
             "                         none = train from scratch (needs --vocab)\n"
-            "  --arch PRESET          architecture from scratch: tiny, small, distilbert (default small)\n"
+            "  --arch PRESET          architecture from scratch: tiny, mini, small, distilbert (default small)\n"
             "  --vocab DIR            tokenizer for training from scratch (complexity build-vocab)\n"
             "  --resume               continue from the output folder's checkpoint\n"
             "  --seed N               (default 42)\n"

@@ -39,6 +39,8 @@ static void test_presets_and_checks(void **state) {
     assert_true(c.dim == 128 && c.n_layers == 2 && c.ffn_dim == 512);
     assert_int_equal(cx_model_preset("small", &c, &err), CX_OK);
     assert_true(c.dim == 256 && c.n_layers == 4 && c.n_heads == 4);
+    assert_int_equal(cx_model_preset("mini", &c, &err), CX_OK);
+    assert_true(c.dim == 256 && c.n_layers == 2 && c.n_heads == 4 && c.ffn_dim == 1024);
     assert_int_equal(cx_model_preset("huge", &c, &err), CX_ERR_INVALID);
     assert_non_null(strstr(err.msg, "huge"));
     c = small_cfg();

@@ -36,7 +36,8 @@ typedef struct cx_model_config {
     float ln_eps;          /* 1e-12 */
 } cx_model_config;
 
-/* Fills cfg with a named preset: "tiny" (128/2/2/512), "small" (256/4/4/1024),
+/* Fills cfg with a named preset: "tiny" (128/2/2/512), "mini" (256/2/4/1024),
+ * "small" (256/4/4/1024),
  * "distilbert" (768/6/12/3072); all with the mBERT vocabulary (119547), 512
  * positions, heads 512/128, dropout 0.1, eps 1e-12. */
 CX_API int cx_model_preset(const char *name, cx_model_config *cfg, cx_error *err);

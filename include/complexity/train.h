@@ -77,7 +77,7 @@ typedef struct cx_train_options {
     int max_length;             /* 256 */
     int warmup_steps;           /* 100 */
     const char *base_dir;       /* Hugging Face DistilBERT folder, or NULL to train from scratch */
-    const char *arch;           /* preset when base_dir is NULL ("tiny", "small", "distilbert") */
+    const char *arch;           /* preset when base_dir is NULL ("tiny", "mini", "small", "distilbert") */
     const char *vocab_dir;      /* tokenizer when base_dir is NULL */
     int resume;                 /* continue from output_dir/checkpoint.safetensors */
     uint64_t seed;              /* 42 */

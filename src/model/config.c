@@ -24,11 +24,12 @@ static cx_model_config base_config(int dim, int layers, int heads, int ffn) {
 int cx_model_preset(const char *name, cx_model_config *cfg, cx_error *err) {
     if (!name) return cx_error_set(err, CX_ERR_INVALID, "model preset: no name");
     if (!strcmp(name, "tiny")) *cfg = base_config(128, 2, 2, 512);
+    else if (!strcmp(name, "mini")) *cfg = base_config(256, 2, 4, 1024);  /* small at half the depth and cost */
     else if (!strcmp(name, "small")) *cfg = base_config(256, 4, 4, 1024);
     else if (!strcmp(name, "distilbert")) *cfg = base_config(768, 6, 12, 3072);
     else
         return cx_error_set(err, CX_ERR_INVALID,
-                            "unknown model preset '%s' (tiny, small, distilbert)", name);
+                            "unknown model preset '%s' (tiny, mini, small, distilbert)", name);
     return CX_OK;
 }
 
