@@ -271,6 +271,21 @@ static void put_float(sbuf *b, double x) {
     if (!b->oom && !strpbrk(b->data + start, ".eninf")) sbuf_puts(b, ".0");
 }
 
+/* repr(round(x, nd)) in one printf: the digits of round(x, nd) are its
+ * shortest repr once trailing zeros go, except where repr switches to an
+ * exponent (below 1e-4, at 1e16 and above); there the slow way. */
+static void put_rounded(sbuf *b, double x, int nd) {
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%.*f", nd, x);
+    const double v = fabs(strtod(buf, NULL));
+    if (n <= 0 || n >= (int)sizeof buf || (v != 0 && (v < 1e-4 || v >= 1e16))) {
+        put_float(b, py_round(x, nd));
+        return;
+    }
+    while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.') n--;  /* "0.2500" -> "0.25", "1.000" -> "1.0" */
+    sbuf_append(b, buf, (size_t)n);
+}
+
 static void put_key(sbuf *b, const char *key, int first) {
     if (!first) sbuf_puts(b, ", ");
     cx_json_put_string(b, key, strlen(key));
@@ -281,7 +296,8 @@ char *cx_estimate_to_json(const cx_estimate *e, int precise) {
     sbuf b = SBUF_INIT;
     sbuf_putc(&b, '{');
     put_key(&b, "score", 1);
-    put_float(&b, precise ? e->score : py_round(e->score, 4));
+    if (precise) put_float(&b, e->score);
+    else put_rounded(&b, e->score, 4);
     put_key(&b, "tier", 0);
     cx_json_put_string(&b, cx_tier_names[e->tier], strlen(cx_tier_names[e->tier]));
     put_key(&b, "suggested_model", 0);
@@ -292,7 +308,8 @@ char *cx_estimate_to_json(const cx_estimate *e, int precise) {
     put_key(&b, "estimation_method", 0);
     cx_json_put_string(&b, e->estimation_method, strlen(e->estimation_method));
     put_key(&b, "estimation_ms", 0);
-    put_float(&b, precise ? e->estimation_ms : py_round(e->estimation_ms, 1));
+    if (precise) put_float(&b, e->estimation_ms);
+    else put_rounded(&b, e->estimation_ms, 1);
     put_key(&b, "dimensions", 0);
     sbuf_putc(&b, '[');
     for (int i = 0; i < CX_N_DIMS; i++) {
@@ -301,7 +318,8 @@ char *cx_estimate_to_json(const cx_estimate *e, int precise) {
         put_key(&b, "name", 1);
         cx_json_put_string(&b, d->name, strlen(d->name));
         put_key(&b, "score", 0);
-        put_float(&b, precise ? d->score : py_round(d->score, 3));
+        if (precise) put_float(&b, d->score);
+        else put_rounded(&b, d->score, 3);
         put_key(&b, "weight", 0);
         put_float(&b, d->weight);
         put_key(&b, "detail", 0);

@@ -136,8 +136,6 @@ void handle_route(cx_server *s, const char *body, size_t len, reply *r);
 
 /* Parses a JSON request body that must be an object; NULL + a 400 in r otherwise. */
 cJSON *parse_body(const char *body, size_t len, reply *r);
-/* The estimate as a JSON object (the seed's keys), with "heuristic_score" and, when ML ran, "ml". */
-cJSON *estimate_json(const cx_estimate *e);
 /* {"tokens_seen", "tokens_total", "truncated", "words": [{"text", "delta"}], ...}
  * for text (cx_estimator_explain), or {"error": why} when no model is loaded. */
 cJSON *explanation_json(cx_server *s, const char *text, size_t len);
