@@ -9,6 +9,9 @@
 #      through the service vs straight to the same upstream (tests/fake_openai.py)
 #
 # Usage: bench/serve.sh BUILD_DIR [SECONDS] [CONNS] [REQUESTS]     (a Release build)
+# CX_BENCH_MODEL=DIR: another model folder in the installed layout (complexity_model_int8.onnx,
+# complexity_tokenizer/, complexity_ngram.safetensors) instead of models/, e.g. one built with
+# `complexity export-onnx --model OUT/model --install --models-dir DIR` of a CX_ARCH=tiny rebuild (docs/PERF.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:?build dir}
@@ -17,13 +20,15 @@ CONNS=${3:-32}
 REQUESTS=${4:-1000000}
 CLI=$PWD/$BUILD/complexity
 SRC=$PWD
+MODELS=$SRC/models
+[ -n "${CX_BENCH_MODEL:-}" ] && MODELS=$(cd "$CX_BENCH_MODEL" && pwd)
 W=$(mktemp -d)
 PIDS=()
 trap 'kill "${PIDS[@]}" 2> /dev/null; rm -rf "$W"' EXIT
 command -v wrk > /dev/null || { echo "wrk is not installed (scripts/setup.sh --tools)"; exit 2; }
 cd "$W"
-ln -s "$SRC/models" models
-echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%FT%TZ), commit $(git -C "$SRC" rev-parse --short HEAD)"
+ln -s "$MODELS" models
+echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(date -u +%FT%TZ), commit $(git -C "$SRC" rev-parse --short HEAD)$(git -C "$SRC" diff --quiet HEAD || echo ' + changes'), models $MODELS"
 
 # A body per prompt of the dev set, taken in turn by each wrk thread.
 /usr/bin/python3 - "$SRC/data/dev/dev.jsonl" > bodies.lua <<'EOF'

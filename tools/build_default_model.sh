@@ -7,10 +7,11 @@
 #
 # usage: tools/build_default_model.sh [--install] [WORK_DIR]   (default WORK_DIR: build/default-model)
 # Settings (environment, defaults = the shipped model's, models/README.md):
-#   CX_GEN_N=12000 CX_GEN_SEED=7 CX_COPIES=3 CX_VOCAB=34000 CX_ARCH=small
+#   CX_GEN_N=12000 CX_GEN_SEED=7 CX_COPIES=3 CX_VOCAB=34000 CX_ARCH=mini
 #   CX_EPOCHS=8 CX_MAXLEN=128 CX_BATCH=32 CX_LR=5e-4 CX_SEED=42 CX_THREADS=(all cores)
 #   CX_LOSS_WEIGHTS=0.4,0.3,0.6,0.3 (score, tier, domains, intent)
-#   CX_NGRAM_BITS=16
+#   CX_NGRAM_BITS=16 (the n-gram part: tools/train_ngram.py's defaults, n-grams
+#   and words seen in at least 2 training texts, words and word pairs on)
 #   CX_MAX_REAL=0 (first N hand-written records of each file; 0 = all), CX_CORPUS=full|small
 #   CX_EXTRA=FILE:K (one's own labelled prompts, weight K, to train and to the
 #   n-gram part; the vocabulary stays the base data's)
@@ -47,7 +48,7 @@ if [ -n "${CX_EXTRA:-}" ]; then
 fi
 # shellcheck disable=SC2086
 "$bin" train --data "$work/train.jsonl" $extra_train --val "$work/val.jsonl" -o "$work/model" --base none \
-    --arch "${CX_ARCH:-small}" --vocab "$work/vocab" --epochs "${CX_EPOCHS:-8}" --max-length "${CX_MAXLEN:-128}" \
+    --arch "${CX_ARCH:-mini}" --vocab "$work/vocab" --epochs "${CX_EPOCHS:-8}" --max-length "${CX_MAXLEN:-128}" \
     --batch-size "${CX_BATCH:-32}" --lr "${CX_LR:-5e-4}" --seed "${CX_SEED:-42}" --threads "$threads" \
     --loss-weights "${CX_LOSS_WEIGHTS:-0.4,0.3,0.6,0.3}" \
     $( [ -f "$work/model/checkpoint.safetensors" ] && echo --resume )

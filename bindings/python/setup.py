@@ -7,7 +7,7 @@ environment and try to download setuptools; without, it uses the system's
 setuptools and works offline.
 
 At build time the package gets a copy of the runtime library
-(build/libcomplexity.so.0*, the symlink resolved) and of the shipped model
+(what build/libcomplexity.so links to, named by its SONAME) and of the shipped model
 (models/complexity_model_int8.onnx, complexity_ngram.safetensors,
 complexity_tokenizer/) under complexity/_data/, so an installed package works
 from any directory. COMPLEXITY_BUILD_DIR names another build tree.
@@ -34,12 +34,14 @@ def package_version():
 
 def built_library():
     """The runtime library of the build tree: (its real file, the name to give
-    the copy: the shortest match, i.e. the SONAME libcomplexity.so.0.2), or None."""
+    the copy: its SONAME, e.g. libcomplexity.so.0.5), or None. The development
+    link libcomplexity.so names the SONAME link of the build just made; a build
+    tree that has seen earlier versions also holds their files."""
     build_dir = Path(os.environ.get("COMPLEXITY_BUILD_DIR", REPO / "build"))
-    matches = sorted(build_dir.glob("libcomplexity.so.0*"), key=lambda p: len(p.name))
-    if not matches:
+    dev = build_dir / "libcomplexity.so"
+    if not dev.is_symlink() or not dev.exists():
         return None
-    return matches[0].resolve(), matches[0].name
+    return dev.resolve(), os.readlink(dev)
 
 
 class BuildWithBundledFiles(build_py):
@@ -55,11 +57,13 @@ class BuildWithBundledFiles(build_py):
     def bundle_library(self, data):
         lib = built_library()
         if lib is None:
-            self.warn("no build/libcomplexity.so.0*: the package will look for the library "
+            self.warn("no build/libcomplexity.so: the package will look for the library "
                       "through COMPLEXITY_LIBRARY or the system's search path")
             return
         real, name = lib
         data.mkdir(parents=True, exist_ok=True)
+        for old in data.glob("libcomplexity.so*"):  # an earlier version's copy in a reused build directory
+            old.unlink()
         shutil.copyfile(real, data / name)
         os.chmod(data / name, 0o755)
 

@@ -34,9 +34,12 @@ fi
 MAXLEN=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("max_length", 256))' "$MODEL/config.json")
 head -n "$N" "$PROMPTS" > "$WORK/prompts.jsonl"
 "$CLI" tokenize --tokenizer "$MODEL/tokenizer" --jsonl --max-length "$MAXLEN" < "$WORK/prompts.jsonl" > "$WORK/ids.txt"
-"$CLI" classify --model "$MODEL" --no-ngram --raw-score --jsonl --threads 1 < "$WORK/prompts.jsonl" > "$WORK/native.jsonl"
+# The same ids on both sides: ORT is given the head of a long prompt (the tokenizer's truncation), so our
+# classifier reads the head too (--keep-tail none; by default it keeps head and tail).
+"$CLI" classify --model "$MODEL" --no-ngram --raw-score --keep-tail none --jsonl --threads 1 \
+  < "$WORK/prompts.jsonl" > "$WORK/native.jsonl"
 # our INT8 engine on the very file ORT runs
 "$CLI" classify --model "$WORK/onnx/complexity_model_int8.onnx" --tokenizer "$MODEL/tokenizer" --no-ngram --raw-score \
-  --jsonl --threads 1 < "$WORK/prompts.jsonl" > "$WORK/native_int8.jsonl"
+  --keep-tail none --jsonl --threads 1 < "$WORK/prompts.jsonl" > "$WORK/native_int8.jsonl"
 node "$HERE/compare.js" "$ORT_DIR/node_modules/onnxruntime-node" "$WORK/onnx/complexity_model.onnx" \
   "$WORK/onnx/complexity_model_int8.onnx" "$WORK/ids.txt" "$WORK/native.jsonl" "$WORK/native_int8.jsonl"
