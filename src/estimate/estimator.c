@@ -286,52 +286,46 @@ static void put_rounded(sbuf *b, double x, int nd) {
     sbuf_append(b, buf, (size_t)n);
 }
 
-static void put_key(sbuf *b, const char *key, int first) {
-    if (!first) sbuf_puts(b, ", ");
-    cx_json_put_string(b, key, strlen(key));
-    sbuf_puts(b, ": ");
-}
-
 char *cx_estimate_to_json(const cx_estimate *e, int precise) {
     sbuf b = SBUF_INIT;
     sbuf_putc(&b, '{');
-    put_key(&b, "score", 1);
+    cx_json_put_key(&b, "score", 1);
     if (precise) put_float(&b, e->score);
     else put_rounded(&b, e->score, 4);
-    put_key(&b, "tier", 0);
+    cx_json_put_key(&b, "tier", 0);
     cx_json_put_string(&b, cx_tier_names[e->tier], strlen(cx_tier_names[e->tier]));
-    put_key(&b, "suggested_model", 0);
+    cx_json_put_key(&b, "suggested_model", 0);
     if (e->has_suggested_model) cx_json_put_string(&b, e->suggested_model, strlen(e->suggested_model));
     else sbuf_puts(&b, "null");
-    put_key(&b, "needs_decomposition", 0);
+    cx_json_put_key(&b, "needs_decomposition", 0);
     sbuf_puts(&b, e->needs_decomposition ? "true" : "false");
-    put_key(&b, "estimation_method", 0);
+    cx_json_put_key(&b, "estimation_method", 0);
     cx_json_put_string(&b, e->estimation_method, strlen(e->estimation_method));
-    put_key(&b, "estimation_ms", 0);
+    cx_json_put_key(&b, "estimation_ms", 0);
     if (precise) put_float(&b, e->estimation_ms);
     else put_rounded(&b, e->estimation_ms, 1);
-    put_key(&b, "dimensions", 0);
+    cx_json_put_key(&b, "dimensions", 0);
     sbuf_putc(&b, '[');
     for (int i = 0; i < CX_N_DIMS; i++) {
         const cx_dimension *d = &e->dimensions[i];
         sbuf_puts(&b, i ? ", {" : "{");
-        put_key(&b, "name", 1);
+        cx_json_put_key(&b, "name", 1);
         cx_json_put_string(&b, d->name, strlen(d->name));
-        put_key(&b, "score", 0);
+        cx_json_put_key(&b, "score", 0);
         if (precise) put_float(&b, d->score);
         else put_rounded(&b, d->score, 3);
-        put_key(&b, "weight", 0);
+        cx_json_put_key(&b, "weight", 0);
         put_float(&b, d->weight);
-        put_key(&b, "detail", 0);
+        cx_json_put_key(&b, "detail", 0);
         cx_json_put_string(&b, d->detail, strlen(d->detail));
         sbuf_putc(&b, '}');
     }
     sbuf_putc(&b, ']');
     if (e->has_ml) {
-        put_key(&b, "ml_intent", 0);
+        cx_json_put_key(&b, "ml_intent", 0);
         const char *in = cx_intent_names[e->ml.intent];
         cx_json_put_string(&b, in, strlen(in));
-        put_key(&b, "ml_domains", 0);
+        cx_json_put_key(&b, "ml_domains", 0);
         sbuf_putc(&b, '[');
         for (int d = 0, n = 0; d < CX_N_DOMAINS; d++) {
             if (!((e->ml.domains >> d) & 1u)) continue;
@@ -341,7 +335,7 @@ char *cx_estimate_to_json(const cx_estimate *e, int precise) {
         sbuf_putc(&b, ']');
     }
     if (precise) {
-        put_key(&b, "heuristic_score", 0);
+        cx_json_put_key(&b, "heuristic_score", 0);
         put_float(&b, e->heuristic_score);
     }
     sbuf_putc(&b, '}');

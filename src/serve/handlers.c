@@ -50,28 +50,20 @@ static void put_section(cx_server *s, const char *body, size_t len, const char *
 
 /* ---- JSON of results ------------------------------------------------------------ */
 
-/* x rounded to nd places, as cJSON prints a number ("%.15g": a value with
- * at most 6 places below 1e9 needs no more digits to read back; null for
- * what JSON cannot hold). */
-static void put_number(sbuf *b, double x, int nd) {
-    const double p = nd == 4 ? 1e4 : 1e6;
-    if (isfinite(x)) sbuf_printf(b, "%.15g", round(x * p) / p);
+/* x rounded to 1/scale (1e4: 4 places), as cJSON prints a number ("%.15g":
+ * a value with at most 6 places below 1e9 needs no more digits to read
+ * back; null for what JSON cannot hold). */
+static void put_number(sbuf *b, double x, double scale) {
+    if (isfinite(x)) sbuf_printf(b, "%.15g", round(x * scale) / scale);
     else sbuf_puts(b, "null");
 }
 
-static void put_key(sbuf *b, const char *key) {
-    sbuf_puts(b, ", ");
-    cx_json_put_string(b, key, strlen(key));
-    sbuf_puts(b, ": ");
-}
-
 static void put_prob_map(sbuf *b, const char *key, const char *const *names, const double *v, int n) {
-    put_key(b, key);
+    cx_json_put_key(b, key, 0);
+    sbuf_putc(b, '{');
     for (int i = 0; i < n; i++) {
-        sbuf_puts(b, i ? ", " : "{");
-        cx_json_put_string(b, names[i], strlen(names[i]));
-        sbuf_puts(b, ": ");
-        put_number(b, v[i], 6);
+        cx_json_put_key(b, names[i], i == 0);
+        put_number(b, v[i], 1e6);
     }
     sbuf_putc(b, '}');
 }
@@ -96,13 +88,13 @@ static void put_estimate_open(sbuf *b, const cx_estimate *e) {
     }
     sbuf_append(b, text, strlen(text) - 1);
     free(text);
-    put_key(b, "heuristic_score");
-    put_number(b, e->heuristic_score, 4);
+    cx_json_put_key(b, "heuristic_score", 0);
+    put_number(b, e->heuristic_score, 1e4);
     if (!e->has_ml) return;
-    put_key(b, "ml");
+    cx_json_put_key(b, "ml", 0);
     sbuf_puts(b, "{\"score\": ");
-    put_number(b, e->ml.score, 4);
-    put_key(b, "tier");
+    put_number(b, e->ml.score, 1e4);
+    cx_json_put_key(b, "tier", 0);
     cx_json_put_string(b, cx_tier_names[e->ml.tier], strlen(cx_tier_names[e->ml.tier]));
     put_prob_map(b, "tier_probs", cx_tier_names, e->ml.tier_probs, CX_N_TIERS);
     put_prob_map(b, "intent_probs", cx_intent_names, e->ml.intent_probs, CX_N_INTENTS);
@@ -310,7 +302,7 @@ static void reply_estimate(cx_server *s, const cx_estimate *e, const char *expla
         cJSON *x = explanation_json(s, explain_text, strlen(explain_text));
         char *xt = x ? cJSON_PrintUnformatted(x) : NULL;
         cJSON_Delete(x);
-        put_key(&r->body, "explanation");
+        cx_json_put_key(&r->body, "explanation", 0);
         if (xt) sbuf_puts(&r->body, xt);
         else r->body.oom = 1;
         free(xt);

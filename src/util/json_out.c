@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void cx_json_put_string(sbuf *b, const char *s, size_t n) {
     sbuf_putc(b, '"');
@@ -32,6 +33,12 @@ void cx_json_put_string(sbuf *b, const char *s, size_t n) {
     }
     sbuf_append(b, s + run, n - run);
     sbuf_putc(b, '"');
+}
+
+void cx_json_put_key(sbuf *b, const char *key, int first) {
+    if (!first) sbuf_puts(b, ", ");
+    cx_json_put_string(b, key, strlen(key));
+    sbuf_puts(b, ": ");
 }
 
 void cx_json_put_shortest(sbuf *b, double x) {

@@ -10,6 +10,9 @@
 /* Appends "..." with \" \\ \n \r \t \b \f and \u00XX for other C0 controls;
  * every other byte (UTF-8 included) is copied as is. */
 void cx_json_put_string(sbuf *b, const char *s, size_t n);
+/* Appends an object member's key as json.dumps separates it: "key": , with
+ * ", " before it unless it is the first. */
+void cx_json_put_key(sbuf *b, const char *key, int first);
 /* Appends the shortest %g that reads back as the same double: 0.35, not
  * 0.34999999999999998 (no ".0" added to whole numbers). */
 void cx_json_put_shortest(sbuf *b, double x);
