@@ -199,12 +199,11 @@ void cx_ngram_free(cx_ngram *m) {
 
 cx_ngram_blend cx_ngram_blends(const cx_ngram *m) { return m->blend; }
 
-/* Whether an n-gram of hash h in bucket b counts: every one in version 1;
- * in version 2 those the kept set holds (n-grams seen in fewer than min_df
- * training texts, or never, are noise to the heads). A bucket holds a few
- * fingerprints (7 on average in the shipped file): a linear scan. */
+/* Whether the kept set of a version 2 file holds the n-gram of hash h in
+ * bucket b (n-grams seen in fewer than min_df training texts, or never, are
+ * noise to the heads). A bucket holds a few fingerprints (7 on average in the
+ * shipped file): a linear scan. */
 static int is_kept(const cx_ngram *m, uint32_t h, uint32_t b) {
-    if (!m->keep_off) return 1;
     const uint16_t fp = (uint16_t)(h >> 16);
     for (uint32_t i = m->keep_off[b]; i < m->keep_off[b + 1]; i++)
         if (m->keep_fp[i] == fp) return 1;
