@@ -63,8 +63,15 @@ expect "resume a file that breaks LABELING.md" 1 "foreign.jsonl:1: score: 0.9 is
   "$CLI" label --in log.txt --out foreign.jsonl --model "$MODEL"
 
 # ---- The screen, through a real pty.
+# A tmux server of our own (its own socket), kept alive by a session that
+# outlives the ones under test: a server whose last session was killed exits,
+# and a new-session racing that exit fails with "server exited unexpectedly".
 S=cxlabel$$
-screen() { tmux capture-pane -p -t "$S"; }
+SOCK=/tmp/$S.tmux   # short: a unix socket's path is limited to 107 bytes
+tm() { tmux -S "$SOCK" "$@"; }
+tm new-session -d -s keeper "sleep 600" || fail "tmux: cannot start a server"
+trap 'tm kill-server 2>/dev/null; rm -f "$SOCK"' EXIT
+screen() { tm capture-pane -p -t "$S"; }
 wait_for() {  # TEXT: until the screen shows it (10 s)
   for _ in $(seq 1 100); do screen | grep -qF -- "$1" && return 0; sleep 0.1; done
   fail "screen never showed '$1'"; screen | head -30; return 1
@@ -74,49 +81,49 @@ wait_lines() {  # FILE N: until FILE has N lines (10 s)
   for _ in $(seq 1 100); do [ "$(lines_of "$1")" = "$2" ] && return 0; sleep 0.1; done
   fail "$1 has $(lines_of "$1") lines, want $2"; return 1
 }
-tmux kill-session -t "$S" 2>/dev/null
-tmux new-session -d -s "$S" -x 120 -y 40 "cd '$T' && '$CLI' label --in log.txt --out t.jsonl --model '$MODEL' --order input; echo EXITED \$?; sleep 30"
+tm kill-session -t "$S" 2>/dev/null
+tm new-session -d -s "$S" -x 120 -y 40 "cd '$T' && '$CLI' label --in log.txt --out t.jsonl --model '$MODEL' --order input; echo EXITED \$?; sleep 30"
 wait_for "complexity label · 0 labelled · 5 left"
 wait_for "hello there"
 wait_for "model: trivial"
 screen | grep -q "2 times in the log" || fail "screen: the repeat count"
-tmux send-keys -t "$S" Enter                     # accept the guess for "hello there"
+tm send-keys -t "$S" Enter                     # accept the guess for "hello there"
 wait_lines t.jsonl 1
 wait_for "end-to-end encrypted"
-tmux send-keys -t "$S" 4 i 6 d 0 1 4 Enter       # complex, planning, domains code+system
+tm send-keys -t "$S" 4 i 6 d 0 1 4 Enter       # complex, planning, domains code+system
 wait_for "label: complex 0.72 · intent planning · domains code,system"
-tmux send-keys -t "$S" + +                       # the score up 0.02
+tm send-keys -t "$S" + +                       # the score up 0.02
 wait_for "label: complex 0.74"
-tmux send-keys -t "$S" ?                         # LABELING.md's rule for the tier
+tm send-keys -t "$S" ?                         # LABELING.md's rule for the tier
 wait_for "Tier and score: the work a good answer needs"
-tmux send-keys -t "$S" x i ?                     # back; the intent menu's rules
+tm send-keys -t "$S" x i ?                     # back; the intent menu's rules
 wait_for "Intent: one label, the first rule that applies wins"
-tmux send-keys -t "$S" x Escape Enter            # back, leave the menu, accept
+tm send-keys -t "$S" x Escape Enter            # back, leave the menu, accept
 wait_lines t.jsonl 2
 sed -n 2p t.jsonl | grep -q '"score": 0.74, "tier": "complex", "domains": \["code", "system"\], "intent": "planning"' \
   || fail "screen: the edited label: $(sed -n 2p t.jsonl)"
 wait_for "why does my flask app"
-tmux send-keys -t "$S" s                         # skip
+tm send-keys -t "$S" s                         # skip
 wait_for "把這句翻成英文"
-tmux send-keys -t "$S" u                         # undo the skip
+tm send-keys -t "$S" u                         # undo the skip
 wait_for "undone: this prompt again"
 screen | grep -q "why does my flask app" || fail "screen: undo should show the skipped prompt again"
-tmux send-keys -t "$S" 3 Enter                   # moderate
+tm send-keys -t "$S" 3 Enter                   # moderate
 wait_lines t.jsonl 3
 wait_for "把這句翻成英文"
-tmux send-keys -t "$S" q
+tm send-keys -t "$S" q
 wait_for "EXITED 0"
-tmux kill-session -t "$S"
+tm kill-session -t "$S"
 [ -s t.jsonl.skipped ] && fail "screen: the undone skip stayed in the .skipped file"
 
 # A killed terminal (SIGHUP) after one more label: nothing lost, and resume
 # starts at the next prompt.
-tmux new-session -d -s "$S" -x 100 -y 30 "cd '$T' && '$CLI' label --in log.txt --out t.jsonl --model '$MODEL' --order input"
+tm new-session -d -s "$S" -x 100 -y 30 "cd '$T' && '$CLI' label --in log.txt --out t.jsonl --model '$MODEL' --order input"
 wait_for "3 labelled · 2 left"
-tmux send-keys -t "$S" 2 Enter
+tm send-keys -t "$S" 2 Enter
 wait_lines t.jsonl 4
 wait_for "4 labelled · 1 left"
-tmux kill-session -t "$S"
+tm kill-session -t "$S"
 "$CLI" data-stats t.jsonl > /dev/null || fail "after the kill the labelled file is not valid"
 printf 'quit\n' | "$CLI" label --in log.txt --out t.jsonl --model "$MODEL" --order input > t.out 2>&1
 grep -q "4 already labelled or skipped in t.jsonl; 1 to go" t.out || fail "resume after the kill: $(head -1 t.out)"
