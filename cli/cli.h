@@ -21,6 +21,8 @@ int cli_fail_err(const char *cmd, const cx_error *err);
 int cli_parse_size(const char *cmd, const char *flag, const char *arg, size_t min, size_t *out);
 int cli_parse_u64(const char *cmd, const char *flag, const char *arg, uint64_t *out);
 int cli_parse_double(const char *cmd, const char *flag, const char *arg, double lo, double hi, double *out);
+/* --precision auto|fp32|bf16 */
+int cli_parse_precision(const char *cmd, const char *arg, cx_precision *out);
 
 /* Monotonic seconds, for durations (rates, ETAs, timings). */
 double cli_now_s(void);

@@ -72,6 +72,16 @@ int cli_parse_double(const char *cmd, const char *flag, const char *arg, double 
     return 0;
 }
 
+int cli_parse_precision(const char *cmd, const char *arg, cx_precision *out) {
+    static const char *const names[] = {"auto", "fp32", "bf16"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (cx_precision)i;
+            return CLI_OK;
+        }
+    return cli_usage_error(cmd, "--precision: expected auto, fp32 or bf16, got '%s'", arg);
+}
+
 const char *cli_default_model(void) {
     struct stat st;
     return stat("training/output", &st) == 0 ? "training/output" : CX_DEFAULT_ML_MODEL_PATH;

@@ -189,16 +189,6 @@ static int apply_weights(data_args *d) {
     return CLI_OK;
 }
 
-static int parse_precision(const char *s, cx_precision *p) {
-    static const char *const names[] = {"auto", "fp32", "bf16"};
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *p = (cx_precision)i;
-            return CLI_OK;
-        }
-    return cli_usage_error(CMD, "--precision: expected auto, fp32 or bf16, got '%s'", s);
-}
-
 /* "S,T,D,I": four numbers in [0, 100], not all 0. */
 static int parse_loss_weights(const char *s, float w[4]) {
     const char *p = s;
@@ -253,7 +243,7 @@ static int parse_args(int argc, char **argv, cx_train_options *o, data_args *d, 
         case O_SEED: bad = cli_parse_u64(CMD, "--seed", optarg, &o->seed); break;
         case O_THREADS: bad = parse_int("--threads", optarg, 1, &o->threads); break;
         case O_CACHE: bad = cli_parse_size(CMD, "--cache-mb", optarg, 1, &sz); o->cache_limit_mb = sz; break;
-        case O_PRECISION: bad = parse_precision(optarg, &o->precision); break;
+        case O_PRECISION: bad = cli_parse_precision(CMD, optarg, &o->precision); break;
         case O_LOSS_WEIGHTS: bad = parse_loss_weights(optarg, o->loss_weights); break;
         case 'h': usage(stdout); return -1;
         default: return cli_usage_error(CMD, "unknown option");

@@ -101,6 +101,49 @@ CX_API cx_train_options cx_train_default_options(void);
  * continues exactly where it stopped. */
 CX_API int cx_train(const cx_train_options *o, const cx_train_callbacks *cb, int *interrupted, cx_error *err);
 
+/* ---- Masked-language-model pretraining (complexity pretrain): the encoder
+ * learns from unlabelled text before `train --base DIR` fine-tunes it. 15% of
+ * each text's word pieces are chosen (at least one); of those 80% become
+ * [MASK], 10% a random piece, 10% stay; the loss is the cross-entropy of
+ * guessing the chosen pieces back through Hugging Face's DistilBertForMaskedLM
+ * head (tied to the word embeddings). Steps are drawn from a shuffled order
+ * of the texts, epoch after epoch; the masks of step s depend only on (seed,
+ * s), so a resumed run continues exactly.
+ *
+ * Output folder, a Hugging Face DistilBertForMaskedLM (train --base loads it):
+ *   config.json, model.safetensors   the encoder (distilbert.*) and the MLM head
+ *   vocab.txt, tokenizer.json, ...   the tokenizer
+ *   pretrain_checkpoint.safetensors  weights + AdamW moments + step, every
+ *                                    save_every steps and on interruption
+ *   pretrain.jsonl                   one line per save: step, loss, accuracy */
+typedef struct cx_pretrain_options {
+    const char *const *data;    /* required: n_data JSONL files of records with a "text" string */
+    int n_data;                 /* 1..CX_MAX_TRAIN_FILES */
+    const char *output_dir;     /* "training/pretrain" */
+    const char *arch;           /* "mini" */
+    const char *vocab_dir;      /* required: the tokenizer (complexity build-vocab) */
+    long steps;                 /* optimizer steps (2000) */
+    int batch_size;             /* texts per step (64) */
+    int max_length;             /* pieces per text, [CLS] and [SEP] included (128) */
+    double lr;                  /* peak learning rate (5e-4), linear warmup then cosine */
+    int warmup_steps;           /* 100 (at most steps / 5) */
+    double mask_prob;           /* 0.15 */
+    int save_every;             /* steps between checkpoints (250) */
+    int resume;                 /* continue from output_dir/pretrain_checkpoint.safetensors */
+    uint64_t seed;              /* 42 */
+    int threads;                /* 0: all cores */
+    cx_precision precision;     /* AUTO */
+    volatile sig_atomic_t *stop; /* set to non-zero to checkpoint and stop */
+} cx_pretrain_options;
+
+CX_API cx_pretrain_options cx_pretrain_default_options(void);
+
+/* Runs pretraining; progress (phase "pretrain", epoch 1 of 1) and a message
+ * per save through cb. CX_OK when all steps ran, and also when *stop was
+ * raised: then the checkpoint and the folder are written and *interrupted is 1. */
+CX_API int cx_pretrain(const cx_pretrain_options *o, const cx_train_callbacks *cb, int *interrupted,
+                       cx_error *err);
+
 #ifdef __cplusplus
 }
 #endif

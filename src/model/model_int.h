@@ -152,6 +152,14 @@ void heads_loss(const cx_model *m, cx_head_acts *h, const cx_model_targets *t, i
 void heads_backward(const cx_model *m, nn_gemm *gemm, cx_params *g, float *dhidden,
                     int compact, cx_head_acts *h, const cx_seqs *s, float p);
 
+/* run.c: the encoder alone with every row of every layer kept (masked-LM
+ * pretraining; a training workspace with freeze 0). *out: the last layer's
+ * output (N, D), owned by ws. The backward ADDS into grads (the model's full
+ * layout) from dout = d(loss)/d(*out), (N, D). */
+int model_encode_train(const cx_model *m, cx_model_ws *ws, const cx_model_batch *b, int train,
+                       uint64_t dropout_seed, const float **out, cx_error *err);
+void model_encode_backward(const cx_model *m, cx_model_ws *ws, const float *dout, float *grads);
+
 /* model.c */
 int model_alloc(cx_model **out, const cx_model_config *cfg, cx_error *err);
 /* Reads each of m's tensors from f by name, its shape checked against the one

@@ -142,3 +142,46 @@ int cx_model_backward(const cx_model *m, cx_model_ws *ws, float *grads, cx_error
                             &ws->seqs, ws->p_drop);
     return CX_OK;
 }
+
+/* ---- the encoder alone, every row of every layer (masked-LM pretraining:
+ * the MLM head reads any position, not only [CLS]). Needs a training
+ * workspace with freeze 0. */
+
+int model_encode_train(const cx_model *m, cx_model_ws *ws, const cx_model_batch *b, int train,
+                       uint64_t dropout_seed, const float **out, cx_error *err) {
+    ws->ready_backward = 0;
+    if (!ws->opt.training || ws->opt.freeze != 0)
+        return cx_error_set(err, CX_ERR_INVALID, "encode: needs a training workspace with freeze 0");
+    int rc = set_batch(ws, b, 1, err);
+    if (rc) return rc;
+    ws->p_drop = train ? m->cfg.dropout : 0.0f;
+    ws->p_att = train ? m->cfg.attention_dropout : 0.0f;
+    cx_dropout drop = {.seed = dropout_seed, .keys = b->sample_keys};
+    cx_rng_seed(&drop.rng, dropout_seed);
+    ws->ids = b->ids;
+    embeddings_forward(m, ws->hidden, &ws->emb, b->ids, &ws->seqs, ws->p_drop, &drop);
+    ws->emb_ran = 1;
+    const float *x = ws->hidden;
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        layer_forward(m, ws->gemm, l, &ws->acts[l], x, ws->ff2_tmp, &ws->seqs, ws->p_drop, ws->p_att, &drop);
+        x = ws->acts[l].out;
+    }
+    ws->enc_out = x;
+    ws->enc_compact = 0;
+    *out = x;
+    return CX_OK;
+}
+
+void model_encode_backward(const cx_model *m, cx_model_ws *ws, const float *dout, float *grads) {
+    cx_params g;
+    params_point(&g, grads, 0, m->desc, m->n_tensors);
+    cx_back_scratch *bs = &ws->bs;
+    const int L = m->cfg.n_layers;
+    for (int l = L - 1; l >= 0; l--) {
+        float *dinp = bs->dx[(L - 1 - l) % 2];
+        const float *inp = l == 0 ? ws->hidden : ws->acts[l - 1].out;
+        layer_backward(m, ws->gemm, l, &g, dinp, dout, &ws->acts[l], inp, bs, &ws->seqs, ws->p_drop, ws->p_att);
+        dout = dinp;
+    }
+    embeddings_backward(m, &g, &ws->emb, dout, bs->dres1, bs->dres2, ws->ids, &ws->seqs, ws->p_drop);
+}
