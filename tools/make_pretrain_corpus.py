@@ -158,7 +158,7 @@ def mostly_non_letters(text):
 
 RST_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}$")
 RST_DIRECTIVE = re.compile(r"^\s*\.\. (?:(?P<name>[\w:-]+)::)?")
-RST_OPTION = re.compile(r"^\s+:[\w-]+:")
+RST_OPTION = re.compile(r"^\s+:[\w-]+:(?:\s|$)")  # not a role, :meth:`x`
 # Directives whose content is index terms or metadata, not prose.
 RST_METADATA_DIRECTIVES = {"index", "module", "currentmodule", "moduleauthor", "sectionauthor",
                            "highlight", "toctree", "include", "literalinclude", "only", "impl-detail"}
@@ -240,20 +240,31 @@ def introduces_code(block):
     return last.endswith("::") or bool(directive and directive.group("name") in RST_CODE_DIRECTIVES)
 
 
+def indentation(line):
+    return len(line) - len(line.lstrip())
+
+
 def python_doc_paragraphs(path):
-    """Prose blocks joined by spaces; literal blocks (after '::' or a code
-    directive) and doctest sessions keep their lines, since users paste code
-    with its line breaks."""
-    code_expected = False
+    """Prose blocks joined by spaces; a literal block (everything indented under
+    a paragraph ending in '::' or a code directive, blank lines included) and a
+    doctest session keep their lines, since users paste code with its line breaks."""
+    code_indent, code = None, []  # code_indent: indentation of the introducing paragraph
     for block in rst_blocks(read_text(path)):
-        is_code = (code_expected and block[0][:1].isspace()) or block[0].lstrip().startswith(">>>")
-        code_expected = introduces_code(block)
-        if is_code:
+        if code_indent is not None and indentation(block[0]) > code_indent:
+            code.extend(block + [""])
+            continue
+        if code:
+            yield dedent_block(code)
+            code = []
+        code_indent = indentation(block[0]) if introduces_code(block) else None
+        if block[0].lstrip().startswith(">>>"):
             yield dedent_block(block)
             continue
         lines = prose_lines(block)
         if lines:
             yield plain_rst_inline(" ".join(lines))
+    if code:
+        yield dedent_block(code)
 
 
 def python_docs():
@@ -560,6 +571,8 @@ class Corpus:
                 self.dropped_as_dev += 1
                 continue
             for text in split_long(paragraph.strip()):
+                if not text:
+                    continue
                 if text in self.excluded:
                     self.dropped_as_dev += 1
                 elif text not in self.seen and (keep_symbol_heavy or not mostly_non_letters(text)):
