@@ -44,7 +44,7 @@ fi
 mkdir -p cmk && cat > cmk/CMakeLists.txt <<CMK
 cmake_minimum_required(VERSION 3.18)
 project(host C)
-find_package(complexity 0.5 REQUIRED)
+find_package(complexity 0.6 REQUIRED)
 add_executable(host "$SRC/examples/classify.c")
 target_link_libraries(host PRIVATE complexity::complexity)
 CMK

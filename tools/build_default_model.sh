@@ -13,6 +13,8 @@
 #   CX_NGRAM_BITS=16 (the n-gram part: tools/train_ngram.py's defaults, n-grams
 #   and words seen in at least 2 training texts, words and word pairs on)
 #   CX_MAX_REAL=0 (first N hand-written records of each file; 0 = all), CX_CORPUS=full|small
+#   CX_PRETRAIN_STEPS=0 (masked-LM pretraining of the encoder first: tools/make_pretrain_corpus.py's
+#   corpus, complexity pretrain for that many steps, then train --base; 0 = train from scratch)
 #   CX_EXTRA=FILE:K (one's own labelled prompts, weight K, to train and to the
 #   n-gram part; the vocabulary stays the base data's)
 # CI runs it on a small setting (tests/cli_rebuild_small.sh). Needs Debian's
@@ -46,9 +48,20 @@ if [ -n "${CX_EXTRA:-}" ]; then
     extra_train="--data $extra_file --weight $extra_file=$extra_k"
     extra_ngram="--extra $CX_EXTRA"
 fi
+init="--base none --arch ${CX_ARCH:-mini} --vocab $work/vocab"
+if [ "${CX_PRETRAIN_STEPS:-0}" -gt 0 ]; then
+    echo "== pretrain (masked LM, ${CX_PRETRAIN_STEPS} steps)"
+    [ -s "$work/pretrain_corpus.jsonl" ] || "$py" tools/make_pretrain_corpus.py "$work/pretrain_corpus.jsonl" \
+        --train "$work/train.jsonl" --seed "${CX_SEED:-42}"
+    "$bin" pretrain --data "$work/pretrain_corpus.jsonl" --vocab "$work/vocab" -o "$work/pretrained" \
+        --arch "${CX_ARCH:-mini}" --steps "$CX_PRETRAIN_STEPS" --max-length "${CX_MAXLEN:-128}" \
+        --seed "${CX_SEED:-42}" --threads "$threads" \
+        $( [ -f "$work/pretrained/pretrain_checkpoint.safetensors" ] && echo --resume )
+    init="--base $work/pretrained --freeze-layers 0"
+fi
 # shellcheck disable=SC2086
-"$bin" train --data "$work/train.jsonl" $extra_train --val "$work/val.jsonl" -o "$work/model" --base none \
-    --arch "${CX_ARCH:-mini}" --vocab "$work/vocab" --epochs "${CX_EPOCHS:-8}" --max-length "${CX_MAXLEN:-128}" \
+"$bin" train --data "$work/train.jsonl" $extra_train --val "$work/val.jsonl" -o "$work/model" $init \
+    --epochs "${CX_EPOCHS:-8}" --max-length "${CX_MAXLEN:-128}" \
     --batch-size "${CX_BATCH:-32}" --lr "${CX_LR:-5e-4}" --seed "${CX_SEED:-42}" --threads "$threads" \
     --loss-weights "${CX_LOSS_WEIGHTS:-0.4,0.3,0.6,0.3}" \
     $( [ -f "$work/model/checkpoint.safetensors" ] && echo --resume )

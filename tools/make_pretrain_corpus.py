@@ -59,15 +59,17 @@ DEBIAN_REFERENCE = "/usr/share/debian-reference/*.zh-[ct][nw].html"
 
 MAX_CHARS = 1500
 DEFAULT_MAX_BYTES = 3_000_000
-MIN_LETTER_SHARE = 0.5  # below this a text is a table rule, a hex dump, ...
+MIN_LETTER_SHARE = 0.3  # below this a text is a table rule, a hex dump, ...; code and
+                        # numeric prose ("2400 bps, 9600 bps") stay above it
 
 
 # --- reading: every source file goes through here, so data/dev cannot leak in
 
 def assert_not_dev(path):
-    real = os.path.realpath(path)
+    # An explicit raise, not `assert`, so that python -O cannot switch the check off.
     dev = os.path.realpath(DEV_DIR)
-    assert os.path.commonpath([real, dev]) != dev, f"refusing to read held-out dev data: {path}"
+    if os.path.commonpath([os.path.realpath(path), dev]) == dev:
+        raise AssertionError(f"refusing to read held-out dev data: {path}")
 
 
 def read_text(path):
@@ -116,6 +118,18 @@ def collapse_whitespace(text):
     return WHITESPACE_RUN.sub(replace, text).strip()
 
 
+SPACE_BETWEEN_CJK = re.compile(f"(?<={CJK_OR_PUNCT.pattern}) (?={CJK_OR_PUNCT.pattern})")
+
+
+def unspace_cjk(text):
+    """Removes the spaces some old translations put between Chinese words (or
+    every character), written to help groff break lines; typed Chinese has none.
+    Text with only the odd such space is left alone."""
+    if len(SPACE_BETWEEN_CJK.findall(text)) < 0.2 * cjk_count(text):
+        return text
+    return SPACE_BETWEEN_CJK.sub("", text)
+
+
 def dedent_block(lines):
     """Keeps a code or verbatim block's line structure, minus common indentation."""
     return textwrap.dedent("\n".join(line.rstrip() for line in lines)).strip("\n")
@@ -158,21 +172,28 @@ def mostly_non_letters(text):
 
 RST_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}$")
 RST_DIRECTIVE = re.compile(r"^\s*\.\. (?:(?P<name>[\w:-]+)::)?")
+RST_TABLE_BORDER = re.compile(r"^[+=][-=+ ]*$")  # grid and simple tables: layout, not text
 RST_OPTION = re.compile(r"^\s+:[\w-]+:(?:\s|$)")  # not a role, :meth:`x`
-# Directives whose content is index terms or metadata, not prose.
-RST_METADATA_DIRECTIVES = {"index", "module", "currentmodule", "moduleauthor", "sectionauthor",
-                           "highlight", "toctree", "include", "literalinclude", "only", "impl-detail"}
+# Directives whose text in the same block is prose; for the others (index,
+# module, function signatures continued on a second line, ...) it is markup.
+RST_PROSE_DIRECTIVES = {"note", "warning", "seealso", "versionadded", "versionchanged", "deprecated",
+                        "deprecated-removed", "impl-detail", "tip", "hint", "important", "caution",
+                        "attention", "danger", "error", "admonition", "topic", "rubric"}
 RST_CODE_DIRECTIVES = {"code-block", "code", "sourcecode", "testcode", "testsetup", "doctest",
                        "productionlist", "parsed-literal"}
 # One left-to-right pass, so each construct consumes its own backquotes.
 RST_INLINE = re.compile(r"""
-      :(?:[\w-]+:)+`(?P<role>[^`]+)`                    # :func:`os.open`
+      :(?:[\w-]+:)*(?P<role_name>[\w-]+):`(?P<role>[^`]+)`  # :func:`os.open`
     | ``(?P<literal>.+?)``                              # ``None``
     | `(?P<link>[^`<]+?)\s*(?:<[^>`]*>)?`__?(?!\w)      # `text <url>`_  `name`_
     | (?P<interpreted>`[^`]+`)                          # `x`
     | \s*\[(?:\#[\w-]*|\d+|\*)\]_                       # [#note]_
     | \\[ ]                                             # escaped space: nothing
 """, re.X)
+
+
+# Roles that Sphinx shows as a reference with a prefix, not as code.
+RST_NUMBERED_ROLES = {"pep": "PEP {}", "rfc": "RFC {}", "issue": "bpo-{}", "gh": "gh-{}"}
 
 
 def role_text(content):
@@ -188,6 +209,9 @@ def role_text(content):
 
 def plain_inline(m):
     if m.group("role"):
+        numbered = RST_NUMBERED_ROLES.get(m.group("role_name"))
+        if numbered:
+            return numbered.format(role_text(m.group("role")))
         return f"`{role_text(m.group('role'))}`"
     if m.group("literal"):
         return f"`{m.group('literal')}`"
@@ -201,6 +225,10 @@ def plain_rst_inline(text):
     if text.endswith("::"):  # "text::" introduces a code block and shows as "text:"
         text = text[:-1] if not text[:-2].endswith(" ") else text[:-2].rstrip()
     return text
+
+
+def indentation(line):
+    return len(line) - len(line.lstrip())
 
 
 def rst_blocks(text):
@@ -218,51 +246,55 @@ def rst_blocks(text):
 
 def prose_lines(block):
     """A block's text lines without directive markup: the '.. name::' line, its
-    ':option:' lines, and the whole content of metadata directives."""
+    ':option:' lines, and the lines indented under it unless it holds prose."""
     kept, skip_indent = [], None
     for line in block:
-        indent = len(line) - len(line.lstrip())
+        indent = indentation(line)
         if skip_indent is not None and indent > skip_indent:
             continue
         skip_indent = None
         directive = RST_DIRECTIVE.match(line)
         if directive:
-            metadata = directive.group("name") in RST_METADATA_DIRECTIVES or not directive.group("name")
-            skip_indent = indent if metadata else None  # '.. ' alone is a comment or target
+            # '.. ' without a name is a comment or a link target: markup too.
+            skip_indent = None if directive.group("name") in RST_PROSE_DIRECTIVES else indent
         elif not RST_OPTION.match(line) and not RST_ADORNMENT.match(line.strip()):
             kept.append(line.strip())
     return kept
 
 
 def introduces_code(block):
-    last = block[-1].rstrip()
-    directive = RST_DIRECTIVE.match(block[0])
-    return last.endswith("::") or bool(directive and directive.group("name") in RST_CODE_DIRECTIVES)
-
-
-def indentation(line):
-    return len(line) - len(line.lstrip())
+    """Whether the indented blocks after this one are a literal (code) block:
+    after a code directive, or after text ending in '::' that is not itself a
+    directive ('.. note::' introduces prose)."""
+    names = [m.group("name") for m in map(RST_DIRECTIVE.match, block) if m and m.group("name")]
+    if names:
+        return names[-1] in RST_CODE_DIRECTIVES
+    return block[-1].rstrip().endswith("::")
 
 
 def python_doc_paragraphs(path):
-    """Prose blocks joined by spaces; a literal block (everything indented under
+    """Prose blocks joined by spaces; a literal block (the indented blocks after
     a paragraph ending in '::' or a code directive, blank lines included) and a
     doctest session keep their lines, since users paste code with its line breaks."""
-    code_indent, code = None, []  # code_indent: indentation of the introducing paragraph
+    intro_indent = None  # indentation of the paragraph that announced a literal block
+    code, code_indent = [], None  # the literal block so far, and its left edge
     for block in rst_blocks(read_text(path)):
-        if code_indent is not None and indentation(block[0]) > code_indent:
+        indent = indentation(block[0])
+        starts_code = not code and intro_indent is not None and indent > intro_indent
+        if starts_code or (code and indent >= code_indent):
+            code_indent = indent if starts_code else code_indent
             code.extend(block + [""])
             continue
         if code:
             yield dedent_block(code)
             code = []
-        code_indent = indentation(block[0]) if introduces_code(block) else None
+        intro_indent = indent if introduces_code(block) else None
         if block[0].lstrip().startswith(">>>"):
             yield dedent_block(block)
-            continue
-        lines = prose_lines(block)
-        if lines:
-            yield plain_rst_inline(" ".join(lines))
+        elif not RST_TABLE_BORDER.match(block[0].strip()):
+            lines = prose_lines(block)
+            if lines:
+                yield plain_rst_inline(" ".join(lines))
     if code:
         yield dedent_block(code)
 
@@ -324,8 +356,14 @@ def macro_args(rest):
 FONT_MACROS_SPACED = {"B", "I", "SM", "SB"}                        # args joined by spaces
 FONT_MACROS_ALTERNATING = {"BR", "RB", "IR", "RI", "BI", "IB"}      # args joined directly
 HEADING_MACROS = {"SH", "SS", "Sh", "Ss"}
-BREAK_MACROS = {"PP", "P", "LP", "TP", "HP", "sp", "RS", "RE", "Pp", "It", "Bl", "El",
-                "in", "ti", "bp", "PD"}
+BREAK_MACROS = {"PP", "P", "LP", "HP", "sp", "RS", "RE", "Pp", "Bl", "El", "in", "ti", "bp", "PD"}
+# mdoc(7) macros whose arguments are running text (the Nm, Fl, Xr and
+# punctuation rules are in mdoc_words).
+MDOC_INLINE = {"Ad", "An", "Ar", "Cd", "Cm", "Dv", "Er", "Ev", "Fa", "Fd", "Fl", "Fn", "Ft", "Ic",
+               "Li", "Nm", "Pa", "Va", "Vt", "Xr", "Ql", "Dq", "Sq", "Pq", "Qq", "Op", "Em", "Sy",
+               "No", "Ns", "Aq", "Bq", "Brq", "Oo", "Oc", "Ux", "Bx", "At", "Tn", "Sx", "Lk", "Mt",
+               "Dl", "D1", "Nd", "Xo", "Xc"}
+MDOC_PUNCTUATION = re.compile(r"[.,;:()\[\]?!]+")
 NO_FILL_START = {"nf", "Vb", "EX", "CS", "Bd"}
 NO_FILL_END = {"fi", "Ve", "EE", "CE", "Ed"}
 SKIP_UNTIL_DOTS = {"de", "de1", "am", "ig"}                         # macro definitions, ignored text
@@ -333,26 +371,35 @@ SKIP_UNTIL_DOTS = {"de", "de1", "am", "ig"}                         # macro defi
 
 class ManPage:
     """Accumulates a man page's text into paragraphs: filled text is joined into
-    one line, no-fill (verbatim) text keeps its lines."""
+    one line, no-fill (verbatim) text keeps its lines. A .TP or .IP item's tag
+    is kept apart from its body so the two are never run together."""
 
     def __init__(self):
         self.paragraphs, self.lines, self.no_fill = [], [], False
+        self.tag, self.tag_expected = "", False
+        self.name = ""  # mdoc pages name themselves once (.Nm name) and then write a bare .Nm
 
     def text(self, line):
-        if line.strip() or self.no_fill:
+        if self.tag_expected and line.strip():
+            self.tag, self.tag_expected = line, False
+        elif line.strip() or self.no_fill:
             self.lines.append(line)
 
     def line_break(self):
         self.lines.append("\n")
 
+    def expect_tag(self):
+        self.tag_expected = True
+
     def flush(self):
         if self.no_fill:
-            paragraph = dedent_block(self.lines)
+            body = dedent_block(self.lines)
         else:
-            paragraph = collapse_whitespace("\n".join(self.lines))
+            body = collapse_whitespace("\n".join(self.lines))
+        paragraph = " ".join(part for part in (collapse_whitespace(self.tag), body) if part.strip())
         if paragraph.strip():
             self.paragraphs.append(paragraph)
-        self.lines = []
+        self.lines, self.tag, self.tag_expected = [], "", False
 
 
 def tbl_data_lines(lines):
@@ -382,7 +429,7 @@ def man_lines(source):
     lines, i = source.splitlines(), 0
     while i < len(lines):
         line = lines[i]
-        request = line[1:].split(maxsplit=1)[0] if line[:1] in ".'" and line[1:].split() else ""
+        request = parse_request(line)[0] if line[:1] in ".'" else ""
         if request in SKIP_UNTIL_DOTS:
             while i < len(lines) and lines[i].strip() != "..":
                 i += 1
@@ -397,33 +444,76 @@ def man_lines(source):
         i += 1
 
 
+def mdoc_words(tokens, page_name):
+    """The text of an mdoc(7) line such as 'Cm Hostbased Ns Fl v Xr ssh 1 .':
+    macro names dropped, Fl adding its dash, Xr writing name(section), a bare
+    Nm standing for the page's name, and punctuation attached to its word."""
+    words, i = [], 0
+    while i < len(tokens):
+        token, following = tokens[i], tokens[i + 1:]
+        if token == "Xr" and len(following) >= 2:
+            words.append(f"{following[0]}({following[1]})")
+            i += 2
+        elif token == "Fl":
+            flag_name = following[0] if following and following[0] not in MDOC_INLINE else ""
+            words.append("-" + flag_name)
+            i += 1 if flag_name else 0
+        elif token == "Nm" and (not following or following[0] in MDOC_INLINE
+                                or MDOC_PUNCTUATION.fullmatch(following[0])):
+            words.append(page_name)
+        elif token not in MDOC_INLINE:
+            words.append(token)
+        i += 1
+    text = " ".join(w for w in words if w)
+    return re.sub(r"\s+([.,;:)\]?!])", r"\1", re.sub(r"([(\[])\s+", r"\1", text))
+
+
+def parse_request(line):
+    parts = line[1:].strip().split(maxsplit=1)
+    request, rest = (parts + [""])[:2] if parts else ("", "")
+    return request, [groff_text(a) for a in macro_args(rest)]
+
+
+def apply_request(page, request, args):
+    """What a request line contributes: a paragraph break, a heading, an item
+    tag, a font change's text; anything else (.TH, .if, .ds, .nr, comments)
+    sets state, not text."""
+    if request in HEADING_MACROS:
+        page.flush()
+        page.text(" ".join(args))
+        page.flush()
+    elif request == "TP":
+        page.flush()
+        page.expect_tag()  # the next line is the item's tag
+    elif request in ("IP", "It"):
+        page.flush()
+        if args:
+            page.expect_tag()
+            page.text(mdoc_words(args, page.name) if request == "It" else args[0])
+    elif request in BREAK_MACROS:
+        page.flush()
+    elif request in NO_FILL_START or request in NO_FILL_END:
+        page.flush()
+        page.no_fill = request in NO_FILL_START
+    elif request in FONT_MACROS_SPACED:
+        page.text(" ".join(args))
+    elif request in FONT_MACROS_ALTERNATING:
+        page.text("".join(args))
+    elif request == "br":
+        page.line_break()
+    elif request in MDOC_INLINE:
+        if request == "Nm" and args and not page.name:
+            page.name = args[0]
+        page.text(mdoc_words([request] + args, page.name))
+
+
 def manpage_paragraphs(source):
     page = ManPage()
-    for raw in man_lines(source):
-        if raw[:1] not in ".'":
-            page.text(groff_text(raw))
-            continue
-        parts = raw[1:].strip().split(maxsplit=1)
-        request, rest = (parts + [""])[:2] if parts else ("", "")
-        args = [groff_text(a) for a in macro_args(rest)]
-        if request in HEADING_MACROS:
-            page.flush()
-            page.text(" ".join(args))
-            page.flush()
-        elif request in BREAK_MACROS or request == "IP":
-            page.flush()
-            if request == "IP" and args:
-                page.text(args[0])  # .IP's first argument is the item's tag
-        elif request in NO_FILL_START or request in NO_FILL_END:
-            page.flush()
-            page.no_fill = request in NO_FILL_START
-        elif request in FONT_MACROS_SPACED:
-            page.text(" ".join(args))
-        elif request in FONT_MACROS_ALTERNATING:
-            page.text("".join(args))
-        elif request == "br":
-            page.line_break()
-        # Any other request (.TH, .if, .ds, .nr, comments, mdoc macros) sets state, not text.
+    for line in man_lines(source):
+        if line[:1] in ".'":
+            apply_request(page, *parse_request(line))
+        else:
+            page.text(groff_text(line))
     page.flush()
     return page.paragraphs
 
@@ -434,7 +524,7 @@ def manpages_zh():
     for path in files:
         for paragraph in manpage_paragraphs(read_gzip_text(path)):
             if cjk_count(paragraph) >= 8:  # English-only lines are option lists and code
-                yield paragraph
+                yield unspace_cjk(paragraph)
 
 
 # --- source: Debian Reference in Chinese (DocBook HTML)
@@ -559,28 +649,30 @@ class Corpus:
     """Texts taken so far, unique across sources, none equal to a dev text."""
 
     def __init__(self, excluded):
-        self.excluded, self.seen, self.records = excluded, set(), []
+        self.excluded, self.taken, self.records = excluded, set(), []
         self.dropped_as_dev = 0
 
     def candidates(self, paragraphs, keep_symbol_heavy):
         """A source's new texts: stripped, split to the length limit, without
-        duplicates, dev texts or (for documentation) symbol-heavy junk."""
-        fresh = []
+        duplicates, texts already taken, dev texts or (for documentation)
+        symbol-heavy junk."""
+        fresh, seen = [], set()
         for paragraph in paragraphs:
             if paragraph.strip() in self.excluded:
                 self.dropped_as_dev += 1
                 continue
             for text in split_long(paragraph.strip()):
-                if not text:
-                    continue
                 if text in self.excluded:
                     self.dropped_as_dev += 1
-                elif text not in self.seen and (keep_symbol_heavy or not mostly_non_letters(text)):
-                    self.seen.add(text)
+                elif text in seen or text in self.taken:
+                    continue
+                elif keep_symbol_heavy or not mostly_non_letters(text):
+                    seen.add(text)
                     fresh.append(text)
         return fresh
 
     def add(self, name, texts):
+        self.taken.update(texts)
         self.records.extend(texts)
         size = sum(len(t.encode("utf-8")) for t in texts)
         print(f"{name}: {len(texts)} records, {size} bytes", file=sys.stderr)

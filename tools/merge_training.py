@@ -17,9 +17,13 @@ usage: merge_training.py --generated GEN.jsonl --out-train T.jsonl --out-val V.j
 - Generated prompts: the last 5% go to validation, the rest to training, a
   share of them (--perturb-generated, default 0.3) with one perturbation.
 Both outputs are shuffled with a fixed seed; "lang" is dropped from training
-records (the trainer does not read it). The data/dev/ set never enters here.
+records (the trainer does not read it). The data/dev/ set never enters here,
+and a record whose text equals a dev prompt's (--exclude, default
+data/dev/*.jsonl) is dropped: the generator's templates can write a short
+greeting ("好喔", "收到") that a dev prompt also is.
 """
 import argparse
+import glob
 import json
 import os
 import random
@@ -49,6 +53,9 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--perturb-generated", type=float, default=0.3)
     ap.add_argument("--max-real", type=int, default=0, help="use only the first N records of each file (0: all)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--exclude", nargs="*", default=sorted(glob.glob(os.path.join(root, "data/dev/*.jsonl"))),
+                    help="drop records whose text equals one of these files' texts (default: data/dev/*.jsonl)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     train, val = [], []
@@ -76,11 +83,18 @@ def main():
                 train.append(dict(r, text=fn(r["text"], rng)))
     rng.shuffle(train)
     rng.shuffle(val)
+    # Filtered last, so that every other record is the same as without the exclusion.
+    held_out = {r["text"].strip() for path in a.exclude for r in load(path)}
+    n_before = len(train) + len(val)
+    train = [r for r in train if r["text"].strip() not in held_out]
+    val = [r for r in val if r["text"].strip() not in held_out]
+    val_real = [r for r in val_real if r["text"].strip() not in held_out]
     write(a.out_train, train)
     write(a.out_val, val)
     if a.out_val_real:
         write(a.out_val_real, val_real)
-    print(f"train {len(train)} ({len(gen) - n_gen_val} generated, {n_real} realistic x{a.copies}), val {len(val)}")
+    print(f"train {len(train)} ({len(gen) - n_gen_val} generated, {n_real} realistic x{a.copies}), val {len(val)}; "
+          f"{n_before - len(train) - len(val)} dropped as equal to a held-out text")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def package_version():
 
 def built_library():
     """The runtime library of the build tree: (its real file, the name to give
-    the copy: its SONAME, e.g. libcomplexity.so.0.5), or None. The development
+    the copy: its SONAME, e.g. libcomplexity.so.0.6), or None. The development
     link libcomplexity.so names the SONAME link of the build just made; a build
     tree that has seen earlier versions also holds their files."""
     build_dir = Path(os.environ.get("COMPLEXITY_BUILD_DIR", REPO / "build"))

@@ -13,9 +13,9 @@ extern "C" {
  * MAJOR * 1000000 + MINOR * 1000 + PATCH; cx_version_number() is the library's.
  * A host checks both agree (docs/API.md: what may change between versions). */
 #define CX_VERSION_MAJOR 0
-#define CX_VERSION_MINOR 5
+#define CX_VERSION_MINOR 6
 #define CX_VERSION_PATCH 0
-#define CX_VERSION_STRING "0.5.0"
+#define CX_VERSION_STRING "0.6.0"
 #define CX_VERSION_NUMBER (CX_VERSION_MAJOR * 1000000 + CX_VERSION_MINOR * 1000 + CX_VERSION_PATCH)
 
 /* Marks the public API. The library is built with -fvisibility=hidden, so
@@ -60,7 +60,7 @@ CX_API void cx_free(void *p);
 /* A static, human-readable name of a status code ("I/O error", ...). */
 CX_API const char *cx_strerror(int code);
 
-/* The library's version: "0.5.0" (static string) and CX_VERSION_NUMBER's value
+/* The library's version: "0.6.0" (static string) and CX_VERSION_NUMBER's value
  * when it was built. */
 CX_API const char *cx_version(void);
 CX_API int cx_version_number(void);

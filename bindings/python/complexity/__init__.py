@@ -20,7 +20,7 @@ from ._errors import ComplexityError
 from .classifier import MLComplexityClassifier, MLPrediction
 from .estimator import ComplexityEstimator, ComplexityResult, Dimension
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 __all__ = [
     "ComplexityError",
@@ -41,6 +41,6 @@ def library_path():
 
 
 def library_version():
-    """The loaded library's version string, e.g. "0.5.0"."""
+    """The loaded library's version string, e.g. "0.6.0"."""
     from ._lib import library
     return library().version

@@ -22,7 +22,7 @@ from ._errors import ComplexityError, CX_ERR_NOMEM, CX_ERR_NOT_FOUND, CX_ERR_UNS
 
 # The ABI this binding was written against (include/complexity/common.h). A
 # 0.x minor release may change struct layouts, so MAJOR.MINOR must match.
-ABI_MAJOR, ABI_MINOR = 0, 5
+ABI_MAJOR, ABI_MINOR = 0, 6
 
 # Array sizes from the headers (labels.h, estimator.h, common.h).
 CX_N_TIERS, CX_N_DOMAINS, CX_N_INTENTS = 5, 5, 8
@@ -255,7 +255,7 @@ def candidate_paths():
 def _find_library():
     tried = candidate_paths()
     for path in tried:
-        # find_library returns a bare soname ("libcomplexity.so.0.5") that
+        # find_library returns a bare soname ("libcomplexity.so.0.6") that
         # dlopen resolves itself; only real paths must exist here.
         if path.exists() or path.parent == Path("."):
             return path
