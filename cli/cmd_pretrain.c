@@ -46,26 +46,37 @@ static void usage(FILE *out) {
             "Ctrl-C saves a checkpoint and stops; --resume continues exactly where it stopped.\n");
 }
 
+/* The bar counts the steps of this run (a resumed run starts past 0) and
+ * keeps its clock across the lines printed at each save. */
 typedef struct pretrain_cli {
     progress bar;
-    int started;
+    int drawing;       /* the bar is on screen */
+    int begun;         /* base and t0 are set */
+    long base;         /* steps done before this run */
+    double t0;
 } pretrain_cli;
 
 static void on_progress(void *ctx, const cx_train_progress *p) {
     pretrain_cli *c = ctx;
-    if (!c->started) {
-        progress_start(&c->bar, "pretrain", p->total_steps);
-        c->started = 1;
+    if (!c->begun) {
+        c->base = p->step - 1;
+        c->begun = 1;
+        progress_start(&c->bar, "pretrain", p->total_steps - c->base);
+        c->t0 = c->bar.t0;
+    } else if (!c->drawing) {
+        progress_start(&c->bar, "pretrain", p->total_steps - c->base);
+        c->bar.t0 = c->t0;
     }
+    c->drawing = 1;
     char extra[64];
-    snprintf(extra, sizeof extra, "loss %.4f lr %.2e", p->loss, p->lr);
-    progress_update(&c->bar, p->step, extra);
+    snprintf(extra, sizeof extra, "step %ld loss %.4f lr %.2e", p->step, p->loss, p->lr);
+    progress_update(&c->bar, p->step - c->base, extra);
 }
 
 static void on_message(void *ctx, const char *line) {
     pretrain_cli *c = ctx;
     progress_end(&c->bar);
-    c->started = 0;
+    c->drawing = 0;
     printf("%s\n", line);
     fflush(stdout);
 }
@@ -132,7 +143,7 @@ int cmd_pretrain(int argc, char **argv) {
     int n_data = 0;
     int rc = parse_args(argc, argv, &o, data, &n_data);
     if (rc) return rc < 0 ? CLI_OK : rc;
-    pretrain_cli ctx = {.started = 0};
+    pretrain_cli ctx = {.drawing = 0};
     progress_init(&ctx.bar, stderr);
     cx_train_callbacks cb = {on_progress, NULL, on_message, &ctx};
     o.stop = &stop_requested;
