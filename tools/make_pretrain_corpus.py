@@ -723,9 +723,16 @@ def main():
         ("debian-reference-zh", debian_reference_zh(), False),
         ("real-prompts", real_prompts(args.real_prompts), True),  # typed prompts: "2+2=?" is text
     ]
+    # Debian packages each documentation source comes from: a missing one would
+    # silently change the corpus, and with it the model, so it stops the run.
+    packages = {"python-docs": "python3-doc", "manpages-zh": "manpages-zh",
+                "debian-reference-zh": "debian-reference-zh-tw and debian-reference-zh-cn"}
     for name, paragraphs, keep_symbol_heavy in capped_sources:
         fresh = corpus.candidates(paragraphs, keep_symbol_heavy)
-        corpus.add(name, take_capped(fresh, args.max_bytes_per_source, rng))
+        taken = take_capped(fresh, args.max_bytes_per_source, rng)
+        if not taken and name in packages:
+            sys.exit(f"make_pretrain_corpus.py: no text from {name} (apt-get install {packages[name]})")
+        corpus.add(name, taken)
 
     records = corpus.records
     rng.shuffle(records)
