@@ -52,6 +52,10 @@ kill -9 $pid; wait $pid 2>/dev/null
 "$CLI" pretrain "${COMMON[@]}" -o c --resume > c2.log 2>&1 || { fail "resume c"; cat c2.log; }
 cmp -s a/model.safetensors c/model.safetensors || fail "kill -9 + resume changed the final weights"
 
+# A fresh run into the same folder starts a new log (an earlier run's lines go).
+"$CLI" pretrain "${COMMON[@]}" --steps 20 -o c > c3.log 2>&1 || { fail "fresh run over c"; cat c3.log; }
+[ "$(wc -l < c/pretrain.jsonl)" = 1 ] || fail "a fresh run kept the earlier run's log lines: $(cat c/pretrain.jsonl)"
+
 # Errors name the problem.
 printf '{"text": "fine"}\n{"txt": "no"}\n' > bad.jsonl
 expect "no text field" 1 "bad.jsonl:2: no \"text\" string" "$CLI" pretrain --data bad.jsonl --vocab "$SRC/tests/data/vocab_small" -o x

@@ -268,6 +268,7 @@ int cx_pretrain(const cx_pretrain_options *o, const cx_train_callbacks *cb, int 
     if (rc == CX_OK) rc = alloc_state(&p, err);
     if (rc == CX_OK) rc = cx_mkdirs(o->output_dir, err);
     if (rc == CX_OK && o->resume) rc = pt_load_checkpoint(&p, err);
+    else if (rc == CX_OK) rc = pt_start_log(&p, err);
     if (rc == CX_OK) {
         const cx_model_config *c = cx_model_get_config(p.model);
         note(&p, "pretraining %s (%d wide, %d layers, %d pieces) on %zu texts, %zu pieces (%zu too short, skipped); "

@@ -53,6 +53,8 @@ int pt_save_checkpoint(const pretrainer *p, cx_error *err);
 /* Reads the checkpoint into the model, head and moments; sets p->step.
  * Refuses one made with other settings or data. */
 int pt_load_checkpoint(pretrainer *p, cx_error *err);
+/* A fresh run's pretrain.jsonl starts empty (an earlier run's lines go). */
+int pt_start_log(const pretrainer *p, cx_error *err);
 int pt_append_log(const pretrainer *p, double loss, double accuracy, double seconds, cx_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include "complexity/fileio.h"
 #include "model/config_json.h"
 #include "model/safetensors.h"
+#include "train/outfile.h"
 #include "train/pretrain_int.h"
 
 enum { MAX_LINE = 1 << 20, MAX_TENSORS = 8 + 16 * CX_MODEL_MAX_LAYERS };
@@ -151,20 +152,6 @@ static char *config_text(const pretrainer *p) {
     return s;
 }
 
-static int write_text(const char *dir, const char *name, const char *text, cx_error *err) {
-    char *path = cx_path_join(dir, name);
-    if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    cx_afile af;
-    int rc = cx_afile_open(&af, path, err);
-    if (rc == CX_OK) {
-        fputs(text, af.f);
-        fputc('\n', af.f);
-        rc = cx_afile_commit(&af, err);
-    }
-    free(path);
-    return rc;
-}
-
 int pt_write_model(const pretrainer *p, cx_error *err) {
     st_out t[MAX_TENSORS];
     int n = collect(p, t);
@@ -172,7 +159,7 @@ int pt_write_model(const pretrainer *p, cx_error *err) {
     char *cfg = config_text(p);
     const char *meta[] = {"format", "pt"};
     int rc = path && cfg ? st_write(path, t, n, meta, 1, err) : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    if (rc == CX_OK) rc = write_text(p->o->output_dir, "config.json", cfg, err);
+    if (rc == CX_OK) rc = outfile_write_text(p->o->output_dir, "config.json", cfg, err);
     if (rc == CX_OK) rc = cx_tokenizer_save(p->tok, p->o->output_dir, err);
     free(path);
     free(cfg);
@@ -264,22 +251,22 @@ int pt_load_checkpoint(pretrainer *p, cx_error *err) {
     return rc;
 }
 
+int pt_start_log(const pretrainer *p, cx_error *err) {
+    char *path = cx_path_join(p->o->output_dir, "pretrain.jsonl");
+    if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    int rc = remove(path) == 0 || errno == ENOENT ? CX_OK
+                                                  : cx_error_set(err, CX_ERR_IO, "%s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
 int pt_append_log(const pretrainer *p, double loss, double accuracy, double seconds, cx_error *err) {
     char *path = cx_path_join(p->o->output_dir, "pretrain.jsonl");
     if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    char *old = NULL;
-    size_t len = 0;
-    cx_error ignore;
-    if (p->step > 0) cx_read_file(path, 64 << 20, &old, &len, &ignore);
-    cx_afile af;
-    int rc = cx_afile_open(&af, path, err);
-    if (rc == CX_OK) {
-        if (old) fwrite(old, 1, len, af.f);
-        fprintf(af.f, "{\"step\": %ld, \"loss\": %.6f, \"accuracy\": %.6f, \"seconds\": %.1f}\n", p->step, loss,
-                accuracy, seconds);
-        rc = cx_afile_commit(&af, err);
-    }
-    free(old);
+    char line[160];
+    snprintf(line, sizeof line, "{\"step\": %ld, \"loss\": %.6f, \"accuracy\": %.6f, \"seconds\": %.1f}", p->step,
+             loss, accuracy, seconds);
+    int rc = outfile_append_line(path, line, err);
     free(path);
     return rc;
 }

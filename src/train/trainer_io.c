@@ -8,6 +8,7 @@
 
 #include "complexity/labels.h"
 #include "train/checkpoint.h"
+#include "train/outfile.h"
 #include "model/config_json.h"
 #include "train/trainer_int.h"
 #include "complexity/common.h"
@@ -30,25 +31,6 @@ int trainer_save_checkpoint(trainer *t, cx_error *err) {
                      t->o->freeze_layers, t->o->epochs, (unsigned long long)t->o->seed};
     int rc = ckpt_save(path, t->model, t->m, t->v, t->n_trainable, &st, err);
     free(path);
-    return rc;
-}
-
-/* Appends a line to a file by rewriting it whole through a temp file, so a
- * crash never leaves a torn line. Files are small (a line per epoch). */
-static int append_line(const char *path, const char *line, cx_error *err) {
-    char *old = NULL;
-    size_t len = 0;
-    cx_error ignore;
-    cx_read_file(path, 64 << 20, &old, &len, &ignore);
-    cx_afile af;
-    int rc = cx_afile_open(&af, path, err);
-    if (rc == CX_OK) {
-        if (old) fwrite(old, 1, len, af.f);
-        fputs(line, af.f);
-        fputc('\n', af.f);
-        rc = cx_afile_commit(&af, err);
-    }
-    free(old);
     return rc;
 }
 
@@ -75,7 +57,7 @@ int trainer_append_metrics(trainer *t, const cx_epoch_report *r, cx_error *err) 
     cJSON_Delete(o);
     if (!line) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     char *path = cx_path_join(t->o->output_dir, "metrics.jsonl");
-    int rc = path ? append_line(path, line, err) : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    int rc = path ? outfile_append_line(path, line, err) : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     free(path);
     free(line);
     return rc;
@@ -113,27 +95,13 @@ static cJSON *config_json(trainer *t) {
     return j;
 }
 
-static int write_text_file(const char *dir, const char *name, const char *text, cx_error *err) {
-    char *path = cx_path_join(dir, name);
-    if (!path) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    cx_afile af;
-    int rc = cx_afile_open(&af, path, err);
-    if (rc == CX_OK) {
-        fputs(text, af.f);
-        fputc('\n', af.f);
-        rc = cx_afile_commit(&af, err);
-    }
-    free(path);
-    return rc;
-}
-
 int trainer_write_outputs(trainer *t, cx_error *err) {
     if (t->dist.rank != 0) return CX_OK; /* rank 0 alone writes */
     cJSON *j = config_json(t);
     char *text = j ? cJSON_Print(j) : NULL;
     cJSON_Delete(j);
     if (!text) return cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    int rc = write_text_file(t->o->output_dir, "config.json", text, err);
+    int rc = outfile_write_text(t->o->output_dir, "config.json", text, err);
     free(text);
     if (rc) return rc;
     char *dir = cx_path_join(t->o->output_dir, "tokenizer");
