@@ -3,6 +3,7 @@
 #ifndef CX_CLI_H
 #define CX_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,9 @@ int cli_fail_err(const char *cmd, const cx_error *err);
 int cli_parse_size(const char *cmd, const char *flag, const char *arg, size_t min, size_t *out);
 int cli_parse_u64(const char *cmd, const char *flag, const char *arg, uint64_t *out);
 int cli_parse_double(const char *cmd, const char *flag, const char *arg, double lo, double hi, double *out);
+/* Ctrl-C and SIGTERM set the returned flag instead of killing the process, so
+ * that a long run (train, pretrain) can checkpoint and stop. */
+volatile sig_atomic_t *cli_stop_on_interrupt(void);
 /* --precision auto|fp32|bf16 */
 int cli_parse_precision(const char *cmd, const char *arg, cx_precision *out);
 

@@ -72,6 +72,22 @@ int cli_parse_double(const char *cmd, const char *flag, const char *arg, double 
     return 0;
 }
 
+/* The one flag a signal handler may write: a file-scope sig_atomic_t. */
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_stop_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+volatile sig_atomic_t *cli_stop_on_interrupt(void) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return &stop_requested;
+}
+
 int cli_parse_precision(const char *cmd, const char *arg, cx_precision *out) {
     static const char *const names[] = {"auto", "fp32", "bf16"};
     for (int i = 0; i < 3; i++)

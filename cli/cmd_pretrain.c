@@ -1,7 +1,6 @@
 /* complexity pretrain: masked-LM pretraining of the encoder on unlabelled
  * text (not in the seed), whose output folder `train --base DIR` fine-tunes. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,13 +9,6 @@
 #include "progress.h"
 
 static const char *const CMD = "pretrain";
-static volatile sig_atomic_t stop_requested = 0;
-
-static void on_signal(int sig) {
-    (void)sig;
-    stop_requested = 1;
-}
-
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity pretrain --data FILE [--data FILE ...] --vocab DIR [-o DIR]\n"
@@ -146,11 +138,7 @@ int cmd_pretrain(int argc, char **argv) {
     pretrain_cli ctx = {.drawing = 0};
     progress_init(&ctx.bar, stderr);
     cx_train_callbacks cb = {on_progress, NULL, on_message, &ctx};
-    o.stop = &stop_requested;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    o.stop = cli_stop_on_interrupt();
     int interrupted = 0;
     cx_error err = {0, ""};
     rc = cx_pretrain(&o, &cb, &interrupted, &err);

@@ -3,7 +3,6 @@
  * same flags and defaults, correct and fast. */
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,6 @@
 #include "progress.h"
 
 static const char *const CMD = "train";
-static volatile sig_atomic_t stop_requested = 0;
-
-static void on_signal(int sig) {
-    (void)sig;
-    stop_requested = 1;
-}
-
 static void usage(FILE *out) {
     fprintf(out,
             "usage: complexity train --data FILE [--data FILE ...] [--weight NAME=K ...] [--val FILE]\n"
@@ -295,11 +287,7 @@ int cmd_train(int argc, char **argv) {
     train_cli ctx = {.epochs = o.epochs};
     progress_init(&ctx.bar, stderr);
     cx_train_callbacks cb = {on_progress, on_epoch, on_message, &ctx};
-    o.stop = &stop_requested;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    o.stop = cli_stop_on_interrupt();
     int interrupted = 0;
     rc = cx_train(&o, &cb, &interrupted, &err);
     progress_end(&ctx.bar);
