@@ -9,6 +9,7 @@
 #include "model/mlm.h"
 #include "model/model_int.h"
 #include "model/safetensors.h"
+#include "fixture_util.h"
 #include "model_testutil.h"
 
 #define RTOL 1e-4
@@ -23,19 +24,8 @@ typedef struct fixture {
     size_t N;
 } fixture;
 
-static const st_tensor *need(const st_file *f, const char *name) {
-    const st_tensor *t = st_find(f, name);
-    if (!t) fail_msg("fixture lacks tensor %s", name);
-    return t;
-}
-
-static void read_into(const st_file *f, const char *name, float *dst, size_t n) {
-    cx_error err = {0};
-    if (st_read_f32(f, need(f, name), dst, n, &err)) fail_msg("%s", err.msg);
-}
-
 static int32_t *read_i32(const st_file *f, const char *name, size_t *n) {
-    const st_tensor *t = need(f, name);
+    const st_tensor *t = fx_need(f, name);
     assert_int_equal(t->dtype, ST_I32);
     int32_t *v = malloc(t->count * sizeof *v);
     memcpy(v, st_data(f, t), t->count * sizeof *v);
@@ -58,7 +48,7 @@ static int setup(void **state) {
         size_t off;
         cx_model_tensor(fx->m, i, &name, &off, NULL, NULL);
         if (off >= cx_model_heads_offset(fx->m)) continue; /* the classifier: not in a masked LM */
-        read_into(fx->f, name, cx_model_params(fx->m) + off, fx->m->desc[i].size);
+        fx_read_f32(fx->f, name, cx_model_params(fx->m) + off, fx->m->desc[i].size);
     }
     fx->head = malloc(mlm_head_size(&cfg) * sizeof(float));
     for (int i = 0; i < MLM_HEAD_TENSORS; i++) {
@@ -67,7 +57,7 @@ static int setup(void **state) {
         int nd;
         int64_t shape[2];
         mlm_head_tensor(&cfg, i, &name, &off, &nd, shape);
-        read_into(fx->f, name, fx->head + off, (size_t)(nd == 2 ? shape[0] * shape[1] : shape[0]));
+        fx_read_f32(fx->f, name, fx->head + off, (size_t)(nd == 2 ? shape[0] * shape[1] : shape[0]));
     }
     size_t n;
     int32_t *len = read_i32(fx->f, "input.lengths", &n);
@@ -119,7 +109,7 @@ static void close_run(run *r) {
 
 static void check(int *fails, const st_file *f, const char *name, const float *got, size_t n) {
     float *ref = malloc(n * sizeof *ref);
-    read_into(f, name, ref, n);
+    fx_read_f32(f, name, ref, n);
     mt_compare(name, got, ref, n, RTOL, fails);
     free(ref);
 }

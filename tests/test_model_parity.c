@@ -6,6 +6,7 @@
 #include "complexity/model.h"
 #include "model/model_int.h"
 #include "model/safetensors.h"
+#include "fixture_util.h"
 #include "model_testutil.h"
 
 #define RTOL 1e-4
@@ -22,22 +23,15 @@ typedef struct fixture {
     cx_model_targets t;
 } fixture;
 
-static const st_tensor *need(const st_file *f, const char *name) {
-    const st_tensor *t = st_find(f, name);
-    if (!t) fail_msg("fixture lacks tensor %s", name);
-    return t;
-}
-
 static float *read_f32(const st_file *f, const char *name, size_t n) {
     float *v = malloc(n * sizeof *v);
     assert_non_null(v);
-    cx_error err = {0};
-    if (st_read_f32(f, need(f, name), v, n, &err)) fail_msg("%s", err.msg);
+    fx_read_f32(f, name, v, n);
     return v;
 }
 
 static void read_i32(const st_file *f, const char *name, int32_t *dst, size_t n) {
-    const st_tensor *t = need(f, name);
+    const st_tensor *t = fx_need(f, name);
     assert_int_equal(t->dtype, ST_I32);
     assert_int_equal(t->count, n);
     memcpy(dst, st_data(f, t), n * 4);
@@ -57,12 +51,12 @@ static int setup(void **state) {
         const char *name;
         size_t off;
         cx_model_tensor(fx->m, i, &name, &off, NULL, NULL);
-        const st_tensor *t = need(fx->f, name);
+        const st_tensor *t = fx_need(fx->f, name);
         if (st_read_f32(fx->f, t, cx_model_params(fx->m) + off, t->count, &err))
             fail_msg("%s", err.msg);
         assert_int_equal(t->count, fx->m->desc[i].size);
     }
-    const st_tensor *lt = need(fx->f, "input.lengths");
+    const st_tensor *lt = fx_need(fx->f, "input.lengths");
     fx->B = (int)lt->count;
     int32_t len32[16];
     read_i32(fx->f, "input.lengths", len32, (size_t)fx->B);

@@ -35,7 +35,7 @@ void mlm_head_tensor(const cx_model_config *c, int i, const char **name, size_t 
     *name = HEAD_NAMES[i];
     *offset = off[i];
     *ndim = i == 0 ? 2 : 1;
-    shape[0] = i == 0 || i == 1 || i == 2 || i == 3 ? (int64_t)D : c->vocab_size;
+    shape[0] = i < MLM_HEAD_TENSORS - 1 ? (int64_t)D : c->vocab_size; /* the last: the projector bias */
     shape[1] = i == 0 ? (int64_t)D : 0;
 }
 
