@@ -21,7 +21,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st_write  # noqa: E402
-from make_model_fixtures import CFG, LENGTHS, DistilBert  # noqa: E402
+from make_model_fixtures import CFG, LENGTHS, DistilBert, init_weights  # noqa: E402
 
 MASK_ID = 3
 
@@ -50,13 +50,7 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/model/mlm.safetensors'
     torch.manual_seed(4321)
     model = MaskedLM(CFG).double()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith('LayerNorm.weight') or name.endswith('layer_norm.weight'):
-                p.copy_(1.0 + 0.2 * torch.randn_like(p))
-            else:
-                p.copy_(0.3 * torch.randn_like(p))
-            p.copy_(p.float().double())
+    init_weights(model)
     B, T = len(LENGTHS), max(LENGTHS)
     ids = torch.zeros(B, T, dtype=torch.long)
     mask = torch.zeros(B, T, dtype=torch.long)

@@ -129,19 +129,23 @@ class SeedModel(nn.Module):
                 cl.intent_head(h))
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/model/parity.safetensors'
-    torch.manual_seed(1234)
-    model = SeedModel(CFG).double()
+def init_weights(model):
+    """Larger than HF's 0.02 so that every term matters; LayerNorm weights
+    around 1; all values rounded to float32, which the C side reads."""
     with torch.no_grad():
         for name, p in model.named_parameters():
-            # larger than HF's 0.02 so that every term matters; LN weights
-            # around 1; all values rounded to float32, which the C side reads
             if name.endswith('LayerNorm.weight') or name.endswith('layer_norm.weight'):
                 p.copy_(1.0 + 0.2 * torch.randn_like(p))
             else:
                 p.copy_(0.3 * torch.randn_like(p))
             p.copy_(p.float().double())
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else 'tests/data/model/parity.safetensors'
+    torch.manual_seed(1234)
+    model = SeedModel(CFG).double()
+    init_weights(model)
     B, T = len(LENGTHS), max(LENGTHS)
     ids = torch.zeros(B, T, dtype=torch.long)
     mask = torch.zeros(B, T, dtype=torch.long)
