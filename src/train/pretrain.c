@@ -267,6 +267,7 @@ int cx_pretrain(const cx_pretrain_options *o, const cx_train_callbacks *cb, int 
     if (rc == CX_OK) rc = pt_load_corpus(&p.corpus, o, p.tok, err);
     if (rc == CX_OK) rc = alloc_state(&p, err);
     if (rc == CX_OK) rc = cx_mkdirs(o->output_dir, err);
+    if (rc == CX_OK) rc = pt_write_folder(&p, err);
     if (rc == CX_OK && o->resume) rc = pt_load_checkpoint(&p, err);
     else if (rc == CX_OK) rc = pt_start_log(&p, err);
     if (rc == CX_OK) {

@@ -47,7 +47,9 @@ typedef struct pretrainer {
 /* pretrain_io.c */
 int pt_load_corpus(pt_corpus *c, const cx_pretrain_options *o, const cx_tokenizer *tok, cx_error *err);
 void pt_free_corpus(pt_corpus *c);
-/* The Hugging Face folder: config.json, model.safetensors, the tokenizer. */
+/* The Hugging Face folder: config.json and the tokenizer (once a run), the
+ * weights in model.safetensors (at every save). */
+int pt_write_folder(const pretrainer *p, cx_error *err);
 int pt_write_model(const pretrainer *p, cx_error *err);
 int pt_save_checkpoint(const pretrainer *p, cx_error *err);
 /* Reads the checkpoint into the model, head and moments; sets p->step.

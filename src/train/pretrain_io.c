@@ -152,17 +152,22 @@ static char *config_text(const pretrainer *p) {
     return s;
 }
 
+int pt_write_folder(const pretrainer *p, cx_error *err) {
+    char *cfg = config_text(p);
+    int rc = cfg ? outfile_write_text(p->o->output_dir, "config.json", cfg, err)
+                 : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
+    if (rc == CX_OK) rc = cx_tokenizer_save(p->tok, p->o->output_dir, err);
+    free(cfg);
+    return rc;
+}
+
 int pt_write_model(const pretrainer *p, cx_error *err) {
     st_out t[MAX_TENSORS];
     int n = collect(p, t);
     char *path = cx_path_join(p->o->output_dir, "model.safetensors");
-    char *cfg = config_text(p);
     const char *meta[] = {"format", "pt"};
-    int rc = path && cfg ? st_write(path, t, n, meta, 1, err) : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
-    if (rc == CX_OK) rc = outfile_write_text(p->o->output_dir, "config.json", cfg, err);
-    if (rc == CX_OK) rc = cx_tokenizer_save(p->tok, p->o->output_dir, err);
+    int rc = path ? st_write(path, t, n, meta, 1, err) : cx_error_set(err, CX_ERR_NOMEM, "out of memory");
     free(path);
-    free(cfg);
     return rc;
 }
 
