@@ -13,7 +13,7 @@
 #   CX_NGRAM_BITS=16 (the n-gram part: tools/train_ngram.py's defaults, n-grams
 #   and words seen in at least 2 training texts, words and word pairs on)
 #   CX_MAX_REAL=0 (first N hand-written records of each file; 0 = all), CX_CORPUS=full|small
-#   CX_PRETRAIN_STEPS=2500 (masked-LM pretraining of the encoder first: tools/make_pretrain_corpus.py's
+#   CX_PRETRAIN_STEPS=5000 (masked-LM pretraining of the encoder first: tools/make_pretrain_corpus.py's
 #   corpus, complexity pretrain for that many steps, batch 64, then train --base; 0 = train from scratch)
 #   CX_EXTRA=FILE:K (one's own labelled prompts, weight K, to train and to the
 #   n-gram part; the vocabulary stays the base data's)
@@ -50,8 +50,8 @@ if [ -n "${CX_EXTRA:-}" ]; then
 fi
 init="--base none --arch ${CX_ARCH:-mini} --vocab $work/vocab"
 lr=${CX_LR:-5e-4}
-if [ "${CX_PRETRAIN_STEPS:-2500}" -gt 0 ]; then
-    steps=${CX_PRETRAIN_STEPS:-2500}
+if [ "${CX_PRETRAIN_STEPS:-5000}" -gt 0 ]; then
+    steps=${CX_PRETRAIN_STEPS:-5000}
     echo "== pretrain (masked LM, $steps steps)"
     [ -s "$work/pretrain_corpus.jsonl" ] || "$py" tools/make_pretrain_corpus.py "$work/pretrain_corpus.jsonl" \
         --train "$work/train.jsonl" --seed "${CX_SEED:-42}" --max-bytes-per-source $((corpus_bytes / 4))
