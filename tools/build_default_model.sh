@@ -50,8 +50,8 @@ if [ -n "${CX_EXTRA:-}" ]; then
 fi
 init="--base none --arch ${CX_ARCH:-mini} --vocab $work/vocab"
 lr=${CX_LR:-5e-4}
-if [ "${CX_PRETRAIN_STEPS:-5000}" -gt 0 ]; then
-    steps=${CX_PRETRAIN_STEPS:-5000}
+steps=${CX_PRETRAIN_STEPS:-5000}
+if [ "$steps" -gt 0 ]; then
     echo "== pretrain (masked LM, $steps steps)"
     [ -s "$work/pretrain_corpus.jsonl" ] || "$py" tools/make_pretrain_corpus.py "$work/pretrain_corpus.jsonl" \
         --train "$work/train.jsonl" --seed "${CX_SEED:-42}" --max-bytes-per-source $((corpus_bytes / 4))
